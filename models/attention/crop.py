@@ -1,0 +1,120 @@
+"""From an attention map to crop boxes in full-resolution image pixels.
+
+One call per slider move: :func:`attention_crop` takes a prepared
+:class:`~models.attention.rectangles.RectangleSearch` (built once per map) and picks the
+problem from the request: P1 for a free ratio, P2 for a fixed ratio, P3 for two regions.
+Map boxes are scaled to pixels and, for a fixed ratio, refitted to the exact pixel ratio
+(the map's cells are not exactly square, and its ratio rounding is one cell).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from models.attention.rectangles import AutoTau, RectangleSearch, RectResult
+from models.attention.saliency import AttentionMap
+from models.errors import InfeasibleError, InvalidInputError
+from models.geometry import AspectRatio, Box, fit_ratio_around, largest_box_with_ratio
+
+__all__ = ["AttentionCrop", "attention_crop"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionCrop:
+    """The answer in full-resolution pixels (integers; see :mod:`models.geometry`).
+
+    ``kept`` is the fraction of the map's attention inside the map boxes (``nan`` for an
+    empty map), ``area_fraction`` their share of the frame. ``note`` explains a fallback.
+    """
+
+    boxes: tuple[Box, ...]
+    map_boxes: tuple[Box, ...]
+    tau: float
+    kept: float
+    area_fraction: float
+    aspect: AspectRatio | None
+    auto: AutoTau | None = None
+    note: str | None = None
+
+
+def _to_pixels(attention: AttentionMap, box: Box, aspect: AspectRatio | None) -> Box:
+    width, height = attention.image_size
+    pixels = attention.cells_to_pixels(box)
+    if aspect is not None:
+        pixels = fit_ratio_around(pixels, aspect.value, width, height)
+    return pixels.rounded().clipped(width, height)
+
+
+def _empty_map_crop(attention: AttentionMap, tau: float, aspect: AspectRatio | None) -> AttentionCrop:
+    width, height = attention.image_size
+    full = Box(0, 0, width, height)
+    box = full if aspect is None else largest_box_with_ratio(width, height, aspect.value).rounded()
+    note = "the attention map is empty (a flat image): returning the centred frame"
+    log.info(note)
+    return AttentionCrop((box,), (), tau, float("nan"), box.area / full.area, aspect, note=note)
+
+
+def attention_crop(
+    attention: AttentionMap,
+    search: RectangleSearch,
+    *,
+    tau: float | None = None,
+    aspect: AspectRatio | None = None,
+    regions: int = 1,
+) -> AttentionCrop:
+    """Crop box(es) keeping ``tau`` of the attention, or the automatic tau when ``tau`` is None.
+
+    Parameters
+    ----------
+    attention, search : the map and its search (``RectangleSearch(attention.values)``).
+    tau : fraction of attention to keep, in ``[0, 1]``; ``None`` = seed sec. 3.4's tau*.
+    aspect : fixed ratio of the crop in pixels, or ``None`` for a free ratio.
+    regions : 1, or 2 for up to two disjoint crops (needs ``aspect``).
+
+    Raises
+    ------
+    InfeasibleError
+        When no crop of ``aspect`` fits the map or keeps ``tau``; the message says how much
+        the ratio can keep.
+    """
+    if search.shape != attention.values.shape:
+        raise InvalidInputError("the search was built on another map than this attention map")
+    if regions not in (1, 2):
+        raise InvalidInputError(f"regions must be 1 or 2, got {regions}")
+    if regions == 2 and aspect is None:
+        raise InvalidInputError("two regions need a fixed aspect ratio (the seed's problem 3)")
+    auto = search.auto_tau() if tau is None else None
+    tau = auto.tau if auto is not None else tau
+    if search.total == 0:
+        return _empty_map_crop(attention, tau, aspect)
+
+    result: RectResult | None
+    if aspect is None:
+        result = search.smallest(tau)
+    else:
+        cell_ratio = attention.pixel_ratio_to_cells(aspect.value)
+        solve = search.two_with_ratio if regions == 2 else search.smallest_with_ratio
+        result = solve(tau, cell_ratio)
+        if result is None:
+            raise InfeasibleError(_infeasible_message(search, tau, aspect, cell_ratio, regions))
+
+    boxes = tuple(_to_pixels(attention, b, aspect) for b in result.boxes)
+    width, height = attention.image_size
+    area = sum(b.area for b in boxes) / (width * height)
+    return AttentionCrop(boxes, result.boxes, tau, result.kept, area, aspect, auto=auto)
+
+
+def _infeasible_message(search: RectangleSearch, tau: float, aspect: AspectRatio, cell_ratio: float, regions: int) -> str:
+    m, n = search.shape
+    best = search.max_kept_with_ratio(cell_ratio)
+    if best == 0.0:
+        return f"no {aspect} crop fits a {n}x{m}-cell attention map; the ratio is too extreme for this image"
+    what = "two" if regions == 2 else "one"
+    hint = "" if regions == 2 else " or use two regions"
+    return (
+        f"no {aspect} crop keeps {tau:.0%} of the attention; {what} {aspect} box keeps at most "
+        f"{best:.0%} (lower tau{hint})"
+    )

@@ -1,0 +1,70 @@
+"""Face detection with the Haar cascades that ship inside the opencv wheel (no download).
+
+Frontal and profile cascades (the profile one run on the mirrored image too), merged with
+non-maximum suppression. Detection runs on a copy whose long side is at most
+:data:`DETECT_LONG_SIDE` pixels: Haar cascades are scale-searched anyway, and a 24 MP
+photo would take seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from models.geometry import Box
+
+__all__ = ["DETECT_LONG_SIDE", "detect_faces"]
+
+log = logging.getLogger(__name__)
+
+DETECT_LONG_SIDE = 800
+_CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_profileface.xml")
+
+
+@functools.cache
+def _cascade(name: str) -> cv2.CascadeClassifier | None:
+    path = Path(cv2.data.haarcascades) / name
+    classifier = cv2.CascadeClassifier(str(path))
+    if classifier.empty():
+        log.warning("face cascade %s could not be loaded; face prior disabled", path)
+        return None
+    return classifier
+
+
+def _nms(boxes: list[Box], iou: float = 0.3) -> list[Box]:
+    kept: list[Box] = []
+    for box in sorted(boxes, key=lambda b: b.area, reverse=True):
+        if all(box.iou(k) < iou and not k.contains(box) for k in kept):
+            kept.append(box)
+    return kept
+
+
+def detect_faces(rgb: np.ndarray, *, min_size_fraction: float = 0.04) -> list[Box]:
+    """Faces in an ``(H, W, 3)`` uint8 image, as boxes in that image's pixels.
+
+    ``min_size_fraction``: the smallest face searched for, as a fraction of the short side
+    (at least 20 px on the detection copy).
+    """
+    h, w = rgb.shape[:2]
+    scale = min(1.0, DETECT_LONG_SIDE / max(h, w))
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if scale < 1.0:
+        gray = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    gray = cv2.equalizeHist(gray)
+    side = max(20, int(min(gray.shape) * min_size_fraction))
+    found: list[Box] = []
+    for name in _CASCADES:
+        classifier = _cascade(name)
+        if classifier is None:
+            continue
+        views = [(gray, False)] + ([(gray[:, ::-1].copy(), True)] if "profile" in name else [])
+        for view, mirrored in views:
+            hits = classifier.detectMultiScale(view, scaleFactor=1.1, minNeighbors=6, minSize=(side, side))
+            for x, y, bw, bh in np.asarray(hits).reshape(-1, 4):
+                x0 = view.shape[1] - (x + bw) if mirrored else x
+                found.append(Box.from_xywh(float(x0), float(y), float(bw), float(bh)).scaled(1 / scale))
+    return _nms(found)

@@ -1,0 +1,32 @@
+"""The benchmark's compiled brute-force references agree with the pure-Python oracles."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from models.attention.rectangles import RectangleSearch, _sat, _widths_for, threshold_for
+from tests.bench import brute
+from tests.oracles import rectangles as oracle
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_compiled_references_match_oracles(seed):
+    rng = np.random.default_rng(seed)
+    w = rng.integers(0, 6, size=tuple(rng.integers(1, 7, size=2))) * (rng.random((1, 1)) > 0.2)
+    w = w.astype(np.int64)
+    sat = _sat(w)
+    ratio = Fraction(3, 2)
+    widths = _widths_for(w.shape[0], ratio)
+    for tau in (0.0, 0.4, 0.8, 1.0):
+        t = threshold_for(int(w.sum()), tau)
+        assert tuple(brute.brute_p1(sat, t)) == oracle.smallest_rect(w, tau)
+        expected = oracle.smallest_rect_ratio(w, tau, ratio)
+        assert tuple(brute.brute_p2(sat, widths, t)) == (expected or (-1, -1))
+        expected = oracle.two_rects_ratio(w, tau, ratio)
+        assert tuple(brute.seed_p3(sat, widths, t)) == (expected or (-1, -1))
+        # and the fast search agrees with both
+        fast = RectangleSearch(w).two_with_ratio(tau, ratio)
+        assert (None if fast is None else (fast.cells, fast.attention)) == expected
