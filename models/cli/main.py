@@ -1,0 +1,64 @@
+"""``cropstudio`` entry point: sub-command dispatch and the error policy.
+
+Exit codes: 0 success; 2 a problem with the input (bad file, bad argument, constraints that
+cannot be met), printed as one ``error:`` line; 1 an internal error (a bug), printed as one
+line, with the traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from models import __version__
+from models.cli import attention as attention_cmd
+from models.errors import CropStudioError
+
+log = logging.getLogger("cropstudio")
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own usage errors: same format, exit 2
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cropstudio", description="Aesthetic image cropping from the command line.")
+    parser.add_argument("--version", action="version", version=f"cropstudio {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--debug", action="store_true", help="log everything; show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    attention_cmd.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return int(args.run(args) or 0)
+    except CropStudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line for users, the traceback for --debug
+        log.debug("internal error", exc_info=True)
+        print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
