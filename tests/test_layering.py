@@ -1,0 +1,36 @@
+"""The engine never imports Qt: import-linter's contract (pyproject.toml) plus a direct check."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_linter_contract_holds():
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert exe, "import-linter is not installed in this environment"
+    done = subprocess.run([exe, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_qt_import_below_models():
+    offenders = []
+    for path in (ROOT / "models").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n.split(".")[0] in {"PySide6", "PyQt5", "PyQt6", "qtpy", "shiboken6", "app"} for n in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, f"Qt/app imported from the engine: {offenders}"
+
+
+def test_importing_the_engine_loads_no_qt():
+    code = "import sys, models.attention, models.cli.main; print(any(m.startswith('PySide6') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
