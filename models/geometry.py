@@ -31,6 +31,7 @@ __all__ = [
     "AspectRatio",
     "Box",
     "fit_ratio_around",
+    "fit_ratio_inside",
     "largest_box_with_ratio",
     "parse_aspect",
     "parse_box",
@@ -240,3 +241,11 @@ def fit_ratio_around(box: Box, ratio: float, width: float, height: float) -> Box
     x0 = min(max(cx - bw / 2, 0.0), width - bw)
     y0 = min(max(cy - bh / 2, 0.0), height - bh)
     return Box(x0, y0, x0 + bw, y0 + bh)
+
+
+def fit_ratio_inside(box: Box, ratio: float) -> Box:
+    """The largest box of exactly ``ratio`` inside ``box``, centred in it."""
+    if ratio <= 0 or not math.isfinite(ratio):
+        raise InvalidInputError(f"ratio must be a positive number, got {ratio}")
+    inner = largest_box_with_ratio(box.width, box.height, ratio)
+    return inner.translated(box.x0, box.y0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from models.attention.rectangles import AutoTau, RectangleSearch, RectResult
 from models.attention.saliency import AttentionMap
 from models.errors import InfeasibleError, InvalidInputError
-from models.geometry import AspectRatio, Box, fit_ratio_around, largest_box_with_ratio
+from models.geometry import AspectRatio, Box, fit_ratio_around, fit_ratio_inside, largest_box_with_ratio
 
 __all__ = ["AttentionCrop", "attention_crop"]
 
@@ -40,11 +40,15 @@ class AttentionCrop:
     note: str | None = None
 
 
-def _to_pixels(attention: AttentionMap, box: Box, aspect: AspectRatio | None) -> Box:
+def _to_pixels(attention: AttentionMap, box: Box, aspect: AspectRatio | None, *, grow: bool) -> Box:
+    """Scale a map box to pixels and give it the exact pixel ratio: by growing it around the
+    map box (keeps all its attention), or, when ``grow`` is False, by fitting inside it (keeps
+    boxes from disjoint map boxes disjoint: rounding is monotone)."""
     width, height = attention.image_size
     pixels = attention.cells_to_pixels(box)
     if aspect is not None:
-        pixels = fit_ratio_around(pixels, aspect.value, width, height)
+        fitted = fit_ratio_around(pixels, aspect.value, width, height) if grow else fit_ratio_inside(pixels, aspect.value)
+        pixels = fitted
     return pixels.rounded().clipped(width, height)
 
 
@@ -101,7 +105,8 @@ def attention_crop(
         if result is None:
             raise InfeasibleError(_infeasible_message(search, tau, aspect, cell_ratio, regions))
 
-    boxes = tuple(_to_pixels(attention, b, aspect) for b in result.boxes)
+    grow = len(result.boxes) == 1
+    boxes = tuple(_to_pixels(attention, b, aspect, grow=grow) for b in result.boxes)
     width, height = attention.image_size
     area = sum(b.area for b in boxes) / (width * height)
     return AttentionCrop(boxes, result.boxes, tau, result.kept, area, aspect, auto=auto)

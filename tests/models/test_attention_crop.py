@@ -71,6 +71,20 @@ def test_two_regions_are_disjoint(astronaut):
         assert crop.map_boxes[0].intersection(crop.map_boxes[1]) is None
 
 
+@pytest.mark.parametrize("name", ["rocket.jpg", "astronaut.jpg", "chelsea.jpg", "coffee.jpg"])
+@pytest.mark.parametrize("aspect", ["1:1", "16:9", "2:3"])
+def test_two_region_pixel_boxes_never_overlap(name, aspect):
+    att = compute_attention(load_image(SAMPLES / name))
+    search = RectangleSearch(att.values)
+    for tau in (0.6, 0.8, 0.9):
+        try:
+            crop = attention_crop(att, search, tau=tau, aspect=parse_aspect(aspect), regions=2)
+        except InfeasibleError:
+            continue
+        if len(crop.boxes) == 2:
+            assert crop.boxes[0].intersection(crop.boxes[1]) is None, (tau, crop.boxes)
+
+
 def test_auto_tau(astronaut):
     _, att = astronaut
     crop = attention_crop(att, RectangleSearch(att.values), tau=None)

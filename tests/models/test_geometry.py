@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.errors import InvalidInputError
-from models.geometry import AspectRatio, Box, fit_ratio_around, largest_box_with_ratio, parse_aspect, parse_box
+from models.geometry import (
+    AspectRatio,
+    Box,
+    fit_ratio_around,
+    fit_ratio_inside,
+    largest_box_with_ratio,
+    parse_aspect,
+    parse_box,
+)
 
 
 @pytest.mark.parametrize(
@@ -78,3 +86,11 @@ def test_rounded_and_clipped():
 def test_aspect_ratio_rejects_non_positive():
     with pytest.raises(InvalidInputError):
         AspectRatio(0, 1)
+
+
+@given(w=st.floats(1, 2000), h=st.floats(1, 2000), ratio=st.floats(0.1, 10))
+def test_fit_ratio_inside_is_inside_and_exact(w, h, ratio):
+    box = Box(7, 3, 7 + w, 3 + h)
+    inner = fit_ratio_inside(box, ratio)
+    assert box.contains(inner, tol=1e-6) and inner.aspect == pytest.approx(ratio, rel=1e-9)
+    assert inner.width == pytest.approx(w, rel=1e-9) or inner.height == pytest.approx(h, rel=1e-9)
