@@ -21,7 +21,7 @@ __all__ = ["DETECT_LONG_SIDE", "detect_faces"]
 
 log = logging.getLogger(__name__)
 
-DETECT_LONG_SIDE = 800
+DETECT_LONG_SIDE = 640
 _CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_profileface.xml")
 
 
@@ -63,7 +63,7 @@ def detect_faces(rgb: np.ndarray, *, min_size_fraction: float = 0.04) -> list[Bo
             continue
         views = [(gray, False)] + ([(gray[:, ::-1].copy(), True)] if "profile" in name else [])
         for view, mirrored in views:
-            hits = classifier.detectMultiScale(view, scaleFactor=1.1, minNeighbors=6, minSize=(side, side))
+            hits = classifier.detectMultiScale(view, scaleFactor=1.15, minNeighbors=6, minSize=(side, side))
             for x, y, bw, bh in np.asarray(hits).reshape(-1, 4):
                 x0 = view.shape[1] - (x + bw) if mirrored else x
                 found.append(Box.from_xywh(float(x0), float(y), float(bw), float(bh)).scaled(1 / scale))
