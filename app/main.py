@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -29,6 +30,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _missing_display() -> str | None:
+    """Why Qt cannot open a window here, or None. Checked before QApplication, which would
+    abort the process with a plugin error instead of a message."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set). Run Crop Studio in a desktop "
+        "session, under Xvfb, or with QT_QPA_PLATFORM=offscreen; the command line works without one: "
+        "cropstudio --help"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the GUI; returns the event loop's exit code (or argparse's on ``--help``/errors).
 
@@ -44,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
 
         app = QApplication.instance()
         if app is None:
+            problem = _missing_display()
+            if problem:
+                print(f"cropstudio-gui: {problem}", file=sys.stderr)
+                return 2
             app = QApplication([sys.argv[0] if sys.argv else "cropstudio-gui", *argv])
             argv = app.arguments()[1:]  # without the options Qt consumed
         args = parser.parse_args(argv)

@@ -302,3 +302,15 @@ def test_main_opens_the_path_and_returns_the_exit_code(qapp, sample_image):
     (loaded,) = outcome
     assert (loaded.info.width, loaded.info.height) == (512, 512)
     assert not any(isinstance(w, MainWindow) and w.isVisible() for w in qapp.topLevelWidgets())
+
+
+def test_gui_without_a_display_says_so(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}}
+    exe = os.path.join(os.path.dirname(sys.executable), "cropstudio-gui")
+    done = subprocess.run([exe], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "no display found" in done.stderr and "Traceback" not in done.stderr
