@@ -1,0 +1,103 @@
+"""Every crop the search considers: boxes of the exact ratio that satisfy the hard constraints.
+
+For a box of width ``w`` (height ``w / ratio``) the positions that keep it inside the image
+and around the keep regions form one closed interval per axis, computed exactly:
+``x0 in [max(0, keep.x1 - w), min(keep.x0, W - w)]``. Sizes run from the largest box of the
+ratio down to ``min_scale`` of it (never below the smallest box that holds the keep
+regions, which is always included); positions are sampled evenly across each interval,
+its ends (tight against a constraint or the frame) and the centred position included.
+Boxes meeting an avoid region are dropped. So every candidate satisfies the constraints by
+construction, and the grid is the search space that "exhaustive" search is exact over.
+
+Feasibility is decided exactly, not up to the grid. For one size, the positions clear of
+the avoid regions are the keep interval minus one open rectangle per avoid region; if any
+position is left, one is left at a corner of that arrangement, whose coordinates are
+interval ends or an avoid edge (``a.x1``, or ``a.x0 - w``): those "critical" positions are
+always candidates. And a box that fits can shrink around the keep regions and still fit, so
+the smallest size tried (``min_scale`` of the largest box, or the smallest box holding the
+keep regions) decides: no candidate at all means no crop of at least that size exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.constraints.problem import CropProblem, _min_box_for, keep_union
+
+__all__ = ["Candidates", "GridSpec", "enumerate_candidates"]
+
+
+@dataclass(frozen=True, slots=True)
+class GridSpec:
+    """Resolution of the candidate grid: ``sizes`` widths, ``steps`` positions per axis."""
+
+    sizes: int = 48
+    steps: int = 25
+    min_scale: float = 0.3
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Candidates:
+    """``(N,)`` float64 arrays of box edges in full-resolution pixels."""
+
+    x0: np.ndarray
+    y0: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.x0.shape[0])
+
+    @property
+    def area(self) -> np.ndarray:
+        return (self.x1 - self.x0) * (self.y1 - self.y0)
+
+    def take(self, index: np.ndarray) -> Candidates:
+        return Candidates(self.x0[index], self.y0[index], self.x1[index], self.y1[index])
+
+
+def _positions(lo: float, hi: float, centred: float, steps: int, critical: list[float]) -> np.ndarray:
+    if hi - lo < 1e-9:
+        return np.array([lo])
+    extra = [c for c in critical if lo <= c <= hi] + [min(max(centred, lo), hi)]
+    return np.unique(np.concatenate([np.linspace(lo, hi, steps), extra]))
+
+
+def enumerate_candidates(problem: CropProblem, grid: GridSpec = GridSpec()) -> Candidates:
+    """All candidate boxes of ``problem`` (possibly none: then the avoid regions leave no room)."""
+    width, height = problem.image_size
+    ratio = problem.ratio
+    largest = problem.largest
+    union = keep_union(problem)
+    smallest_w = largest.width * grid.min_scale
+    widths = np.linspace(largest.width, smallest_w, grid.sizes)
+    if union is not None:
+        need_w, _ = _min_box_for(union, ratio)
+        widths = np.unique(np.append(widths[widths >= need_w], min(need_w, largest.width)))
+    parts: list[np.ndarray] = []
+    for w in widths:
+        h = min(w / ratio, float(height))
+        w = min(w, float(width))
+        x_lo, x_hi = 0.0, width - w
+        y_lo, y_hi = 0.0, height - h
+        if union is not None:
+            x_lo, x_hi = max(x_lo, union.x1 - w), min(x_hi, union.x0)
+            y_lo, y_hi = max(y_lo, union.y1 - h), min(y_hi, union.y0)
+        if x_hi < x_lo - 1e-9 or y_hi < y_lo - 1e-9:
+            continue
+        xs = _positions(x_lo, max(x_hi, x_lo), (width - w) / 2, grid.steps,
+                        [v for a in problem.avoid for v in (a.x1, a.x0 - w)])
+        ys = _positions(y_lo, max(y_hi, y_lo), (height - h) / 2, grid.steps,
+                        [v for a in problem.avoid for v in (a.y1, a.y0 - h)])
+        gx, gy = np.meshgrid(xs, ys, indexing="xy")
+        parts.append(np.stack([gx.ravel(), gy.ravel(), gx.ravel() + w, gy.ravel() + h]))
+    boxes = np.concatenate(parts, axis=1) if parts else np.zeros((4, 0))
+    cands = Candidates(*boxes)
+    if problem.avoid and len(cands):
+        clear = np.ones(len(cands), bool)
+        for a in problem.avoid:
+            clear &= (cands.x1 <= a.x0) | (cands.x0 >= a.x1) | (cands.y1 <= a.y0) | (cands.y0 >= a.y1)
+        cands = cands.take(np.flatnonzero(clear))
+    return cands

@@ -1,0 +1,100 @@
+"""Searching the score over ratio-constrained crops: exhaustive over the candidate grid.
+
+:class:`ExhaustiveSearch` evaluates every term on every candidate of
+:func:`~models.constraints.candidates.enumerate_candidates` (vectorised, O(1) per box per
+term) and returns the best ones: the global optimum over the grid, in milliseconds. A
+black-box searcher for scores that do not decompose plugs in behind the same
+:class:`Searcher` protocol.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from models.constraints.candidates import Candidates, GridSpec, enumerate_candidates
+from models.constraints.problem import CropProblem, check_feasible
+from models.constraints.terms import ScoreTerm
+from models.errors import InfeasibleError
+from models.geometry import Box
+
+__all__ = ["ExhaustiveSearch", "Proposal", "Searcher", "snap_to_pixels"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A scored crop: ``box`` in full-resolution pixels, ``terms`` each term's contribution."""
+
+    box: Box
+    score: float
+    terms: tuple[tuple[str, float], ...]
+
+
+class Searcher(Protocol):
+    def search(self, problem: CropProblem, terms: Sequence[ScoreTerm], *, top_k: int = 1) -> tuple[Proposal, ...]: ...
+
+
+def _satisfies(box: Box, problem: CropProblem) -> bool:
+    w, h = problem.image_size
+    return (
+        Box(0, 0, w, h).contains(box)
+        and all(box.contains(k) for k in problem.keep)
+        and all(box.intersection(a) is None for a in problem.avoid)
+    )
+
+
+def snap_to_pixels(box: Box, problem: CropProblem) -> Box:
+    """Whole-pixel edges for ``box`` that still satisfy every constraint.
+
+    Tries integer widths next to the exact one (heights following the ratio) at the integer
+    positions next to the exact ones; among those satisfying the constraints, the least
+    ratio error wins, then the least shift. Returns ``box`` unchanged if none does (possible
+    only when a constraint leaves less than a pixel of play).
+    """
+    ratio = problem.ratio
+    best: tuple[float, float, Box] | None = None
+    for w in {math.floor(box.width), math.ceil(box.width)}:
+        for h in {math.floor(w / ratio), math.ceil(w / ratio)}:
+            if w <= 0 or h <= 0:
+                continue
+            for x0 in {math.floor(box.x0), math.ceil(box.x0)}:
+                for y0 in {math.floor(box.y0), math.ceil(box.y0)}:
+                    cand = Box(x0, y0, x0 + w, y0 + h)
+                    if not _satisfies(cand, problem):
+                        continue
+                    key = (abs(w - h * ratio), abs(x0 - box.x0) + abs(y0 - box.y0), cand)
+                    if best is None or key[:2] < best[:2]:
+                        best = key
+    return box if best is None else best[2]
+
+
+@dataclass(frozen=True, slots=True)
+class ExhaustiveSearch:
+    """The best candidates of the grid by total score (ties: first, i.e. larger, box)."""
+
+    grid: GridSpec = GridSpec()
+
+    def search(self, problem: CropProblem, terms: Sequence[ScoreTerm], *, top_k: int = 1) -> tuple[Proposal, ...]:
+        check_feasible(problem)
+        cands = enumerate_candidates(problem, self.grid)
+        if not len(cands):
+            raise InfeasibleError(
+                f"no {problem.aspect} crop can hold the keep regions without meeting an avoid region"
+            )
+        parts = [(t.name, t(cands)) for t in terms]
+        total = np.sum([p for _, p in parts], axis=0) if parts else np.zeros(len(cands))
+        order = np.argsort(-total, kind="stable")[:top_k]
+        log.debug("exhaustive search: %d candidates, best %.4f", len(cands), total[order[0]])
+        return tuple(self._proposal(cands, i, total, parts, problem) for i in order)
+
+    @staticmethod
+    def _proposal(cands: Candidates, i: int, total: np.ndarray, parts, problem: CropProblem) -> Proposal:
+        box = Box(float(cands.x0[i]), float(cands.y0[i]), float(cands.x1[i]), float(cands.y1[i]))
+        return Proposal(snap_to_pixels(box, problem), float(total[i]), tuple((n, float(v[i])) for n, v in parts))

@@ -1,0 +1,169 @@
+"""The design-constraints engine: constraints always hold, infeasibility is exact, the
+exhaustive search finds the grid's optimum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from models.constraints import (
+    AreaTerm,
+    AttentionTerm,
+    CentreTerm,
+    CropProblem,
+    ExhaustiveSearch,
+    FaceCutTerm,
+    GridSpec,
+    MapIntegral,
+    enumerate_candidates,
+)
+from models.errors import InfeasibleError, InvalidInputError
+from models.geometry import AspectRatio, Box
+from tests.oracles import constraints as oracle
+
+
+@st.composite
+def boxes_in(draw, width, height, max_count):
+    out = []
+    for _ in range(draw(st.integers(0, max_count))):
+        x0 = draw(st.integers(0, width - 1))
+        y0 = draw(st.integers(0, height - 1))
+        x1 = draw(st.integers(x0 + 1, min(width, x0 + 1 + width // 2)))
+        y1 = draw(st.integers(y0 + 1, min(height, y0 + 1 + height // 2)))
+        out.append(Box(x0, y0, x1, y1))
+    return tuple(out)
+
+
+@st.composite
+def problems(draw, max_side=60):
+    width = draw(st.integers(8, max_side))
+    height = draw(st.integers(8, max_side))
+    ratio = draw(st.sampled_from([1.0, 16 / 9, 9 / 16, 4 / 5, 1.91, 3.0, 1 / 3, 3 / 2]))
+    keep = draw(boxes_in(width, height, 2))
+    avoid = draw(boxes_in(width, height, 3))
+    return CropProblem((width, height), AspectRatio(ratio, 1.0), keep=keep, avoid=avoid)
+
+
+def satisfied(box: Box, p: CropProblem) -> bool:
+    w, h = p.image_size
+    return (Box(0, 0, w, h).contains(box) and all(box.contains(k) for k in p.keep)
+            and all(box.intersection(a) is None for a in p.avoid))
+
+
+def random_terms(p: CropProblem, seed: int):
+    rng = np.random.default_rng(seed)
+    att = MapIntegral(rng.random((7, 9)) ** 3, p.image_size)
+    return [AttentionTerm(att), AreaTerm(p.image_size, 0.3), CentreTerm(p.image_size, 0.2)]
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p=problems(), seed=st.integers(0, 1000))
+def test_constraints_always_hold_or_the_problem_is_infeasible(p, seed):
+    grid = GridSpec(sizes=12, steps=9)
+    min_w = p.largest.width * grid.min_scale
+    try:
+        (best,) = ExhaustiveSearch(grid).search(p, random_terms(p, seed))
+    except InfeasibleError as exc:
+        assert str(exc)  # a message naming the conflict
+        keep = [k.as_tuple() for k in p.keep]
+        avoid = [a.as_tuple() for a in p.avoid]
+        assert not oracle.feasible_somewhere(*p.image_size, p.ratio, keep, avoid, min_w)
+        return
+    assert satisfied(best.box, p)
+    w, h = best.box.width, best.box.height
+    assert abs(w - h * p.ratio) <= 1 + p.ratio  # exact ratio up to whole-pixel snapping
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p=problems(max_side=40))
+def test_feasibility_matches_brute_force(p):
+    grid = GridSpec(sizes=6, steps=3)  # a coarse grid: feasibility must not depend on it
+    keep = [k.as_tuple() for k in p.keep]
+    avoid = [a.as_tuple() for a in p.avoid]
+    expected = oracle.feasible_somewhere(*p.image_size, p.ratio, keep, avoid, p.largest.width * grid.min_scale)
+    try:
+        ExhaustiveSearch(grid).search(p, [AreaTerm(p.image_size)])
+        found = True
+    except InfeasibleError:
+        found = False
+    if expected:
+        assert found, "a feasible crop exists but the search said none"
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), size=st.tuples(st.integers(5, 300), st.integers(5, 300)))
+def test_map_integral_is_exact(seed, size):
+    rng = np.random.default_rng(seed)
+    values = rng.random(tuple(rng.integers(1, 8, size=2)))
+    mi = MapIntegral(values, size)
+    w, h = size
+    xs, ys = np.sort(rng.uniform(0, w, 2)), np.sort(rng.uniform(0, h, 2))
+    from models.constraints.candidates import Candidates
+
+    got = mi.over(Candidates(*(np.array([v]) for v in (xs[0], ys[0], xs[1], ys[1]))))[0]
+    assert got == pytest.approx(oracle.map_mass(values, size, (xs[0], ys[0], xs[1], ys[1])), abs=1e-9)
+
+
+def test_exhaustive_search_returns_the_grid_optimum():
+    p = CropProblem((120, 80), AspectRatio(4, 3), keep=(Box(10, 10, 30, 30),), avoid=(Box(100, 0, 120, 20),))
+    terms = random_terms(p, 3)
+    grid = GridSpec(sizes=10, steps=7)
+    cands = enumerate_candidates(p, grid)
+    scores = []
+    for i in range(len(cands)):  # one box at a time, the slow way
+        box = (cands.x0[i], cands.y0[i], cands.x1[i], cands.y1[i])
+        mass = oracle.map_mass(terms[0].integral.values, p.image_size, box)
+        area = (box[2] - box[0]) * (box[3] - box[1]) / (120 * 80)
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        scores.append((mass - area) + 0.3 * area - 0.2 * np.hypot((cx - 60) / 120, (cy - 40) / 80))
+    best = ExhaustiveSearch(grid).search(p, terms, top_k=3)
+    assert best[0].score == pytest.approx(max(scores), abs=1e-9)
+    assert [b.score for b in best] == sorted((b.score for b in best), reverse=True)
+
+
+def test_a_new_term_changes_the_answer_without_touching_the_search():
+    class PreferLeft:
+        name = "left"
+
+        def __call__(self, cands):
+            return -cands.x0 / 100.0
+
+    p = CropProblem((200, 100), AspectRatio(1, 1))
+    centred = ExhaustiveSearch().search(p, [AreaTerm(p.image_size), CentreTerm(p.image_size)])[0]
+    left = ExhaustiveSearch().search(p, [AreaTerm(p.image_size), PreferLeft()])[0]
+    assert centred.box.as_tuple() == (50, 0, 150, 100) and left.box.as_tuple() == (0, 0, 100, 100)
+    assert dict(left.terms)["left"] == 0.0
+
+
+def test_faces_are_not_cut_when_avoidable():
+    face = Box(90, 20, 130, 60)
+    p = CropProblem((200, 100), AspectRatio(1, 1), keep=(Box(0, 0, 20, 20),))
+    plain = ExhaustiveSearch().search(p, [AreaTerm(p.image_size)])[0].box
+    assert 0 < (plain.intersection(face) or Box(0, 0, 0, 0)).area < face.area  # the big box cuts it
+    term = FaceCutTerm((face,))
+    safe = ExhaustiveSearch().search(p, [AreaTerm(p.image_size), term])[0].box
+    inside = (safe.intersection(face) or Box(0, 0, 0, 0)).area / face.area
+    assert inside <= term.tolerance or inside >= 1 - term.tolerance
+
+
+@pytest.mark.parametrize(
+    "keep, avoid, aspect, message",
+    [
+        ((Box(0, 0, 60, 60),), (Box(50, 50, 70, 70),), 1.0, "overlaps avoid region"),
+        ((Box(0, 0, 90, 20), Box(150, 70, 160, 80)), (), 3.0, "largest 3:1 box"),
+        ((Box(90, 40, 110, 60),), (Box(70, 0, 80, 100), Box(120, 0, 130, 100)), 3.0, "without meeting an avoid"),
+    ],
+)
+def test_impossible_constraints_name_the_conflict(keep, avoid, aspect, message):
+    p = CropProblem((200, 100), AspectRatio(aspect, 1), keep=keep, avoid=avoid)
+    with pytest.raises(InfeasibleError, match=message):
+        ExhaustiveSearch().search(p, [AreaTerm(p.image_size)])
+
+
+def test_regions_outside_the_image_are_rejected():
+    with pytest.raises(InvalidInputError, match="not inside"):
+        CropProblem((100, 100), AspectRatio(1, 1), keep=(Box(50, 50, 150, 90),))
+    with pytest.raises(InvalidInputError, match="empty"):
+        CropProblem((100, 100), AspectRatio(1, 1), avoid=(Box(5, 5, 5, 9),))
