@@ -167,3 +167,11 @@ def test_regions_outside_the_image_are_rejected():
         CropProblem((100, 100), AspectRatio(1, 1), keep=(Box(50, 50, 150, 90),))
     with pytest.raises(InvalidInputError, match="empty"):
         CropProblem((100, 100), AspectRatio(1, 1), avoid=(Box(5, 5, 5, 9),))
+
+
+def test_a_narrow_gap_between_grid_positions_is_found():
+    # the only room is x0 in [117, 120] for the smallest (30 px) square; a 3-step grid over
+    # [0, 170] never lands there, the critical position at the avoid edge (117) does
+    p = CropProblem((200, 100), AspectRatio(1, 1), avoid=(Box(0, 0, 117, 100), Box(150, 0, 200, 100)))
+    (best,) = ExhaustiveSearch(GridSpec(sizes=6, steps=3)).search(p, [AreaTerm(p.image_size)])
+    assert 117 <= best.box.x0 and best.box.x1 <= 150 and satisfied(best.box, p)
