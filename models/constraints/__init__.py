@@ -8,11 +8,20 @@ the crop and avoid regions outside (hard, checked exactly); the score is a sum o
 from models.constraints.candidates import Candidates, GridSpec, enumerate_candidates
 from models.constraints.problem import CropProblem, check_feasible
 from models.constraints.search import ExhaustiveSearch, Proposal, Searcher
-from models.constraints.terms import AreaTerm, AttentionTerm, CentreTerm, FaceCutTerm, MapIntegral, ScoreTerm
+from models.constraints.terms import (
+    AreaTerm,
+    AttentionTerm,
+    BorderTerm,
+    CentreTerm,
+    FaceCutTerm,
+    MapIntegral,
+    ScoreTerm,
+)
 
 __all__ = [
     "AreaTerm",
     "AttentionTerm",
+    "BorderTerm",
     "Candidates",
     "CentreTerm",
     "CropProblem",

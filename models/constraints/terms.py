@@ -20,6 +20,7 @@ from models.geometry import Box
 __all__ = [
     "AreaTerm",
     "AttentionTerm",
+    "BorderTerm",
     "CentreTerm",
     "FaceCutTerm",
     "MapIntegral",
@@ -134,3 +135,32 @@ class FaceCutTerm:
             inside = ix * iy / f.area
             penalty += (inside > self.tolerance) & (inside < 1 - self.tolerance)
         return -self.weight * penalty
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BorderTerm:
+    """Do not cut through salient content: ``-weight`` times the attention density in thin
+    strips just inside the crop's edges (``depth`` of the image's short side), relative to
+    the image's mean density. Edges on the image frame cut nothing and are not counted."""
+
+    integral: MapIntegral
+    weight: float = 1.0
+    depth: float = 0.02
+    name: str = "border"
+
+    def __call__(self, cands: Candidates) -> np.ndarray:
+        w, h = self.integral.image_size
+        d = self.depth * min(w, h)
+        x0, y0, x1, y1 = cands.x0, cands.y0, cands.x1, cands.y1
+        strips = (
+            (x0, y0, np.minimum(x0 + d, x1), y1, x0 > 0.5),
+            (np.maximum(x1 - d, x0), y0, x1, y1, x1 < w - 0.5),
+            (x0, y0, x1, np.minimum(y0 + d, y1), y0 > 0.5),
+            (x0, np.maximum(y1 - d, y0), x1, y1, y1 < h - 0.5),
+        )
+        density = np.zeros(len(cands))
+        for sx0, sy0, sx1, sy1, inner in strips:
+            strip = Candidates(sx0, sy0, sx1, sy1)
+            area = np.maximum(strip.area, 1e-9) / (w * h)
+            density += np.where(inner, self.integral.over(strip) / area, 0.0)
+        return -self.weight * density / 4

@@ -175,3 +175,17 @@ def test_a_narrow_gap_between_grid_positions_is_found():
     p = CropProblem((200, 100), AspectRatio(1, 1), avoid=(Box(0, 0, 117, 100), Box(150, 0, 200, 100)))
     (best,) = ExhaustiveSearch(GridSpec(sizes=6, steps=3)).search(p, [AreaTerm(p.image_size)])
     assert 117 <= best.box.x0 and best.box.x1 <= 150 and satisfied(best.box, p)
+
+
+def test_border_term_penalises_cutting_through_salient_content():
+    from models.constraints import BorderTerm
+    from models.constraints.candidates import Candidates
+
+    values = np.zeros((10, 20))
+    values[4:6, 9:11] = 1.0  # a bright blob at x in [90, 110), y in [40, 60) of a 200x100 image
+    term = BorderTerm(MapIntegral(values, (200, 100)))
+    through = Candidates(*(np.array([v]) for v in (0.0, 0.0, 100.0, 100.0)))  # right edge splits it
+    around = Candidates(*(np.array([v]) for v in (50.0, 0.0, 150.0, 100.0)))  # holds it whole
+    assert term(through)[0] < term(around)[0] == 0.0
+    # edges on the image frame cut nothing
+    assert term(Candidates(*(np.array([v]) for v in (0.0, 0.0, 200.0, 100.0))))[0] == 0.0
