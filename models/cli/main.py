@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 from models import __version__
 from models.cli import attention as attention_cmd
+from models.cli import eval as eval_cmd
+from models.cli import crop as crop_cmd
 from models.errors import CropStudioError
 
 log = logging.getLogger("cropstudio")
@@ -35,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="log everything; show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     attention_cmd.register(commands)
+    eval_cmd.register(commands)
+    crop_cmd.register(commands)
     return parser
 
 
