@@ -1,0 +1,124 @@
+"""``cropstudio crop IMAGE --aspect 16:9 --keep ... --avoid ...``: one constrained crop."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from models.constraints.candidates import GridSpec, enumerate_candidates
+from models.constraints.problem import CropProblem, check_feasible
+from models.errors import InfeasibleError, InvalidInputError
+from models.eval.protocol import CropRequest
+from models.eval.registry import available_methods, make_method
+from models.geometry import Box, parse_aspect, parse_box
+from models.imaging import export_crop, load_image
+
+ANALYSIS_SIDE = 1024
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "crop",
+        help="crop to an aspect ratio keeping some regions in frame and others out",
+        description=(
+            "Crop IMAGE to --aspect so that every --keep region stays inside the crop and every --avoid "
+            "region outside it, choosing the best such crop by --method. Regions are x0,y0,x1,y1: pixels "
+            "of the upright image, or fractions of its size when all four values are within 0..1 "
+            "(force one reading with --units). The chosen box is printed in pixels."
+        ),
+    )
+    p.add_argument("image", type=Path)
+    p.add_argument("--aspect", help="crop ratio (required): 16:9, 4x5, 1.91:1, 1.5")
+    p.add_argument("--keep", action="append", default=[], metavar="X0,Y0,X1,Y1", help="region to keep (repeatable)")
+    p.add_argument("--avoid", action="append", default=[], metavar="X0,Y0,X1,Y1", help="region to leave out (repeatable)")
+    p.add_argument("--units", choices=("auto", "px", "fraction"), default="auto", help="unit of region coordinates")
+    p.add_argument("--method", default="attention", help="scoring method (default attention; see --list-methods)")
+    p.add_argument("--list-methods", action="store_true", help="print the available methods and exit")
+    p.add_argument("--out", type=Path, help="write the crop to this file (JPEG, PNG, TIFF, WebP)")
+    p.add_argument("--size", help="resize the written crop to exactly WxH pixels")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (default 92)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(run=run)
+
+
+def _regions(texts: list[str], units: str, width: int, height: int, kind: str) -> tuple[Box, ...]:
+    boxes = []
+    for text in texts:
+        values = parse_box(text)
+        fraction = units == "fraction" or (units == "auto" and all(0.0 <= v <= 1.0 for v in values))
+        try:
+            box = Box.from_normalized(values, width, height) if fraction else Box(*values)
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"--{kind} {text!r}: {exc}") from None
+        boxes.append(box)
+    return tuple(boxes)
+
+
+def _size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    parts = text.lower().split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise InvalidInputError(f"--size {text!r}: expected WxH in pixels, e.g. 1200x628")
+    return int(parts[0]), int(parts[1])
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_methods:
+        print("\n".join(available_methods("constraints")))
+        return 0
+    if args.aspect is None:
+        raise InvalidInputError("--aspect is required, e.g. --aspect 16:9")
+    if not 1 <= args.quality <= 100:
+        raise InvalidInputError(f"--quality must be in 1..100, got {args.quality}")
+    aspect = parse_aspect(args.aspect)
+    size = _size(args.size)
+    method = make_method(args.method)
+    image = load_image(args.image, max_side=ANALYSIS_SIDE)
+    width, height = image.info.width, image.info.height
+    request = CropRequest(
+        (width, height),
+        aspect.value,
+        keep=_regions(args.keep, args.units, width, height, "keep"),
+        avoid=_regions(args.avoid, args.units, width, height, "avoid"),
+    )
+    _check_feasible(request, aspect)
+    box = method.crop(method.analyse(image), request)
+    broken = [f"keep {b.as_tuple()}" for b in request.keep if not box.contains(b, tol=0.5)]
+    broken += [f"avoid {b.as_tuple()}" for b in request.avoid if (i := box.intersection(b)) and i.area > 0.5]
+    if broken:
+        raise InfeasibleError(f"method {args.method!r} does not honour {', '.join(broken)}; try --method attention")
+    written = None
+    if args.out is not None:
+        written = export_crop(args.image, box, args.out, size=size, quality=args.quality, overwrite=args.overwrite)
+    coords = [int(round(v)) for v in box.as_tuple()]
+    if args.json:
+        json.dump(
+            {
+                "image": str(args.image), "width": width, "height": height, "aspect": str(aspect),
+                "method": args.method, "box": coords,
+                "box_convention": "x0,y0,x1,y1 full-resolution pixels of the upright image, half-open",
+                "keep": [[round(v, 2) for v in b.as_tuple()] for b in request.keep],
+                "avoid": [[round(v, 2) for v in b.as_tuple()] for b in request.avoid],
+                "output": str(written) if written else None,
+            },
+            sys.stdout,
+        )
+        print()
+    else:
+        print(f"crop: {coords[0]},{coords[1]},{coords[2]},{coords[3]}  ({coords[2] - coords[0]}x{coords[3] - coords[1]} px)")
+        if written:
+            print(f"wrote {written}")
+    return 0
+
+
+def _check_feasible(request: CropRequest, aspect) -> None:
+    """Refuse impossible constraints up front with the engine's message, whatever the method
+    (the smallest grid decides feasibility exactly: see models.constraints.candidates)."""
+    problem = CropProblem(request.image_size, aspect, request.keep, request.avoid)
+    check_feasible(problem)
+    if not len(enumerate_candidates(problem, GridSpec(sizes=2, steps=2))):
+        raise InfeasibleError(f"no {aspect} crop can hold the keep regions without meeting an avoid region")
