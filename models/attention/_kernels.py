@@ -125,6 +125,28 @@ def smallest_rect_fixed_shape(sat, widths, threshold):
 
 
 @njit(cache=True, nogil=True)
+def _fill_before(dst_val, dst_at, src_val, src_at, size, count):
+    """``dst[c]`` = best of ``src[j]`` over windows ``[j, j + size)`` ending at or before ``c``
+    (``j <= c - size``), for ``c = size .. size + count - 1``; earlier positions win ties."""
+    for c in range(size, size + count):
+        j = c - size
+        if c > size and dst_val[c - 1] >= src_val[j]:
+            dst_val[c], dst_at[c] = dst_val[c - 1], dst_at[c - 1]
+        else:
+            dst_val[c], dst_at[c] = src_val[j], src_at[j]
+
+
+@njit(cache=True, nogil=True)
+def _fill_after(dst_val, dst_at, src_val, src_at, count):
+    """``dst[c]`` = best of ``src[j]`` over ``j >= c``, for ``c = 0 .. count - 1``."""
+    for c in range(count - 1, -1, -1):
+        if c < count - 1 and dst_val[c + 1] > src_val[c]:
+            dst_val[c], dst_at[c] = dst_val[c + 1], dst_at[c + 1]
+        else:
+            dst_val[c], dst_at[c] = src_val[c], src_at[c]
+
+
+@njit(cache=True, nogil=True)
 def _split_tables(sat, widths, num_shapes):
     """For each allowed shape ``k`` (1-based; shape 0 is "no rectangle") and each split
     position, the best window lying wholly before / after the split, along columns and rows.
@@ -168,37 +190,10 @@ def _split_tables(sat, widths, num_shapes):
                 if s > row_val[top]:
                     row_val[top] = s
                     row_at[top] = top * n + left
-        # windows ending at or before column c: left edge <= c - w
-        for c in range(w, n + 1):
-            j = c - w
-            if c > w and left_val[k, c - 1] >= col_val[j]:
-                left_val[k, c] = left_val[k, c - 1]
-                left_at[k, c] = left_at[k, c - 1]
-            else:
-                left_val[k, c] = col_val[j]
-                left_at[k, c] = col_at[j]
-        for c in range(nc - 1, -1, -1):
-            if c < nc - 1 and right_val[k, c + 1] > col_val[c]:
-                right_val[k, c] = right_val[k, c + 1]
-                right_at[k, c] = right_at[k, c + 1]
-            else:
-                right_val[k, c] = col_val[c]
-                right_at[k, c] = col_at[c]
-        for r in range(h, m + 1):
-            i = r - h
-            if r > h and up_val[k, r - 1] >= row_val[i]:
-                up_val[k, r] = up_val[k, r - 1]
-                up_at[k, r] = up_at[k, r - 1]
-            else:
-                up_val[k, r] = row_val[i]
-                up_at[k, r] = row_at[i]
-        for r in range(nr - 1, -1, -1):
-            if r < nr - 1 and down_val[k, r + 1] > row_val[r]:
-                down_val[k, r] = down_val[k, r + 1]
-                down_at[k, r] = down_at[k, r + 1]
-            else:
-                down_val[k, r] = row_val[r]
-                down_at[k, r] = row_at[r]
+        _fill_before(left_val[k], left_at[k], col_val, col_at, w, nc)
+        _fill_after(right_val[k], right_at[k], col_val, col_at, nc)
+        _fill_before(up_val[k], up_at[k], row_val, row_at, h, nr)
+        _fill_after(down_val[k], down_at[k], row_val, row_at, nr)
     return left_val, left_at, right_val, right_at, up_val, up_at, down_val, down_at
 
 
