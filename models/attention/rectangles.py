@@ -194,12 +194,18 @@ class RectangleSearch:
         self._weights = _as_weights(attention)
         self._weights.flags.writeable = False
         self._sat = _sat(self._weights)
+        self._sat.flags.writeable = False
         self._sat_t: np.ndarray | None = None
         self.total = int(self._sat[-1, -1])
 
     @property
     def shape(self) -> tuple[int, int]:
         return self._weights.shape  # type: ignore[return-value]
+
+    @property
+    def summed_area_table(self) -> np.ndarray:
+        """``(m + 1, n + 1)`` int64, ``sat[i, j] = weights[:i, :j].sum()`` (read-only)."""
+        return self._sat
 
     @property
     def weights(self) -> np.ndarray:

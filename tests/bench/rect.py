@@ -57,7 +57,7 @@ def bench_size(shape, rgbs, taus, run_brute: dict[str, bool]) -> dict:
         values = saliency_map(rgb, shape=shape)
         t_pre, search = timed(RectangleSearch, values, repeat=5)
         rows["precompute"]["ours"].append(t_pre)
-        sat, total = search._sat, search.total
+        sat, total = search.summed_area_table, search.total
         widths = _widths_for(m, RATIO)
         threshold = threshold_for(total, tau)
         p1, r1 = timed(search.smallest, tau, repeat=5)
@@ -86,7 +86,7 @@ def warm_up() -> None:
     g = np.random.default_rng(0).random((12, 16))
     s = RectangleSearch(g)
     s.smallest(0.5), s.smallest_with_ratio(0.5, RATIO), s.two_with_ratio(0.5, RATIO)
-    sat, w, t = s._sat, _widths_for(12, RATIO), threshold_for(s.total, 0.5)
+    sat, w, t = s.summed_area_table, _widths_for(12, RATIO), threshold_for(s.total, 0.5)
     brute.brute_p1(sat, t), brute.brute_p2(sat, w, t), brute.seed_p3(sat, w, t)
 
 
