@@ -52,7 +52,7 @@ def _method_names(task: Task, requested: Sequence[str] | None, baselines: bool) 
             raise InvalidInputError(f"unknown method {unknown[0]!r}; available: {', '.join(known)}")
         names = list(requested)
     else:
-        names = [name for name in available_methods(task) if name not in BASELINE_NAMES]
+        names = [name for name in available_methods(task, defaults_only=True) if name not in BASELINE_NAMES]
     if baselines:
         names += CONSTRAINT_BASELINES if task == "constraints" else ANNOTATION_BASELINES
     names = list(dict.fromkeys(names))  # first occurrence wins

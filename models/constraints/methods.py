@@ -3,6 +3,8 @@
 ``attention``: :class:`~models.constraints.cropper.AttentionCropper` through the evaluation
 protocol: keep = the request's keep regions, avoid = its avoid regions, the ratio as given
 (a free-ratio request searches the image's own ratio and the common print ratios).
+``attention-optuna``: the same score searched by Optuna (300 TPE trials); run only when
+named (``--method attention-optuna``), it is slower and never better than the exact search.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from models.constraints.blackbox import OptunaSearch
 from models.constraints.cropper import AttentionAnalysis, AttentionCropper
 from models.constraints.problem import CropProblem
 from models.errors import InfeasibleError
@@ -53,4 +56,9 @@ class AttentionMethod:
         return best.box
 
 
+def _attention_optuna() -> AttentionMethod:
+    return AttentionMethod(AttentionCropper(searcher=OptunaSearch()), name="attention-optuna")
+
+
 register_method("attention", AttentionMethod, tasks=("constraints",))
+register_method("attention-optuna", _attention_optuna, tasks=("constraints",), by_default=False)

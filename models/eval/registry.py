@@ -39,10 +39,13 @@ METHODS: dict[str, Callable[[], CropMethod]] = {}
 """Method name -> factory. Fill it through :func:`register_method`."""
 
 _TASKS_OF: dict[str, tuple[Task, ...]] = {}
+_ON_REQUEST: set[str] = set()  # run only when named (slow variants)
 _loaded: set[str] = set()
 
 
-def register_method(name: str, factory: Callable[[], CropMethod], *, tasks: Iterable[Task] = TASKS) -> None:
+def register_method(
+    name: str, factory: Callable[[], CropMethod], *, tasks: Iterable[Task] = TASKS, by_default: bool = True
+) -> None:
     """Make a method available to the evaluation under ``name``.
 
     Parameters
@@ -53,6 +56,8 @@ def register_method(name: str, factory: Callable[[], CropMethod], *, tasks: Iter
         Called with no argument, returns a fresh :class:`~models.eval.protocol.CropMethod`.
     tasks : iterable of {"constraints", "annotations"}
         The tasks the method is run on by default (it can be asked for by name on any).
+    by_default : bool
+        False for a method that runs only when named (e.g. a slow variant).
 
     Raises
     ------
@@ -71,6 +76,8 @@ def register_method(name: str, factory: Callable[[], CropMethod], *, tasks: Iter
         raise InvalidInputError(f"a method named {name!r} is already registered")
     METHODS[name] = factory
     _TASKS_OF[name] = tasks
+    if not by_default:
+        _ON_REQUEST.add(name)
     log.debug("registered method %s for %s", name, ", ".join(tasks))
 
 
@@ -92,10 +99,15 @@ def load_plugins() -> None:
         _loaded.add(module)
 
 
-def available_methods(task: Task | None = None) -> tuple[str, ...]:
-    """Names of the registered methods (for ``task`` only, when given), after loading plugins."""
+def available_methods(task: Task | None = None, *, defaults_only: bool = False) -> tuple[str, ...]:
+    """Names of the registered methods (for ``task`` only, when given; without the
+    run-on-request ones when ``defaults_only``), after loading plugins."""
     load_plugins()
-    return tuple(name for name in METHODS if task is None or task in _TASKS_OF[name])
+    return tuple(
+        name
+        for name in METHODS
+        if (task is None or task in _TASKS_OF[name]) and not (defaults_only and name in _ON_REQUEST)
+    )
 
 
 def make_method(name: str) -> CropMethod:

@@ -649,3 +649,11 @@ def test_centred_baseline_on_real_flms_constraints():
     assert report.n_items == 200 and report.skipped == 0 and report.violations == 0
     assert 0.8 <= report.mean_iou <= 0.95
     assert 0.01 <= report.mean_disp <= 0.08
+
+
+def test_run_on_request_methods_are_listed_but_not_run_by_default():
+    from models.eval.registry import available_methods
+
+    assert "attention-optuna" in available_methods("constraints")
+    assert "attention-optuna" not in available_methods("constraints", defaults_only=True)
+    assert "attention" in available_methods("constraints", defaults_only=True)
