@@ -24,7 +24,8 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/cropstudio bench rect
+	$(BIN)/python -m tests.bench.rect
+	$(BIN)/python -m tests.bench.pipeline
 
 clean-venv:
 	rm -rf $(VENV)

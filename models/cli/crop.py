@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from models.constraints.candidates import GridSpec, enumerate_candidates
+from models.constraints.candidates import GridSpec, ensure_room
 from models.constraints.problem import CropProblem, check_feasible
 from models.errors import InfeasibleError, InvalidInputError
 from models.eval.protocol import CropRequest
@@ -120,5 +120,4 @@ def _check_feasible(request: CropRequest, aspect) -> None:
     (the smallest grid decides feasibility exactly: see models.constraints.candidates)."""
     problem = CropProblem(request.image_size, aspect, request.keep, request.avoid)
     check_feasible(problem)
-    if not len(enumerate_candidates(problem, GridSpec(sizes=2, steps=2))):
-        raise InfeasibleError(f"no {aspect} crop can hold the keep regions without meeting an avoid region")
+    ensure_room(problem, grid=GridSpec(sizes=2, steps=2))

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import optuna
 
-from models.constraints.candidates import Candidates, GridSpec
-from models.constraints.problem import CropProblem, _min_box_for, check_feasible, keep_union
+from models.constraints.candidates import Candidates, GridSpec, position_interval, smallest_width
+from models.constraints.problem import CropProblem, check_feasible
 from models.constraints.search import ExhaustiveSearch, Proposal, snap_to_pixels
 from models.constraints.terms import ScoreTerm
 from models.geometry import Box
@@ -42,18 +42,11 @@ class OptunaSearch:
     min_scale: float = GridSpec().min_scale
 
     def _box(self, problem: CropProblem, w: float, fx: float, fy: float) -> Box | None:
-        width, height = problem.image_size
-        h = min(w / problem.ratio, float(height))
-        w = min(w, float(width))
-        x_lo, x_hi, y_lo, y_hi = 0.0, width - w, 0.0, height - h
-        union = keep_union(problem)
-        if union is not None:
-            x_lo, x_hi = max(x_lo, union.x1 - w), min(x_hi, union.x0)
-            y_lo, y_hi = max(y_lo, union.y1 - h), min(y_hi, union.y0)
-        if x_hi < x_lo - 1e-9 or y_hi < y_lo - 1e-9:
+        room = position_interval(problem, w)
+        if room is None:
             return None
-        x0 = x_lo + fx * max(x_hi - x_lo, 0.0)
-        y0 = y_lo + fy * max(y_hi - y_lo, 0.0)
+        w, h, x_lo, x_hi, y_lo, y_hi = room
+        x0, y0 = x_lo + fx * (x_hi - x_lo), y_lo + fy * (y_hi - y_lo)
         box = Box(x0, y0, x0 + w, y0 + h)
         if any(box.intersection(a) is not None for a in problem.avoid):
             return None
@@ -62,8 +55,7 @@ class OptunaSearch:
     def search(self, problem: CropProblem, terms: Sequence[ScoreTerm], *, top_k: int = 1) -> tuple[Proposal, ...]:
         check_feasible(problem)
         largest = problem.largest.width
-        union = keep_union(problem)
-        smallest = largest * self.min_scale if union is None else min(_min_box_for(union, problem.ratio)[0], largest)
+        smallest = smallest_width(problem, self.min_scale)
 
         def score(box: Box) -> tuple[float, tuple[tuple[str, float], ...]]:
             cands = Candidates(*(np.array([v]) for v in box.as_tuple()))
@@ -77,14 +69,15 @@ class OptunaSearch:
                 raise optuna.TrialPruned()
             return score(box)[0]
 
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
         study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=self.seed))
         study.enqueue_trial({"w": largest, "fx": 0.5, "fy": 0.5})  # start from the centred largest crop
         study.optimize(objective, n_trials=self.trials)
         done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
         if not done:
             log.info("no valid Optuna trial; answering with the exact grid search")
-            return ExhaustiveSearch(GridSpec(sizes=8, steps=5)).search(problem, terms, top_k=top_k)
+            return ExhaustiveSearch(GridSpec(sizes=8, steps=5, min_scale=self.min_scale)).search(
+                problem, terms, top_k=top_k
+            )
         best = sorted(done, key=lambda t: t.value, reverse=True)[:top_k]
         proposals = []
         for t in best:

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.constraints.problem import CropProblem, _min_box_for, keep_union
+from models.errors import InfeasibleError
 
-__all__ = ["Candidates", "GridSpec", "enumerate_candidates"]
+__all__ = ["Candidates", "GridSpec", "ensure_room", "enumerate_candidates", "position_interval", "smallest_width"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,39 +66,83 @@ def _positions(lo: float, hi: float, centred: float, steps: int, critical: list[
     return np.unique(np.concatenate([np.linspace(lo, hi, steps), extra]))
 
 
+def position_interval(problem: CropProblem, w: float) -> tuple[float, float, float, float, float, float] | None:
+    """For a crop ``w`` wide (height from the ratio): ``(w, h, x_lo, x_hi, y_lo, y_hi)``, the
+    closed ranges of ``x0`` and ``y0`` that keep it inside the image and around every keep
+    region; ``None`` when it cannot hold them."""
+    width, height = problem.image_size
+    h = min(w / problem.ratio, float(height))
+    w = min(w, float(width))
+    x_lo, x_hi, y_lo, y_hi = 0.0, width - w, 0.0, height - h
+    union = keep_union(problem)
+    if union is not None:
+        x_lo, x_hi = max(x_lo, union.x1 - w), min(x_hi, union.x0)
+        y_lo, y_hi = max(y_lo, union.y1 - h), min(y_hi, union.y0)
+    if x_hi < x_lo - 1e-9 or y_hi < y_lo - 1e-9:
+        return None
+    return w, h, x_lo, max(x_hi, x_lo), y_lo, max(y_hi, y_lo)
+
+
+def smallest_width(problem: CropProblem, min_scale: float) -> float:
+    """The smallest crop width considered: ``min_scale`` of the largest box of the ratio, or
+    the smallest box holding the keep regions when there are any."""
+    largest = problem.largest.width
+    union = keep_union(problem)
+    return largest * min_scale if union is None else min(_min_box_for(union, problem.ratio)[0], largest)
+
+
+def _snap_edges(values: np.ndarray, edges: list[float], tol: float) -> np.ndarray:
+    """Put coordinates within ``tol`` of a constraint edge exactly on it: ``(a - w) + w`` can
+    land one ulp past ``a``, which would turn a crop touching a region into one meeting it."""
+    for edge in edges:
+        values[np.abs(values - edge) <= tol] = edge
+    return values
+
+
 def enumerate_candidates(problem: CropProblem, grid: GridSpec = GridSpec()) -> Candidates:
     """All candidate boxes of ``problem`` (possibly none: then the avoid regions leave no room)."""
-    width, height = problem.image_size
-    ratio = problem.ratio
-    largest = problem.largest
-    union = keep_union(problem)
-    smallest_w = largest.width * grid.min_scale
-    widths = np.linspace(largest.width, smallest_w, grid.sizes)
-    if union is not None:
-        need_w, _ = _min_box_for(union, ratio)
-        widths = np.unique(np.append(widths[widths >= need_w], min(need_w, largest.width)))
+    largest = problem.largest.width
+    low = smallest_width(problem, grid.min_scale)
+    widths = np.linspace(largest, largest * grid.min_scale, grid.sizes)
+    widths = np.unique(np.append(widths[widths >= low], low))
     parts: list[np.ndarray] = []
-    for w in widths:
-        h = min(w / ratio, float(height))
-        w = min(w, float(width))
-        x_lo, x_hi = 0.0, width - w
-        y_lo, y_hi = 0.0, height - h
-        if union is not None:
-            x_lo, x_hi = max(x_lo, union.x1 - w), min(x_hi, union.x0)
-            y_lo, y_hi = max(y_lo, union.y1 - h), min(y_hi, union.y0)
-        if x_hi < x_lo - 1e-9 or y_hi < y_lo - 1e-9:
+    for width in widths:
+        room = position_interval(problem, width)
+        if room is None:
             continue
-        xs = _positions(x_lo, max(x_hi, x_lo), (width - w) / 2, grid.steps,
-                        [v for a in problem.avoid for v in (a.x1, a.x0 - w)])
-        ys = _positions(y_lo, max(y_hi, y_lo), (height - h) / 2, grid.steps,
-                        [v for a in problem.avoid for v in (a.y1, a.y0 - h)])
+        w, h, x_lo, x_hi, y_lo, y_hi = room
+        xs = _positions(x_lo, x_hi, (problem.image_size[0] - w) / 2, grid.steps,
+                        [v for a in problem.avoid for v in (a.x1, a.x0 - w)])  # fmt: skip
+        ys = _positions(y_lo, y_hi, (problem.image_size[1] - h) / 2, grid.steps,
+                        [v for a in problem.avoid for v in (a.y1, a.y0 - h)])  # fmt: skip
         gx, gy = np.meshgrid(xs, ys, indexing="xy")
         parts.append(np.stack([gx.ravel(), gy.ravel(), gx.ravel() + w, gy.ravel() + h]))
-    boxes = np.concatenate(parts, axis=1) if parts else np.zeros((4, 0))
-    cands = Candidates(*boxes)
+    x0, y0, x1, y1 = np.concatenate(parts, axis=1) if parts else np.zeros((4, 0))
+    regions = (*problem.keep, *problem.avoid)
+    tol = 1e-9 * max(problem.image_size)
+    x_edges = [0.0, float(problem.image_size[0]), *(v for r in regions for v in (r.x0, r.x1))]
+    y_edges = [0.0, float(problem.image_size[1]), *(v for r in regions for v in (r.y0, r.y1))]
+    cands = Candidates(*(_snap_edges(v, e, tol) for v, e in ((x0, x_edges), (y0, y_edges), (x1, x_edges), (y1, y_edges))))
     if problem.avoid and len(cands):
         clear = np.ones(len(cands), bool)
         for a in problem.avoid:
             clear &= (cands.x1 <= a.x0) | (cands.x0 >= a.x1) | (cands.y1 <= a.y0) | (cands.y0 >= a.y1)
         cands = cands.take(np.flatnonzero(clear))
     return cands
+
+
+def ensure_room(problem: CropProblem, cands: Candidates | None = None, grid: GridSpec = GridSpec()) -> Candidates:
+    """The candidates of ``problem``, or :class:`InfeasibleError` saying why there are none.
+
+    Any grid decides this exactly (module docstring); pass ``cands`` to reuse a search's.
+    """
+    cands = enumerate_candidates(problem, grid) if cands is None else cands
+    if len(cands):
+        return cands
+    if problem.keep:
+        raise InfeasibleError(f"no {problem.aspect} crop can hold the keep regions without meeting an avoid region")
+    w = smallest_width(problem, grid.min_scale)
+    raise InfeasibleError(
+        f"no {problem.aspect} crop of at least {w:.0f}x{w / problem.ratio:.0f} px "
+        f"({grid.min_scale:.0%} of the largest) fits between the avoid regions"
+    )

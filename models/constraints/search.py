@@ -17,10 +17,9 @@ from typing import Protocol
 
 import numpy as np
 
-from models.constraints.candidates import Candidates, GridSpec, enumerate_candidates
+from models.constraints.candidates import Candidates, GridSpec, ensure_room, enumerate_candidates
 from models.constraints.problem import CropProblem, check_feasible
 from models.constraints.terms import ScoreTerm
-from models.errors import InfeasibleError
 from models.geometry import Box
 
 __all__ = ["ExhaustiveSearch", "Proposal", "Searcher", "snap_to_pixels"]
@@ -83,11 +82,7 @@ class ExhaustiveSearch:
 
     def search(self, problem: CropProblem, terms: Sequence[ScoreTerm], *, top_k: int = 1) -> tuple[Proposal, ...]:
         check_feasible(problem)
-        cands = enumerate_candidates(problem, self.grid)
-        if not len(cands):
-            raise InfeasibleError(
-                f"no {problem.aspect} crop can hold the keep regions without meeting an avoid region"
-            )
+        cands = ensure_room(problem, enumerate_candidates(problem, self.grid), self.grid)
         parts = [(t.name, t(cands)) for t in terms]
         total = np.sum([p for _, p in parts], axis=0) if parts else np.zeros(len(cands))
         order = np.argsort(-total, kind="stable")[:top_k]

@@ -189,3 +189,20 @@ def test_border_term_penalises_cutting_through_salient_content():
     assert term(through)[0] < term(around)[0] == 0.0
     # edges on the image frame cut nothing
     assert term(Candidates(*(np.array([v]) for v in (0.0, 0.0, 200.0, 100.0))))[0] == 0.0
+
+
+@pytest.mark.parametrize("edge", [977.03, 977.0, 500.1, 640.7])
+def test_keep_touching_avoid_at_a_fractional_edge_is_feasible(edge):
+    # the crop must end exactly at `edge`: below it is the avoid region, above it the keep
+    # region ends there. (edge - h) + h can land one ulp past `edge` unless edges are snapped.
+    p = CropProblem((347, 1364), AspectRatio(0.9436, 1), keep=(Box(10, edge - 300, 300, edge),),
+                    avoid=(Box(0, edge, 347, edge + 20),))  # fmt: skip
+    for grid in (GridSpec(), GridSpec(sizes=2, steps=2)):
+        (best,) = ExhaustiveSearch(grid).search(p, [AreaTerm(p.image_size)])
+        assert satisfied(best.box, p)
+
+
+def test_no_room_message_names_the_smallest_size_tried():
+    p = CropProblem((200, 100), AspectRatio(1, 1), avoid=(Box(0, 0, 100, 100), Box(125, 0, 200, 100)))
+    with pytest.raises(InfeasibleError, match=r"at least 30x30 px \(30% of the largest\) fits between"):
+        ExhaustiveSearch().search(p, [AreaTerm(p.image_size)])
