@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from models.attention.rectangles import AutoTau, RectangleSearch, RectResult
+from models.attention.rectangles import AutoTau, RectangleSearch, RectResult, _validate_tau
 from models.attention.saliency import AttentionMap
 from models.errors import InfeasibleError, InvalidInputError
 from models.geometry import AspectRatio, Box, fit_ratio_around, fit_ratio_inside, largest_box_with_ratio
@@ -90,6 +90,8 @@ def attention_crop(
         raise InvalidInputError(f"regions must be 1 or 2, got {regions}")
     if regions == 2 and aspect is None:
         raise InvalidInputError("two regions need a fixed aspect ratio (the seed's problem 3)")
+    if tau is not None:
+        tau = _validate_tau(tau)
     auto = search.auto_tau() if tau is None else None
     tau = auto.tau if auto is not None else tau
     if search.total == 0:
@@ -114,12 +116,9 @@ def attention_crop(
 
 def _infeasible_message(search: RectangleSearch, tau: float, aspect: AspectRatio, cell_ratio: float, regions: int) -> str:
     m, n = search.shape
-    best = search.max_kept_with_ratio(cell_ratio)
+    best = search.max_kept_two_with_ratio(cell_ratio) if regions == 2 else search.max_kept_with_ratio(cell_ratio)
     if best == 0.0:
         return f"no {aspect} crop fits a {n}x{m}-cell attention map; the ratio is too extreme for this image"
-    what = "two" if regions == 2 else "one"
+    what = f"two {aspect} boxes keep" if regions == 2 else f"one {aspect} box keeps"
     hint = "" if regions == 2 else " or use two regions"
-    return (
-        f"no {aspect} crop keeps {tau:.0%} of the attention; {what} {aspect} box keeps at most "
-        f"{best:.0%} (lower tau{hint})"
-    )
+    return f"no {aspect} crop keeps {tau:.0%} of the attention; {what} at most {best:.0%} (lower tau{hint})"

@@ -269,6 +269,20 @@ class RectangleSearch:
         sums = s[h:, w:] - s[:-h, w:] - s[h:, :-w] + s[:-h, :-w]
         return float(sums.max()) / self.total
 
+    def max_kept_two_with_ratio(self, ratio: float | AspectRatio, *, tolerance: float = 1e-3) -> float:
+        """The largest fraction of attention two disjoint rectangles of ``ratio`` can keep,
+        to within ``tolerance`` (bisection on P3; used for error messages)."""
+        lo = 0.0
+        if self.total == 0 or self.two_with_ratio(0.0, ratio) is None:
+            return 0.0
+        hi = 1.0
+        if self.two_with_ratio(hi, ratio) is not None:
+            return 1.0
+        while hi - lo > tolerance:
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if self.two_with_ratio(mid, ratio) is not None else (lo, mid)
+        return lo
+
     # -- P3 -------------------------------------------------------------------------------
     def two_with_ratio(self, tau: float, ratio: float | AspectRatio) -> RectResult | None:
         """P3 (N = 2): at most two disjoint rectangles of ``ratio`` with the least total area

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from models.attention import METHODS, RectangleSearch, attention_crop, compute_attention
 from models.attention.crop import AttentionCrop
-from models.errors import InvalidInputError
+from models.errors import ExportError, InvalidInputError
 from models.geometry import parse_aspect
 from models.imaging import export_crop, load_image
 
@@ -35,7 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--regions", type=int, choices=(1, 2), default=1, help="up to two disjoint crops (needs --aspect)")
     p.add_argument("--method", choices=METHODS, default="spectral", help="saliency model (default spectral)")
     p.add_argument("--no-faces", action="store_true", help="do not add the face prior to the attention map")
-    p.add_argument("--out", type=Path, help="write the crop here (two regions: NAME-1.EXT, NAME-2.EXT)")
+    p.add_argument("--out", type=Path, help="write the crop here (when two crops are found: NAME-1.EXT, NAME-2.EXT)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (default 92)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -63,7 +63,11 @@ def run(args: argparse.Namespace) -> int:
     )
     written = []
     if args.out is not None:
-        for box, path in zip(crop.boxes, _outputs(args.out, len(crop.boxes)), strict=True):
+        paths = _outputs(args.out, len(crop.boxes))
+        taken = [p for p in paths if p.exists()]
+        if taken and not args.overwrite:  # check all before writing any: no half-done pairs
+            raise ExportError(f"{taken[0]} exists; pass --overwrite to replace it")
+        for box, path in zip(crop.boxes, paths, strict=True):
             written.append(export_crop(args.image, box, path, quality=args.quality, overwrite=args.overwrite))
     if args.json:
         json.dump(_as_json(args.image, image.info.width, image.info.height, crop, attention.faces, written),

@@ -129,3 +129,21 @@ def test_boxes_are_in_upright_full_resolution_pixels(tmp_path):
     # same upright picture, same crop, in full-resolution pixels (not the 256-px copy's)
     assert rotated.boxes[0].iou(plain.boxes[0]) > 0.9
     assert Box(0, 0, 600, 400).contains(rotated.boxes[0]) and rotated.boxes[0].height > 256
+
+
+def test_two_region_limit_is_the_two_box_maximum():
+    from models.attention.saliency import AttentionMap
+
+    att = AttentionMap(np.ones((10, 30), np.float32), (300, 100), "test")
+    search = RectangleSearch(att.values)
+    assert search.two_with_ratio(0.6, 1.0) is not None  # two 10x10 squares keep 2/3
+    with pytest.raises(InfeasibleError, match=r"two 1:1 boxes keep at most 6[67]%"):
+        attention_crop(att, search, tau=0.9, aspect=parse_aspect("1:1"), regions=2)
+
+
+def test_tau_is_validated_even_on_a_flat_image(tmp_path):
+    path = tmp_path / "flat.png"
+    Image.new("RGB", (30, 20), (5, 5, 5)).save(path)
+    att = compute_attention(load_image(path))
+    with pytest.raises(InvalidInputError, match="tau"):
+        attention_crop(att, RectangleSearch(att.values), tau=5.0)

@@ -48,7 +48,8 @@ def test_text_output_regions_and_auto_tau(capsys):
 def test_on_a_dataset_photo(capsys):
     photo = sorted(FCDB.glob("*.jpg"))[0]
     code, out, err = run(capsys, photo, "--tau", "0.9", "--aspect", "4:5", "--json")
-    assert code == 0, err and json.loads(out)["boxes"]
+    assert code == 0, err
+    assert len(json.loads(out)["boxes"]) == 1
 
 
 def test_export_writes_the_crop_and_never_overwrites(tmp_path, capsys):
@@ -138,3 +139,10 @@ def test_console_script_runs_without_traceback(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr and "missing.jpg" in done.stderr
     done = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("cropstudio ")
+
+
+def test_two_region_export_writes_nothing_when_one_target_exists(tmp_path, capsys):
+    (tmp_path / "crop-2.png").write_bytes(b"mine")
+    code, _, err = run(capsys, PHOTO, "--tau", "0.8", "--aspect", "1:1", "--regions", "2", "--out", tmp_path / "crop.png")
+    assert code == 2 and "crop-2.png exists" in err
+    assert not (tmp_path / "crop-1.png").exists() and (tmp_path / "crop-2.png").read_bytes() == b"mine"
