@@ -27,10 +27,13 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 from models.errors import CropStudioError, ExportError, ImageReadError, InvalidInputError
 from models.geometry import Box
 
-__all__ = ["MAX_PIXELS", "SUPPORTED_SUFFIXES", "ImageInfo", "LoadedImage", "export_crop", "load_image",
+__all__ = ["ANALYSIS_MAX_SIDE", "MAX_PIXELS", "SUPPORTED_SUFFIXES", "ImageInfo", "LoadedImage", "export_crop", "load_image",
            "read_info"]  # fmt: skip
 
 log = logging.getLogger(__name__)
+
+ANALYSIS_MAX_SIDE = 1024
+"""Long side of the copy the engine analyses (crops are still cut from the full file)."""
 
 MAX_PIXELS = 300_000_000
 """Images with more pixels are refused (from the header, before decoding)."""
@@ -430,7 +433,7 @@ def _export_exif(im: Image.Image, size: tuple[int, int]) -> bytes:
 
 
 def _exists(dst: Path) -> ExportError:
-    return ExportError(f"cannot write '{dst}': it exists; pass overwrite to replace it")
+    return ExportError(f"cannot write '{dst}': it exists (--overwrite, or overwrite=True, replaces it)")
 
 
 def _write_atomically(image: Image.Image, dst: Path, fmt: str, params: dict, *, overwrite: bool) -> None:

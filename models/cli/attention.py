@@ -12,9 +12,8 @@ from models.attention import METHODS, RectangleSearch, attention_crop, compute_a
 from models.attention.crop import AttentionCrop
 from models.errors import ExportError, InvalidInputError
 from models.geometry import parse_aspect
-from models.imaging import export_crop, load_image
+from models.imaging import ANALYSIS_MAX_SIDE, export_crop, load_image
 
-ANALYSIS_SIDE = 1024  # decode size for analysis; crops are cut from the full-resolution file
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.quality <= 100:
         raise InvalidInputError(f"--quality must be in 1..100, got {args.quality}")
     aspect = parse_aspect(args.aspect) if args.aspect else None
-    image = load_image(args.image, max_side=ANALYSIS_SIDE)
+    image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)
     attention = compute_attention(image, method=args.method, faces=not args.no_faces)
     crop = attention_crop(
         attention,

@@ -13,9 +13,8 @@ from models.errors import InfeasibleError, InvalidInputError
 from models.eval.protocol import CropRequest
 from models.eval.registry import available_methods, make_method
 from models.geometry import Box, parse_aspect, parse_box
-from models.imaging import export_crop, load_image
+from models.imaging import ANALYSIS_MAX_SIDE, MAX_PIXELS, export_crop, load_image
 
-ANALYSIS_SIDE = 1024
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -36,7 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--units", choices=("auto", "px", "fraction"), default="auto", help="unit of region coordinates")
     p.add_argument("--method", default="attention", help="scoring method (default attention; see --list-methods)")
     p.add_argument("--list-methods", action="store_true", help="print the available methods and exit")
-    p.add_argument("--out", type=Path, help="write the crop to this file (JPEG, PNG, TIFF, WebP)")
+    p.add_argument("--out", type=Path, help="write the crop to this file (JPEG, PNG, TIFF, WebP, BMP)")
     p.add_argument("--size", help="resize the written crop to exactly WxH pixels")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (default 92)")
@@ -63,7 +62,10 @@ def _size(text: str | None) -> tuple[int, int] | None:
     parts = text.lower().split("x")
     if len(parts) != 2 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
         raise InvalidInputError(f"--size {text!r}: expected WxH in pixels, e.g. 1200x628")
-    return int(parts[0]), int(parts[1])
+    w, h = int(parts[0]), int(parts[1])
+    if w * h > MAX_PIXELS:
+        raise InvalidInputError(f"--size {text!r} is {w * h / 1e6:.0f} MP; the limit is {MAX_PIXELS / 1e6:.0f} MP")
+    return w, h
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     aspect = parse_aspect(args.aspect)
     size = _size(args.size)
     method = make_method(args.method)
-    image = load_image(args.image, max_side=ANALYSIS_SIDE)
+    image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)
     width, height = image.info.width, image.info.height
     request = CropRequest(
         (width, height),

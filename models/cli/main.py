@@ -16,6 +16,7 @@ from models import __version__
 from models.cli import attention as attention_cmd
 from models.cli import eval as eval_cmd
 from models.cli import crop as crop_cmd
+from models.cli import tune as tune_cmd
 from models.errors import CropStudioError
 
 log = logging.getLogger("cropstudio")
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     attention_cmd.register(commands)
     eval_cmd.register(commands)
+    tune_cmd.register(commands)
     crop_cmd.register(commands)
     return parser
 

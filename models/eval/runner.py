@@ -1,7 +1,7 @@
 """Run a :class:`~models.eval.protocol.CropMethod` over a data set and score it.
 
 Items are grouped by image file, so each image is loaded once (reduced to
-:data:`ANALYSIS_SIDE`) and analysed once; ``analyse`` is timed per image and ``crop`` per
+:data:`~models.imaging.ANALYSIS_MAX_SIDE`) and analysed once; ``analyse`` is timed per image and ``crop`` per
 item. The pixel frame of a request is the loaded file's upright size
 (``image.info.width x height``): it is the frame the method's analysis lives in, and since
 the data sets' boxes are normalised and their images resized without changing the ratio,
@@ -28,10 +28,9 @@ from models.eval.datasets import AnnotatedImage, AnnotationSet, ConstraintItem
 from models.eval.metrics import acc_k_n, best_disp, best_iou, disp, iou
 from models.eval.protocol import CropMethod, CropRequest
 from models.geometry import Box
-from models.imaging import LoadedImage, load_image
+from models.imaging import ANALYSIS_MAX_SIDE, LoadedImage, load_image
 
 __all__ = [
-    "ANALYSIS_SIDE",
     "CONTAINMENT_TOLERANCE",
     "AnnotationReport",
     "ConstraintReport",
@@ -43,8 +42,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_SIDE = 1024
-"""Images are loaded with their long side reduced to this (the data sets' are 640 px)."""
 CONTAINMENT_TOLERANCE = 1e-6
 """A prediction violates its layout when it misses the layout box by more than this (normalised)."""
 
@@ -227,7 +224,7 @@ def _load(path: Path) -> LoadedImage | None:
         log.warning("skipping %s: the image is missing", path)
         return None
     try:
-        return load_image(path, max_side=ANALYSIS_SIDE)
+        return load_image(path, max_side=ANALYSIS_MAX_SIDE)
     except ImageReadError as exc:
         log.warning("skipping %s: %s", path, exc)
         return None

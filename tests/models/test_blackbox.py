@@ -39,8 +39,10 @@ def test_optuna_gets_close_to_the_exhaustive_optimum_and_is_reproducible():
     assert satisfied(first.box, p)
 
 
-def test_falls_back_to_the_exact_search_when_gaps_are_narrow():
+def test_falls_back_to_the_exact_search_when_gaps_are_narrow(caplog):
     # the only room for a square is a 33 px gap; random trials almost never land in it
     p = CropProblem((200, 100), AspectRatio(1, 1), avoid=(Box(0, 0, 117, 100), Box(150, 0, 200, 100)))
-    (best,) = OptunaSearch(trials=5).search(p, [AreaTerm(p.image_size)])
+    with caplog.at_level("INFO", logger="models.constraints.blackbox"):
+        (best,) = OptunaSearch(trials=5).search(p, [AreaTerm(p.image_size)])
     assert satisfied(best.box, p)
+    assert "answering with the exact grid search" in caplog.text

@@ -63,6 +63,7 @@ def test_export_with_exact_size_and_no_overwrite(tmp_path, capsys):
         (["--keep", "0,0,1,1"], "--aspect is required"),
         (["--aspect", "1:1", "--method", "magic"], "unknown method"),
         (["--aspect", "1:1", "--size", "big"], "WxH"),
+        (["--aspect", "1:1", "--size", "100000x100000"], "limit"),
         (["--aspect", "1:1", "--method", "centred", "--avoid", "0,0,512,100"], "does not honour"),
     ],
 )

@@ -499,7 +499,7 @@ def test_export_refuses_to_overwrite_without_flag(tmp):
     src = save(tmp / "src.png", random_rgb(20, 20, seed=1))
     dst = tmp / "dst.png"
     dst.write_bytes(b"precious")
-    with pytest.raises(ExportError, match="exists; pass overwrite"):
+    with pytest.raises(ExportError, match=r"exists \(--overwrite"):
         export_crop(src, Box(0, 0, 10, 10), dst)
     assert dst.read_bytes() == b"precious"
     export_crop(src, Box(0, 0, 10, 10), dst, overwrite=True)
