@@ -30,6 +30,7 @@ from models.errors import InvalidInputError
 __all__ = [
     "AspectRatio",
     "Box",
+    "bounding_box",
     "fit_ratio_around",
     "fit_ratio_inside",
     "largest_box_with_ratio",
@@ -209,6 +210,14 @@ def parse_box(text: str) -> tuple[float, float, float, float]:
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
         raise InvalidInputError(f"cannot read box {text!r}: expected four numbers x0,y0,x1,y1")
     return values  # type: ignore[return-value]
+
+
+def bounding_box(boxes) -> Box | None:
+    """The smallest box containing every box of ``boxes``; ``None`` when there are none."""
+    boxes = tuple(boxes)
+    if not boxes:
+        return None
+    return Box(min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes), max(b.y1 for b in boxes))
 
 
 def largest_box_with_ratio(width: float, height: float, ratio: float) -> Box:

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from models.errors import InfeasibleError, InvalidInputError
-from models.geometry import AspectRatio, Box, largest_box_with_ratio
+from models.geometry import AspectRatio, Box, bounding_box, largest_box_with_ratio
 
 __all__ = ["CropProblem", "check_feasible", "keep_union"]
 
@@ -57,14 +57,7 @@ class CropProblem:
 
 def keep_union(problem: CropProblem) -> Box | None:
     """The bounding box of all keep regions (a crop holds them all iff it holds this)."""
-    if not problem.keep:
-        return None
-    return Box(
-        min(b.x0 for b in problem.keep),
-        min(b.y0 for b in problem.keep),
-        max(b.x1 for b in problem.keep),
-        max(b.y1 for b in problem.keep),
-    )
+    return bounding_box(problem.keep)
 
 
 def _min_box_for(union: Box, ratio: float) -> tuple[float, float]:

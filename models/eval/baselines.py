@@ -24,7 +24,7 @@ from models.attention import RectangleSearch, attention_crop, compute_attention
 from models.errors import InvalidInputError
 from models.eval.protocol import CropRequest
 from models.eval.registry import register_method
-from models.geometry import Box, largest_box_with_ratio
+from models.geometry import Box, bounding_box, largest_box_with_ratio
 from models.imaging import LoadedImage
 
 __all__ = [
@@ -74,12 +74,11 @@ def centred_crop(request: CropRequest) -> Box:
     if request.aspect is None:
         return request.frame
     box = largest_box_with_ratio(width, height, request.aspect)
-    if not request.keep:
+    union = bounding_box(request.keep)
+    if union is None:
         return box
-    ux0, uy0 = min(b.x0 for b in request.keep), min(b.y0 for b in request.keep)
-    ux1, uy1 = max(b.x1 for b in request.keep), max(b.y1 for b in request.keep)
-    x0 = _slide(box.x0, box.width, width, ux0, ux1)
-    y0 = _slide(box.y0, box.height, height, uy0, uy1)
+    x0 = _slide(box.x0, box.width, width, union.x0, union.x1)
+    y0 = _slide(box.y0, box.height, height, union.y0, union.y1)
     return Box(x0, y0, x0 + box.width, y0 + box.height)
 
 

@@ -94,3 +94,10 @@ def test_fit_ratio_inside_is_inside_and_exact(w, h, ratio):
     inner = fit_ratio_inside(box, ratio)
     assert box.contains(inner, tol=1e-6) and inner.aspect == pytest.approx(ratio, rel=1e-9)
     assert inner.width == pytest.approx(w, rel=1e-9) or inner.height == pytest.approx(h, rel=1e-9)
+
+
+def test_bounding_box():
+    from models.geometry import bounding_box
+
+    assert bounding_box([]) is None
+    assert bounding_box([Box(1, 5, 3, 6), Box(0, 7, 2, 9)]).as_tuple() == (0, 5, 3, 9)
