@@ -13,9 +13,21 @@ transform: nothing is computed in paint or mouse handlers.
 from __future__ import annotations
 
 import numpy as np
+from collections.abc import Sequence
+
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QResizeEvent, QWheelEvent
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap, QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QWidget,
+)
+
+from models.geometry import Box
 
 __all__ = ["ImageView", "rgb_to_qimage"]
 
@@ -56,6 +68,8 @@ class ImageView(QGraphicsView):
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setBackgroundBrush(QBrush(QColor(48, 48, 48)))
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self._crop_items: list[QGraphicsItem] = []
+        self._crops: tuple[Box, ...] = ()
         # File drops are the main window's business, not the scene's.
         self.setAcceptDrops(False)
         self.viewport().setAcceptDrops(False)
@@ -63,12 +77,14 @@ class ImageView(QGraphicsView):
     # -- content ----------------------------------------------------------------------
     def set_image(self, rgb: np.ndarray) -> None:
         """Show ``rgb`` (``(h, w, 3)`` uint8) and fit it to the window."""
+        self.set_crops(())
         self._item.setPixmap(QPixmap.fromImage(rgb_to_qimage(rgb)))
         self._scene.setSceneRect(QRectF(self._item.pixmap().rect()))
         self.fit_to_window()
 
     def clear(self) -> None:
         """Show nothing."""
+        self.set_crops(())
         self._item.setPixmap(QPixmap())
         self._scene.setSceneRect(QRectF())
         self.resetTransform()
@@ -81,6 +97,38 @@ class ImageView(QGraphicsView):
     def pixmap(self) -> QPixmap:
         """The displayed pixmap (null when empty)."""
         return self._item.pixmap()
+
+    def set_crops(self, boxes: Sequence[Box]) -> None:
+        """Outline ``boxes`` (displayed-image pixels) and dim everything outside them."""
+        for item in self._crop_items:
+            self._scene.removeItem(item)
+        self._crop_items.clear()
+        self._crops = tuple(boxes)
+        if not self._crops or not self.has_image():
+            return
+        outside = QPainterPath()
+        outside.addRect(QRectF(self._item.pixmap().rect()))
+        for box in self._crops:
+            hole = QPainterPath()
+            hole.addRect(QRectF(box.x0, box.y0, box.width, box.height))
+            outside = outside.subtracted(hole)
+        dim = QGraphicsPathItem(outside)
+        dim.setBrush(QColor(0, 0, 0, 140))
+        dim.setPen(Qt.PenStyle.NoPen)
+        self._crop_items.append(dim)
+        for box in self._crops:
+            frame = QGraphicsRectItem(QRectF(box.x0, box.y0, box.width, box.height))
+            pen = QPen(QColor(255, 214, 10))
+            pen.setCosmetic(True)  # 2 screen pixels whatever the zoom
+            pen.setWidth(2)
+            frame.setPen(pen)
+            self._crop_items.append(frame)
+        for item in self._crop_items:
+            self._scene.addItem(item)
+
+    def crops(self) -> tuple[Box, ...]:
+        """The boxes on display (displayed-image pixels)."""
+        return self._crops
 
     # -- zoom -------------------------------------------------------------------------
     def zoom(self) -> float:

@@ -1,7 +1,9 @@
 """The main window: open an image (menu, drag-and-drop or command line) and show it.
 
-Loading runs in a worker (:class:`app.workers.TaskRunner`, key ``"load"``); the window only
-renders the outcome. Opening a new file while one is loading supersedes the older request.
+Loading runs in a worker (:class:`app.workers.TaskRunner`, key ``"load"``), then the
+attention map of the image in another (key ``"attention"``, once per image); the window only
+renders outcomes. The attention panel's slider runs the rectangle search directly: it takes
+well under a millisecond on the prepared map (docs/benchmarks.md). Opening a new file while one is loading supersedes the older request.
 Errors are reported without modal dialogs: in the status bar and in a banner above the view.
 """
 
@@ -12,11 +14,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from app.image_view import ImageView
+from app.panels.attention import AttentionPanel
 from app.workers import TaskRunner
+from models.attention import PreparedAttention, prepare_attention
 from models.errors import CropStudioError
+from models.geometry import AspectRatio
 from models.imaging import SUPPORTED_SUFFIXES, LoadedImage, load_image
 
 __all__ = ["APP_TITLE", "LOAD_MAX_SIDE", "MainWindow", "file_dialog_filter", "is_supported"]
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 APP_TITLE = "Crop Studio"
 LOAD_MAX_SIDE = 2048  # longest side of the displayed preview; the engine keeps full-size info
 _LOAD = "load"  # TaskRunner key of image loading
+_ATTENTION = "attention"  # TaskRunner key of the attention map
 _SETTINGS_LAST_DIR = "paths/last_open_dir"
 _SETTINGS_GEOMETRY = "window/geometry"
 
@@ -49,10 +55,13 @@ class MainWindow(QMainWindow):
 
     image_loaded = Signal(object)  # models.imaging.LoadedImage
     load_failed = Signal(str)  # a user-readable message
+    attention_ready = Signal(object)  # models.attention.PreparedAttention of the current image
+    crop_changed = Signal(object)  # models.attention.AttentionCrop, or None when none fits
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: LoadedImage | None = None
+        self._prepared: PreparedAttention | None = None
         self._pending: Path | None = None
 
         self._tasks = TaskRunner(self)
@@ -72,6 +81,13 @@ class MainWindow(QMainWindow):
         layout.addWidget(self._banner)
         layout.addWidget(self._view, 1)
         self.setCentralWidget(central)
+
+        self.attention_panel = AttentionPanel(self)
+        self.attention_panel.request_changed.connect(self._update_crop)
+        dock = QDockWidget("Attention crop", self)
+        dock.setObjectName("attention-dock")
+        dock.setWidget(self.attention_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
         self._build_menus()
         self.setAcceptDrops(True)
@@ -131,9 +147,18 @@ class MainWindow(QMainWindow):
     # -- task outcomes (GUI thread) ---------------------------------------------------------
     @Slot(str, object)
     def _on_task_returned(self, key: str, result: object) -> None:
+        if key == _ATTENTION:
+            if result.image is self._image:  # else it belongs to an image no longer shown
+                self._prepared = result
+                self.attention_ready.emit(result)
+                self._update_crop()
+            return
         if key != _LOAD:
             return
         self._image = result  # a LoadedImage
+        self._prepared = None
+        self.attention_panel.show_result("Computing the attention map…")
+        self._tasks.submit(_ATTENTION, prepare_attention, result)
         info = result.info
         self._view.set_image(result.rgb)
         self._banner.hide()
@@ -147,6 +172,9 @@ class MainWindow(QMainWindow):
 
     @Slot(str, object)
     def _on_task_errored(self, key: str, exc: object) -> None:
+        if key == _ATTENTION:
+            self.attention_panel.show_result(f"No attention map: {exc}")
+            return
         if key != _LOAD:
             return
         name = self._pending.name if self._pending else "the image"
@@ -158,6 +186,29 @@ class MainWindow(QMainWindow):
         self._banner.setText(message)
         self._banner.show()
         self.load_failed.emit(message)
+
+    # -- attention crop (GUI thread: a search on the prepared map takes ~0.1 ms) ----------
+    @Slot()
+    def _update_crop(self, *_: object) -> None:
+        prepared, image = self._prepared, self._image
+        if prepared is None or image is None:
+            return
+        request = self.attention_panel.request()
+        aspect = AspectRatio(image.info.width, image.info.height) if request.original else request.aspect
+        try:
+            crop = prepared.crop(tau=request.tau, aspect=aspect, regions=request.regions)
+        except CropStudioError as exc:
+            self._view.set_crops(())
+            self.attention_panel.show_result(str(exc))
+            self.crop_changed.emit(None)
+            return
+        self._view.set_crops([image.from_full(b) for b in crop.boxes])
+        sizes = ", ".join(f"{int(b.width)}x{int(b.height)}" for b in crop.boxes)
+        text = crop.note or f"Keeps {crop.kept:.0%} of the attention in {crop.area_fraction:.0%} of the frame ({sizes} px)"
+        if crop.auto is not None:
+            text = f"Automatic tau {crop.tau:.0%} (gamma {crop.auto.gamma:.2f}). " + text
+        self.attention_panel.show_result(text)
+        self.crop_changed.emit(crop)
 
     # -- drag and drop ------------------------------------------------------------------
     @staticmethod

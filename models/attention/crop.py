@@ -13,11 +13,12 @@ import logging
 from dataclasses import dataclass
 
 from models.attention.rectangles import AutoTau, RectangleSearch, RectResult, _validate_tau
-from models.attention.saliency import AttentionMap
+from models.attention.saliency import AttentionMap, compute_attention
 from models.errors import InfeasibleError, InvalidInputError
 from models.geometry import AspectRatio, Box, fit_ratio_around, fit_ratio_inside, largest_box_with_ratio
+from models.imaging import LoadedImage
 
-__all__ = ["AttentionCrop", "attention_crop"]
+__all__ = ["AttentionCrop", "PreparedAttention", "attention_crop", "prepare_attention"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,25 @@ class AttentionCrop:
     aspect: AspectRatio | None
     auto: AutoTau | None = None
     note: str | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PreparedAttention:
+    """Everything a slider needs, computed once per image: the map and its search."""
+
+    image: LoadedImage
+    attention: AttentionMap
+    search: RectangleSearch
+
+    def crop(self, *, tau: float | None, aspect: AspectRatio | None = None, regions: int = 1) -> AttentionCrop:
+        """:func:`attention_crop` on this image (milliseconds: safe to call per slider move)."""
+        return attention_crop(self.attention, self.search, tau=tau, aspect=aspect, regions=regions)
+
+
+def prepare_attention(image: LoadedImage, *, method: str = "spectral", faces: bool = True) -> PreparedAttention:
+    """The slow, once-per-image part (saliency, faces, summed-area table): run it in a worker."""
+    attention = compute_attention(image, method=method, faces=faces)  # type: ignore[arg-type]
+    return PreparedAttention(image, attention, RectangleSearch(attention.values))
 
 
 def _to_pixels(attention: AttentionMap, box: Box, aspect: AspectRatio | None, *, grow: bool) -> Box:

@@ -1,0 +1,1 @@
+"""Side panels of the main window: each renders state and emits the user's intent."""

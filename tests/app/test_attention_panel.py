@@ -1,0 +1,74 @@
+"""The attention panel drives the live crop: slider -> search -> overlay, in the real window."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.window import MainWindow
+from models.attention import RectangleSearch, attention_crop, compute_attention
+from models.geometry import parse_aspect
+from models.imaging import load_image
+
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture
+def window(qtbot, sample_image):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.attention_ready, timeout=TIMEOUT_MS):
+        win.open_path(sample_image)
+    return win
+
+
+def test_the_default_request_is_drawn(window):
+    panel = window.attention_panel
+    assert len(window.view.crops()) == 1
+    assert "Keeps" in panel.result_text() and "of the attention" in panel.result_text()
+
+
+def test_slider_moves_update_the_crop_to_the_engine_answer(window, qtbot, sample_image):
+    panel = window.attention_panel
+    panel.aspect.setCurrentText("4:5")
+    with qtbot.waitSignal(window.crop_changed, timeout=TIMEOUT_MS) as blocker:
+        panel.tau_slider.setValue(55)
+    crop = blocker.args[0]
+    image = load_image(sample_image, max_side=2048)
+    att = compute_attention(image)
+    expected = attention_crop(att, RectangleSearch(att.values), tau=0.55, aspect=parse_aspect("4:5"))
+    assert crop.boxes == expected.boxes
+    shown = window.view.crops()[0]
+    assert shown == window.current_image().from_full(crop.boxes[0])
+
+
+def test_two_regions_and_auto_tau(window, qtbot):
+    panel = window.attention_panel
+    panel.aspect.setCurrentText("1:1")
+    with qtbot.waitSignal(window.crop_changed, timeout=TIMEOUT_MS) as blocker:
+        panel.two_regions.setChecked(True)
+    assert 1 <= len(blocker.args[0].boxes) <= 2
+    assert len(window.view.crops()) == len(blocker.args[0].boxes)
+    with qtbot.waitSignal(window.crop_changed, timeout=TIMEOUT_MS) as blocker:
+        panel.auto_tau.setChecked(True)
+    assert blocker.args[0].auto is not None and not panel.tau_slider.isEnabled()
+    assert "Automatic tau" in panel.result_text()
+
+
+def test_an_impossible_request_is_shown_not_crashed_on(window, qtbot):
+    panel = window.attention_panel
+    panel.tau_slider.setValue(100)
+    with qtbot.waitSignal(window.crop_changed, timeout=TIMEOUT_MS) as blocker:
+        panel.aspect.setCurrentText("3:1")
+    assert blocker.args[0] is None
+    assert window.view.crops() == ()
+    assert "keeps at most" in panel.result_text()
+
+
+def test_a_newer_image_wins(window, qtbot, sample_image):
+    other = sample_image.parent / "coffee.jpg"
+    with qtbot.waitSignal(window.attention_ready, timeout=TIMEOUT_MS) as blocker:
+        window.open_path(other)
+    assert blocker.args[0].image.info.path == other
+    assert window.current_image().info.path == other
+    assert len(window.view.crops()) == 1
