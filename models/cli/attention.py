@@ -8,7 +8,7 @@ import math
 import sys
 from pathlib import Path
 
-from models.attention import METHODS, RectangleSearch, attention_crop, compute_attention
+from models.attention import METHODS, prepare_attention
 from models.attention.crop import AttentionCrop
 from models.errors import ExportError, InvalidInputError
 from models.geometry import parse_aspect
@@ -52,14 +52,9 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--quality must be in 1..100, got {args.quality}")
     aspect = parse_aspect(args.aspect) if args.aspect else None
     image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)
-    attention = compute_attention(image, method=args.method, faces=not args.no_faces)
-    crop = attention_crop(
-        attention,
-        RectangleSearch(attention.values),
-        tau=None if args.auto_tau else args.tau,
-        aspect=aspect,
-        regions=args.regions,
-    )
+    prepared = prepare_attention(image, method=args.method, faces=not args.no_faces)
+    crop = prepared.crop(tau=None if args.auto_tau else args.tau, aspect=aspect, regions=args.regions)
+    attention = prepared.attention
     written = []
     if args.out is not None:
         paths = _outputs(args.out, len(crop.boxes))

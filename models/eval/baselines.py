@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from models.attention import RectangleSearch, attention_crop, compute_attention
+from models.attention import prepare_attention
 from models.errors import InvalidInputError
 from models.eval.protocol import CropRequest
 from models.eval.registry import register_method
@@ -168,8 +168,7 @@ class SaliencyBaseline:
             object.__setattr__(self, "name", f"saliency-{self.edge}")
 
     def analyse(self, image: LoadedImage) -> SaliencyAnalysis:
-        attention = compute_attention(image, method=self.saliency, faces=self.faces)  # type: ignore[arg-type]
-        found = attention_crop(attention, RectangleSearch(attention.values), tau=self.tau)
+        found = prepare_attention(image, method=self.saliency, faces=self.faces).crop(tau=self.tau)
         return SaliencyAnalysis(box=found.boxes[0], kept=found.kept)
 
     def crop(self, analysis: object, request: CropRequest) -> Box:
