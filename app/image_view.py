@@ -1,32 +1,52 @@
-"""A zoomable, pannable image viewer built on ``QGraphicsView``.
+"""The canvas view: the photo, the crop, layout regions, guides and the heat overlay.
 
-The view shows one RGB image (a ``(h, w, 3)`` uint8 numpy array). Scene coordinates are the
-displayed image's pixel-edge coordinates (``(0, 0)`` is the top-left corner of the top-left
-pixel), so later overlays (crop boxes) can be drawn in the same frame as
-:class:`models.geometry.Box`, scaled by the loaded image's ``scale``.
+Scene coordinates are **full-resolution image pixels** (the :class:`models.geometry.Box`
+convention): the displayed pixmap, possibly a reduced preview, is scaled up to the image's
+full size, so the crop and region boxes the view reports are the engine's boxes as they are.
 
 Interaction: the image is fitted to the window on load and on resize until the user zooms;
-the mouse wheel zooms around the cursor; dragging pans. Handlers only adjust the view
-transform: nothing is computed in paint or mouse handlers.
+the wheel zooms around the cursor; dragging outside the crop (or with the middle button)
+pans. The crop moves by dragging its inside and resizes by its eight handles (ratio locked
+when :meth:`ImageView.set_ratio_lock` says so); arrow keys nudge the crop, or the selected
+region, by one image pixel (ten with Shift). In draw mode a drag draws a keep or avoid region.
+
+The view only reports intent (``crop_edited``, ``region_drawn``, ...): the window turns it
+into state and sets it back. Nothing is computed in paint or mouse handlers.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap, QResizeEvent, QWheelEvent
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPixmap,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QGraphicsItem,
-    QGraphicsPathItem,
     QGraphicsPixmapItem,
-    QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
+    QStyleOptionGraphicsItem,
     QWidget,
 )
 
+from app.canvas.box_item import box_rect
+from app.canvas.boxes import move_box, snap_box
+from app.canvas.crop_item import CropItem, DimItem, SecondaryCropItem
+from app.canvas.heat import HeatItem
+from app.canvas.region_item import REGION_Z, RegionItem, paint_region
+from app.state import RegionKind
 from models.geometry import Box
 
 __all__ = ["ImageView", "rgb_to_qimage"]
@@ -34,6 +54,15 @@ __all__ = ["ImageView", "rgb_to_qimage"]
 MIN_ZOOM = 0.02
 MAX_ZOOM = 40.0
 WHEEL_STEP = 1.25  # zoom factor per wheel notch (120 eighths of a degree)
+NUDGE, BIG_NUDGE = 1, 10  # image pixels per arrow key (with Shift)
+_MIN_DRAWN = 2  # image pixels: smaller drags draw nothing
+_KINDS: tuple[RegionKind, ...] = ("keep", "avoid")
+_ARROWS = {
+    Qt.Key.Key_Left: (-1, 0),
+    Qt.Key.Key_Right: (1, 0),
+    Qt.Key.Key_Up: (0, -1),
+    Qt.Key.Key_Down: (0, 1),
+}
 
 
 def rgb_to_qimage(rgb: np.ndarray) -> QImage:
@@ -48,43 +77,94 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     return QImage(buf.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
-class ImageView(QGraphicsView):
-    """Shows an RGB array; fit-to-window, wheel zoom around the cursor, drag to pan."""
+class _DraftItem(QGraphicsItem):
+    """The region being drawn, styled like the region it will become."""
 
-    zoom_changed = Signal(float)  # the view's scale (screen pixels per image pixel)
+    def __init__(self, kind: RegionKind, box: Box) -> None:
+        super().__init__()
+        self.kind, self.box = kind, box
+        self.setZValue(REGION_Z + 1)
+
+    def set_box(self, box: Box) -> None:
+        self.prepareGeometryChange()
+        self.box = box
+
+    def boundingRect(self) -> QRectF:
+        return box_rect(self.box)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        paint_region(painter, self.kind, self.box, selected=True)
+
+
+class ImageView(QGraphicsView):
+    """Shows an RGB image with an editable crop and layout regions (see the module docstring)."""
+
+    zoom_changed = Signal(float)  # the view's scale (screen pixels per full-resolution pixel)
+    crop_changing = Signal(object)  # Box, live during a drag
+    crop_edited = Signal(object, object, str)  # Box before, after, "move" | "resize" | "nudge"
+    region_changing = Signal(str, int, object)  # kind, index, Box, live during a drag
+    region_edited = Signal(str, int, object, object, str)  # kind, index, before, after, how
+    region_released = Signal()  # a region drag ended (after region_edited, if it moved)
+    region_drawn = Signal(str, object)  # kind, Box
+    selection_changed = Signal(object)  # (kind, index) of the selected region, or None
+    draw_mode_changed = Signal(object)  # "keep", "avoid" or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._scene = QGraphicsScene(self)
         self._item = QGraphicsPixmapItem()
         self._item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self._item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self._scene.addItem(self._item)
+        self._heat = HeatItem()
+        self._heat.setVisible(False)
+        self._scene.addItem(self._heat)
+        self._dim = DimItem()
+        self._scene.addItem(self._dim)
         self.setScene(self._scene)
+        self._size: tuple[int, int] = (0, 0)
         self._fit = True  # refit on resize until the user zooms
+        self._crop: CropItem | None = None
+        self._secondary: list[SecondaryCropItem] = []
+        self._regions: dict[str, list[RegionItem]] = {k: [] for k in _KINDS}
+        self._guides: frozenset[str] = frozenset()
+        self._ratio: float | None = None
+        self._draw_kind: RegionKind | None = None
+        self._draft: tuple[QPointF, _DraftItem] | None = None
+        self._pan_from: QPoint | None = None
+        self._scene.selectionChanged.connect(self._on_selection_changed)
 
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setBackgroundBrush(QBrush(QColor(48, 48, 48)))
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
-        self._crop_items: list[QGraphicsItem] = []
-        self._crops: tuple[Box, ...] = ()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         # File drops are the main window's business, not the scene's.
         self.setAcceptDrops(False)
         self.viewport().setAcceptDrops(False)
 
-    # -- content ----------------------------------------------------------------------
-    def set_image(self, rgb: np.ndarray) -> None:
-        """Show ``rgb`` (``(h, w, 3)`` uint8) and fit it to the window."""
-        self.set_crops(())
-        self._item.setPixmap(QPixmap.fromImage(rgb_to_qimage(rgb)))
-        self._scene.setSceneRect(QRectF(self._item.pixmap().rect()))
+    # -- the image ------------------------------------------------------------------------
+    def set_image(self, rgb: np.ndarray, full_size: tuple[int, int] | None = None) -> None:
+        """Show ``rgb`` (``(h, w, 3)`` uint8, a preview of a ``full_size = (W, H)`` image;
+        the array's own size by default) and fit it to the window. Clears crop and regions."""
+        qimage = rgb_to_qimage(rgb)
+        h, w = rgb.shape[:2]
+        width, height = full_size if full_size is not None else (w, h)
+        self._clear_overlays()
+        self._size = (int(width), int(height))
+        self._item.setPixmap(QPixmap.fromImage(qimage))
+        self._item.setTransform(QTransform.fromScale(width / w, height / h))
+        self._dim.set_frame(width, height)
+        self._scene.setSceneRect(QRectF(0, 0, width, height))
         self.fit_to_window()
 
     def clear(self) -> None:
         """Show nothing."""
-        self.set_crops(())
+        self._clear_overlays()
+        self._size = (0, 0)
         self._item.setPixmap(QPixmap())
         self._scene.setSceneRect(QRectF())
         self.resetTransform()
@@ -98,41 +178,176 @@ class ImageView(QGraphicsView):
         """The displayed pixmap (null when empty)."""
         return self._item.pixmap()
 
-    def set_crops(self, boxes: Sequence[Box]) -> None:
-        """Outline ``boxes`` (displayed-image pixels) and dim everything outside them."""
-        for item in self._crop_items:
+    def image_size(self) -> tuple[int, int]:
+        """``(W, H)`` of the full-resolution image (the scene's extent)."""
+        return self._size
+
+    # -- the crop -------------------------------------------------------------------------
+    @property
+    def crop_item(self) -> CropItem | None:
+        """The editable crop item (``None`` before the first crop)."""
+        return self._crop
+
+    def set_crop(self, box: Box | None, extra: Sequence[Box] = ()) -> None:
+        """Show the editable crop ``box`` (``None``: no crop) and the static ``extra`` crops."""
+        for item in self._secondary:
             self._scene.removeItem(item)
-        self._crop_items.clear()
-        self._crops = tuple(boxes)
-        if not self._crops or not self.has_image():
+        self._secondary = []
+        if box is None or not self.has_image():
+            if self._crop is not None:
+                self._crop.setVisible(False)
+            self._dim.set_holes(())
             return
-        outside = QPainterPath()
-        outside.addRect(QRectF(self._item.pixmap().rect()))
-        for box in self._crops:
-            hole = QPainterPath()
-            hole.addRect(QRectF(box.x0, box.y0, box.width, box.height))
-            outside = outside.subtracted(hole)
-        dim = QGraphicsPathItem(outside)
-        dim.setBrush(QColor(0, 0, 0, 140))
-        dim.setPen(Qt.PenStyle.NoPen)
-        self._crop_items.append(dim)
-        for box in self._crops:
-            frame = QGraphicsRectItem(QRectF(box.x0, box.y0, box.width, box.height))
-            pen = QPen(QColor(255, 214, 10))
-            pen.setCosmetic(True)  # 2 screen pixels whatever the zoom
-            pen.setWidth(2)
-            frame.setPen(pen)
-            self._crop_items.append(frame)
-        for item in self._crop_items:
+        if self._crop is None:
+            self._crop = CropItem(box, self._size)
+            self._crop.set_guides(self._guides)
+            self._crop.set_ratio(self._ratio)
+            self._crop.changing.connect(self._on_crop_changing)
+            self._crop.edited.connect(self.crop_edited)
+            self._scene.addItem(self._crop)
+        elif not self._crop.is_dragging():
+            self._crop.set_box(box)
+        self._crop.setVisible(True)
+        for b in extra:
+            item = SecondaryCropItem(b)
             self._scene.addItem(item)
+            self._secondary.append(item)
+        self._dim.set_holes((self._crop.box(), *extra))
+
+    def crop_box(self) -> Box | None:
+        """The editable crop (full-resolution pixels), or ``None``."""
+        return self._crop.box() if self._crop is not None and self._crop.isVisible() else None
+
+    def set_crops(self, boxes: Sequence[Box]) -> None:
+        """Show ``boxes``: the first is the editable crop, the others static frames."""
+        self.set_crop(boxes[0] if boxes else None, boxes[1:])
 
     def crops(self) -> tuple[Box, ...]:
-        """The boxes on display (displayed-image pixels)."""
-        return self._crops
+        """Every crop on display: the editable one first (full-resolution pixels)."""
+        box = self.crop_box()
+        return () if box is None else (box, *(item.box for item in self._secondary))
+
+    def set_ratio_lock(self, ratio: float | None) -> None:
+        """Keep the crop at ``ratio`` (width / height) while resizing; ``None`` for free."""
+        self._ratio = ratio
+        if self._crop is not None:
+            self._crop.set_ratio(ratio)
+
+    def ratio_lock(self) -> float | None:
+        return self._ratio
+
+    def set_guides(self, guides: Iterable[str]) -> None:
+        """Draw these composition guides inside the crop (see :data:`app.canvas.guides.GUIDES`)."""
+        self._guides = frozenset(guides)
+        if self._crop is not None:
+            self._crop.set_guides(self._guides)
+
+    def guides(self) -> frozenset[str]:
+        return self._guides
+
+    # -- heat overlay ----------------------------------------------------------------------
+    def set_heat(self, values: np.ndarray | None) -> None:
+        """The attention map to show as a heat overlay (``(m, n)`` in ``[0, 1]``), or None."""
+        self._heat.set_map(values, self._size)
+
+    def set_heat_visible(self, visible: bool) -> None:
+        self._heat.setVisible(visible)
+
+    def heat_visible(self) -> bool:
+        return self._heat.isVisible()
+
+    def has_heat(self) -> bool:
+        return not self._heat.pixmap().isNull()
+
+    # -- layout regions --------------------------------------------------------------------
+    def set_regions(self, keep: Sequence[Box], avoid: Sequence[Box]) -> None:
+        """Show these keep and avoid regions; items are updated in place (a drag goes on)."""
+        for kind, boxes in (("keep", keep), ("avoid", avoid)):
+            items = self._regions[kind]
+            while len(items) > len(boxes):
+                self._scene.removeItem(items.pop())
+            for i, box in enumerate(boxes):
+                if i < len(items):
+                    if not items[i].is_dragging():
+                        items[i].set_box(box)
+                    continue
+                item = RegionItem(kind, i, box, self._size)  # type: ignore[arg-type]
+                item.edited.connect(lambda before, after, how, it=item: self._on_region_edited(it, before, after, how))
+                item.changing.connect(lambda box, it=item: self.region_changing.emit(it.kind, it.index, box))
+                item.released.connect(self.region_released)
+                self._scene.addItem(item)
+                items.append(item)
+
+    def regions(self, kind: RegionKind) -> tuple[Box, ...]:
+        return tuple(item.box() for item in self._regions[kind])
+
+    def region_item(self, kind: RegionKind, index: int) -> RegionItem:
+        return self._regions[kind][index]
+
+    def selected_region(self) -> tuple[RegionKind, int] | None:
+        for kind in _KINDS:
+            for item in self._regions[kind]:
+                if item.isSelected():
+                    return kind, item.index
+        return None
+
+    def select_region(self, kind: RegionKind | None, index: int = 0) -> None:
+        """Select one region (``None``: none)."""
+        self._scene.clearSelection()
+        if kind is not None and 0 <= index < len(self._regions[kind]):
+            self._regions[kind][index].setSelected(True)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def set_draw_mode(self, kind: RegionKind | None) -> None:
+        """The next left drag draws a ``kind`` region (``None``: drags move and pan)."""
+        if kind == self._draw_kind:
+            return
+        self._draw_kind = kind
+        self.setDragMode(QGraphicsView.DragMode.NoDrag if kind else QGraphicsView.DragMode.ScrollHandDrag)
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor if kind else Qt.CursorShape.OpenHandCursor)
+        self.draw_mode_changed.emit(kind)
+
+    def draw_mode(self) -> RegionKind | None:
+        return self._draw_kind
+
+    # -- keyboard --------------------------------------------------------------------------
+    def nudge(self, dx: int, dy: int) -> bool:
+        """Move the selected region, else the crop, by ``(dx, dy)`` image pixels."""
+        selected = self.selected_region()
+        item = self._regions[selected[0]][selected[1]] if selected else self._crop
+        if item is None or not item.isVisible() or item.is_dragging():
+            return False
+        before = item.box()
+        after = snap_box(move_box(before, dx, dy, self._size), self._size, translate=True)
+        if after == before:
+            return True
+        item.set_box(after)
+        if isinstance(item, RegionItem):
+            self.region_edited.emit(item.kind, item.index, before, after, "nudge")
+        else:
+            self._dim.set_holes((after, *(s.box for s in self._secondary)))
+            self.crop_edited.emit(before, after, "nudge")
+        return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        direction = _ARROWS.get(Qt.Key(event.key()))
+        if direction is not None and self.has_image():
+            step = BIG_NUDGE if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else NUDGE
+            if self.nudge(direction[0] * step, direction[1] * step):
+                event.accept()
+                return
+        if event.key() == Qt.Key.Key_Escape:
+            if self._draw_kind is not None:
+                self.set_draw_mode(None)
+            else:
+                self._scene.clearSelection()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -- zoom -------------------------------------------------------------------------
     def zoom(self) -> float:
-        """Screen pixels per image pixel."""
+        """Screen pixels per full-resolution image pixel."""
         return self.transform().m11()
 
     def is_fitted(self) -> bool:
@@ -143,7 +358,7 @@ class ImageView(QGraphicsView):
         """Show the whole image, as large as the window allows; refit on later resizes."""
         self._fit = True
         if self.has_image():
-            self.fitInView(self._item, Qt.AspectRatioMode.KeepAspectRatio)
+            self.fitInView(self._scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
             self.zoom_changed.emit(self.zoom())
 
     def zoom_by(self, factor: float) -> None:
@@ -163,7 +378,63 @@ class ImageView(QGraphicsView):
         if self.has_image():
             self.zoom_by(1.0 / self.zoom())
 
-    # -- events -----------------------------------------------------------------------
+    # -- mouse ------------------------------------------------------------------------
+    def _scene_point(self, pos: QPointF) -> QPointF:
+        """A viewport position as a scene point clamped to the image."""
+        p = self.mapToScene(pos.toPoint())
+        w, h = self._size
+        return QPointF(min(max(p.x(), 0.0), w), min(max(p.y(), 0.0), h))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton:
+            self._pan_from = event.position().toPoint()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if self._draw_kind is not None and event.button() == Qt.MouseButton.LeftButton and self.has_image():
+            start = self._scene_point(event.position())
+            draft = _DraftItem(self._draw_kind, Box(start.x(), start.y(), start.x(), start.y()))
+            self._scene.addItem(draft)
+            self._draft = (start, draft)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            delta = event.position().toPoint() - self._pan_from
+            self._pan_from = event.position().toPoint()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
+            event.accept()
+            return
+        if self._draft is not None:
+            start, draft = self._draft
+            p = self._scene_point(event.position())
+            draft.set_box(Box(min(start.x(), p.x()), min(start.y(), p.y()), max(start.x(), p.x()), max(start.y(), p.y())))
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None and event.button() == Qt.MouseButton.MiddleButton:
+            self._pan_from = None
+            self.viewport().setCursor(Qt.CursorShape.CrossCursor if self._draw_kind else Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        if self._draft is not None and event.button() == Qt.MouseButton.LeftButton:
+            _, draft = self._draft
+            self._draft = None
+            self._scene.removeItem(draft)
+            kind = draft.kind
+            self.set_draw_mode(None)
+            box = snap_box(draft.box, self._size)
+            if box.width >= _MIN_DRAWN and box.height >= _MIN_DRAWN:
+                self.region_drawn.emit(kind, box)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
         if steps and self.has_image():
@@ -176,3 +447,25 @@ class ImageView(QGraphicsView):
         super().resizeEvent(event)
         if self._fit:
             self.fit_to_window()
+
+    # -- internals ----------------------------------------------------------------------
+    def _clear_overlays(self) -> None:
+        if self._draft is not None:
+            self._scene.removeItem(self._draft[1])
+            self._draft = None
+        self.set_regions((), ())
+        if self._crop is not None:
+            self._scene.removeItem(self._crop)
+            self._crop = None
+        self.set_crop(None)
+        self._heat.set_map(None, self._size)
+
+    def _on_crop_changing(self, box: Box) -> None:
+        self._dim.set_holes((box, *(s.box for s in self._secondary)))
+        self.crop_changing.emit(box)
+
+    def _on_region_edited(self, item: RegionItem, before: Box, after: Box, how: str) -> None:
+        self.region_edited.emit(item.kind, item.index, before, after, how)
+
+    def _on_selection_changed(self) -> None:
+        self.selection_changed.emit(self.selected_region())

@@ -1,4 +1,4 @@
-"""Entry point of the GUI: ``cropstudio-gui [IMAGE] [--version] [-v]``.
+"""Entry point of the GUI: ``cropstudio-gui [IMAGE_OR_FOLDER] [--version] [-v]``.
 
 Qt's own options (``-platform offscreen``, ``-style ...``) are accepted and removed by
 QApplication; ``QT_QPA_PLATFORM`` is honoured as usual.
@@ -24,7 +24,7 @@ ORG_NAME = "CropStudio"
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cropstudio-gui", description="Crop Studio: aesthetic image cropping.")
-    parser.add_argument("image", nargs="?", type=Path, help="an image to open")
+    parser.add_argument("image", nargs="?", type=Path, help="an image to open, or a folder of images")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     return parser
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     if args.image is not None:
-        window.open_path(args.image)
+        window.open_any(args.image)
     try:
         code = app.exec()
     finally:

@@ -1,10 +1,12 @@
-"""The main window: open an image (menu, drag-and-drop or command line) and show it.
+"""The main window: the canvas, its panels, the library strip, and the engine calls behind them.
 
-Loading runs in a worker (:class:`app.workers.TaskRunner`, key ``"load"``), then the
-attention map of the image in another (key ``"attention"``, once per image); the window only
-renders outcomes. The attention panel's slider runs the rectangle search directly: it takes
-well under a millisecond on the prepared map (docs/benchmarks.md). Opening a new file while one is loading supersedes the older request.
-Errors are reported without modal dialogs: in the status bar and in a banner above the view.
+Loading runs in a worker (:class:`app.workers.TaskRunner`, key ``"load"``), then the image's
+analysis in another (key ``"attention"``, once per image; recent images and analyses are
+cached). The window renders the :class:`~app.workbench.Workbench`'s state and forwards the
+panels' intents to it; exports run in a worker (:mod:`app.exporter`) with progress in the
+status bar. Opening a new file while one is loading supersedes the older request. Errors are
+reported without modal dialogs: in the status bar, a banner above the view, or the panel
+concerned. The one question asked is before overwriting files.
 """
 
 from __future__ import annotations
@@ -13,15 +15,26 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
 
+from app.actions import build_actions
+from app.analysis import ImageAnalysis, analyse_image
+from app.canvas.guides import GUIDES
+from app.export import ExportSettings
+from app.exporter import Exporter
 from app.image_view import ImageView
+from app.library import ImageCache, Library, folder_images, remember_recent
+from app.panels.aspect import AspectPanel
 from app.panels.attention import AttentionPanel
+from app.panels.filmstrip import Filmstrip
+from app.panels.layout import LayoutPanel
+from app.session import image_key
+from app.state import CropState, RegionKind
+from app.workbench import Workbench
 from app.workers import TaskRunner
-from models.attention import PreparedAttention, prepare_attention
 from models.errors import CropStudioError
-from models.geometry import AspectRatio
+from models.geometry import Box
 from models.imaging import SUPPORTED_SUFFIXES, LoadedImage, load_image
 
 __all__ = ["APP_TITLE", "LOAD_MAX_SIDE", "MainWindow", "file_dialog_filter", "is_supported"]
@@ -30,10 +43,13 @@ log = logging.getLogger(__name__)
 
 APP_TITLE = "Crop Studio"
 LOAD_MAX_SIDE = 2048  # longest side of the displayed preview; the engine keeps full-size info
-_LOAD = "load"  # TaskRunner key of image loading
-_ATTENTION = "attention"  # TaskRunner key of the attention map
+_LOAD = "load"  # TaskRunner keys
+_ATTENTION = "attention"
 _SETTINGS_LAST_DIR = "paths/last_open_dir"
 _SETTINGS_GEOMETRY = "window/geometry"
+_SETTINGS_STATE = "window/state"
+_SETTINGS_GUIDES = "view/guides"
+_SETTINGS_HEAT = "view/heat"
 
 
 def _suffixes() -> list[str]:
@@ -50,23 +66,36 @@ def file_dialog_filter() -> str:
     return f"Images ({' '.join('*' + s for s in _suffixes())});;All files (*)"
 
 
+def _dock(window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
+    window.addDockWidget(area, dock)
+    return dock
+
+
 class MainWindow(QMainWindow):
-    """The Crop Studio window. Public signals are for tests and for later panels."""
+    """The Crop Studio window. Public signals and attributes are for tests and later panels."""
 
     image_loaded = Signal(object)  # models.imaging.LoadedImage
     load_failed = Signal(str)  # a user-readable message
     attention_ready = Signal(object)  # models.attention.PreparedAttention of the current image
-    crop_changed = Signal(object)  # models.attention.AttentionCrop, or None when none fits
+    analysis_ready = Signal(object)  # app.analysis.ImageAnalysis of the current image
+    crop_changed = Signal(object)  # the attention crop (models.attention.AttentionCrop), or None
+    export_finished = Signal(object)  # app.export.ExportReport
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: LoadedImage | None = None
-        self._prepared: PreparedAttention | None = None
         self._pending: Path | None = None
+        self._images: ImageCache[LoadedImage] = ImageCache(6)
+        self._analyses: ImageCache[ImageAnalysis] = ImageCache(6)
 
         self._tasks = TaskRunner(self)
         self._tasks.returned.connect(self._on_task_returned)
         self._tasks.errored.connect(self._on_task_errored)
+        self.workbench = Workbench(self._tasks, self)
+        self.library = Library(self)
 
         self._view = ImageView(self)
         self._banner = QLabel(self)
@@ -82,32 +111,65 @@ class MainWindow(QMainWindow):
         layout.addWidget(self._view, 1)
         self.setCentralWidget(central)
 
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.aspect_panel = AspectPanel(self)
         self.attention_panel = AttentionPanel(self)
-        self.attention_panel.request_changed.connect(self._update_crop)
-        dock = QDockWidget("Attention crop", self)
-        dock.setObjectName("attention-dock")
-        dock.setWidget(self.attention_panel)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.layout_panel = LayoutPanel(self)
+        self.filmstrip = Filmstrip(self)
+        _dock(self, "Aspect", "aspect-dock", self.aspect_panel, right)
+        _dock(self, "Attention crop", "attention-dock", self.attention_panel, right)
+        _dock(self, "Layout", "layout-dock", self.layout_panel, right)
+        _dock(self, "Library", "library-dock", self.filmstrip, Qt.DockWidgetArea.BottomDockWidgetArea)
 
-        self._build_menus()
+        self._crop_info = QLabel(self)
+        self.exporter = Exporter(self, self._tasks, self._export_items, self._report)
+        self.exporter.finished.connect(self.export_finished)
+        self.statusBar().addPermanentWidget(self._crop_info)
+
+        self.actions_ = build_actions(self)
+        self._wire()
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
-        self.statusBar().showMessage("Open an image (Ctrl+O) or drop one here")
-        if not self.restoreGeometry(QSettings().value(_SETTINGS_GEOMETRY, b"")):
-            self.resize(1100, 760)
+        self.statusBar().showMessage("Open an image (Ctrl+O), a folder (Ctrl+Shift+O), or drop one here")
+        self._restore_settings()
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.open_action = QAction("&Open…", self)
-        self.open_action.setShortcut(QKeySequence("Ctrl+O"))
-        self.open_action.triggered.connect(self.open_dialog)
-        file_menu.addAction(self.open_action)
-        file_menu.addSeparator()
-        self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.quit_action.triggered.connect(self.close)
-        file_menu.addAction(self.quit_action)
+    def _wire(self) -> None:
+        v, wb, lp = self._view, self.workbench, self.layout_panel
+        v.crop_edited.connect(wb.edit_crop)
+        v.crop_changing.connect(self._show_crop_info)
+        v.region_drawn.connect(wb.add_region)
+        v.region_edited.connect(wb.edit_region)
+        v.region_changing.connect(wb.preview_region)
+        v.region_released.connect(wb.end_preview)
+        wb.preview_ready.connect(lambda box: v.set_crop(box))
+        v.selection_changed.connect(lp.set_selected)
+        v.draw_mode_changed.connect(lp.set_draw_mode)
+        lp.draw_requested.connect(self.start_drawing)
+        lp.delete_requested.connect(wb.delete_region)
+        lp.clear_requested.connect(wb.clear_regions)
+        lp.fit_requested.connect(wb.fit_to_layout)
+        lp.selection_changed.connect(lambda sel: v.select_region(*(sel or (None, 0))))
+        wb.layout_status.connect(lp.show_status)
+        wb.state_changed.connect(self._render)
+        wb.attention_crop.connect(self.crop_changed)
+        wb.attention_message.connect(self.attention_panel.show_result)
+        self.aspect_panel.aspect_chosen.connect(wb.set_aspect)
+        self.aspect_panel.swap_requested.connect(wb.swap_orientation)
+        self.attention_panel.request_changed.connect(wb.set_attention_request)
+        self.library.paths_changed.connect(self.filmstrip.set_paths)
+        self.library.thumbnail_ready.connect(self.filmstrip.set_thumbnail)
+        self.filmstrip.image_chosen.connect(self.open_path)
+
+    def _restore_settings(self) -> None:
+        settings = QSettings()
+        if not self.restoreGeometry(settings.value(_SETTINGS_GEOMETRY, b"")):
+            self.resize(1280, 860)
+        self.restoreState(settings.value(_SETTINGS_STATE, b""))
+        guides = settings.value(_SETTINGS_GUIDES, ["thirds"])
+        guides = [guides] if isinstance(guides, str) else list(guides or [])
+        for kind, action in self.actions_.guides.items():
+            action.setChecked(kind in guides)
+        self.actions_.heat.setChecked(str(settings.value(_SETTINGS_HEAT, "false")).lower() == "true")
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -116,12 +178,16 @@ class MainWindow(QMainWindow):
 
     @property
     def tasks(self) -> TaskRunner:
-        """The window's task runner (later panels submit their engine calls here)."""
+        """The window's task runner (panels submit their engine calls here)."""
         return self._tasks
 
     def current_image(self) -> LoadedImage | None:
         """The image on display, or ``None``."""
         return self._image
+
+    def crop_state(self) -> CropState | None:
+        """The current image's crop state."""
+        return self.workbench.session.state()
 
     def is_loading(self) -> bool:
         return self._tasks.is_busy(_LOAD)
@@ -132,48 +198,182 @@ class MainWindow(QMainWindow):
         self._pending = path
         log.info("opening %s", path)
         self.statusBar().showMessage(f"Loading {path.name}…")
-        self._tasks.submit(_LOAD, load_image, path, max_side=LOAD_MAX_SIDE)
+        cached = self._images.get(path)
+        if cached is not None:
+            self._tasks.submit(_LOAD, lambda: cached)  # still through the runner: one path for all loads
+        else:
+            self._tasks.submit(_LOAD, load_image, path, max_side=LOAD_MAX_SIDE)
+
+    def open_folder(self, folder: str | Path) -> bool:
+        """Put the folder's images in the library and open the first; False when it has none."""
+        folder = Path(folder)
+        try:
+            images = folder_images(folder)
+        except OSError as exc:
+            self._report(f"Cannot read folder '{folder}': {exc.strerror or exc}")
+            return False
+        if not images:
+            self._report(f"No images in '{folder}' (supported: {', '.join(_suffixes())})")
+            return False
+        self.library.set_paths(images)
+        remember_recent(folder)
+        self.open_path(images[0])
+        return True
+
+    def open_any(self, path: str | Path) -> None:
+        """Open a file, or a folder as the library."""
+        path = Path(path)
+        if path.is_dir():
+            self.open_folder(path)
+        else:
+            self.open_path(path)
+
+    def show_neighbour(self, step: int) -> None:
+        """Open the next (``step`` 1) or previous (-1) image of the library."""
+        current = self._image.info.path if self._image is not None else None
+        target = self.library.neighbour(current, step)
+        if target is not None and (current is None or target != image_key(current)):
+            self.open_path(target)
 
     @Slot()
     def open_dialog(self) -> None:
-        """Ask for a file (modal file dialog) and open it."""
+        """Ask for files (modal file dialog) and open them."""
         settings = QSettings()
         start = str(settings.value(_SETTINGS_LAST_DIR, str(Path.home())))
-        name, _ = QFileDialog.getOpenFileName(self, "Open image", start, file_dialog_filter())
-        if name:
-            settings.setValue(_SETTINGS_LAST_DIR, str(Path(name).parent))
-            self.open_path(name)
+        names, _ = QFileDialog.getOpenFileNames(self, "Open images", start, file_dialog_filter())
+        if names:
+            settings.setValue(_SETTINGS_LAST_DIR, str(Path(names[0]).parent))
+            for name in names:
+                remember_recent(name)
+            self.library.add(names)
+            self.open_path(names[0])
+
+    @Slot()
+    def open_folder_dialog(self) -> None:
+        settings = QSettings()
+        start = str(settings.value(_SETTINGS_LAST_DIR, str(Path.home())))
+        folder = QFileDialog.getExistingDirectory(self, "Open folder", start)
+        if folder:
+            settings.setValue(_SETTINGS_LAST_DIR, folder)
+            self.open_folder(folder)
+
+    # -- canvas intents ------------------------------------------------------------------
+    @Slot(object)
+    def start_drawing(self, kind: RegionKind | None) -> None:
+        """The next drag on the canvas draws a ``kind`` region."""
+        if kind is not None and not self._view.has_image():
+            self.layout_panel.set_draw_mode(None)
+            return
+        self._view.set_draw_mode(kind)
+        self._view.setFocus()
+
+    @Slot()
+    def delete_selected_region(self) -> None:
+        selected = self._view.selected_region()
+        if selected is not None:
+            self.workbench.delete_region(*selected)
+
+    def set_guide(self, kind: str, on: bool) -> None:
+        guides = set(self._view.guides())
+        (guides.add if on else guides.discard)(kind)
+        self._view.set_guides(guides)
+        QSettings().setValue(_SETTINGS_GUIDES, sorted(guides))
+
+    @Slot()
+    def cycle_guides(self) -> None:
+        """Show the next guide alone (thirds, phi, spiral, diagonals, grid, none)."""
+        shown = [k for k in GUIDES if k in self._view.guides()]
+        order = [*GUIDES, None]
+        nxt = order[(order.index(shown[0]) + 1) % len(order)] if len(shown) == 1 else GUIDES[0]
+        for kind, action in self.actions_.guides.items():
+            action.setChecked(kind == nxt)
+
+    @Slot(bool)
+    def set_heat_visible(self, on: bool) -> None:
+        self._view.set_heat_visible(on)
+        QSettings().setValue(_SETTINGS_HEAT, "true" if on else "false")
+
+    # -- rendering ---------------------------------------------------------------------------
+    @Slot(object, str)
+    def _render(self, state: CropState, why: str) -> None:
+        ratio = state.ratio
+        self._view.set_ratio_lock(ratio.value if ratio is not None else None)
+        self._view.set_crop(state.box, state.extra)
+        self._view.set_regions(state.keep, state.avoid)
+        self.aspect_panel.set_choice(state.aspect)
+        self.attention_panel.set_fixed_ratio(ratio is not None)
+        self.layout_panel.set_regions(state.keep, state.avoid)
+        self.layout_panel.set_selected(self._view.selected_region())
+        self._show_crop_info(state.box)
+        path = self.workbench.session.current_path()
+        stack = self.workbench.session.undo_stack()
+        if path is not None and stack is not None:
+            self.filmstrip.set_edited(path, stack.count() > 0)
+
+    @Slot(object)
+    def _show_crop_info(self, box: Box | None) -> None:
+        state = self.crop_state()
+        if box is None or state is None:
+            self._crop_info.setText("")
+            return
+        w, h = round(box.width), round(box.height)
+        label = state.aspect.label if state.aspect.kind != "free" else f"free {w / h:.3g}:1" if h else "free"
+        self._crop_info.setText(
+            f"crop {w} x {h} px at {round(box.x0)},{round(box.y0)}  ·  {label}  ·  image {state.image_size[0]} x "
+            f"{state.image_size[1]}  ·  zoom {self._view.zoom():.0%}"
+        )
+
+    def _report(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+        self._banner.setText(message)
+        self._banner.show()
 
     # -- task outcomes (GUI thread) ---------------------------------------------------------
     @Slot(str, object)
     def _on_task_returned(self, key: str, result: object) -> None:
-        if key == _ATTENTION:
-            if result.image is self._image:  # else it belongs to an image no longer shown
-                self._prepared = result
-                self.attention_ready.emit(result)
-                self._update_crop()
-            return
-        if key != _LOAD:
-            return
-        self._image = result  # a LoadedImage
-        self._prepared = None
-        self.attention_panel.show_result("Computing the attention map…")
-        self._tasks.submit(_ATTENTION, prepare_attention, result)
-        info = result.info
-        self._view.set_image(result.rgb)
+        if key == _LOAD:
+            self._on_loaded(result)  # type: ignore[arg-type]
+        elif key == _ATTENTION:
+            self._on_analysis(result)  # type: ignore[arg-type]
+
+    def _on_loaded(self, image: LoadedImage) -> None:
+        self._image = image
+        info = image.info
+        self._images.put(info.path, image)
+        self._view.set_image(image.rgb, (info.width, info.height))
         self._banner.hide()
+        self.workbench.open_image(image)
+        self.attention_panel.show_result("Computing the attention map…")
+        cached = self._analyses.get(info.path)
+        if cached is not None and cached.image is image:
+            self._on_analysis(cached)
+        else:
+            self._tasks.submit(_ATTENTION, analyse_image, image, self.workbench.cropper)
+        if self.library.index_of(info.path) < 0:  # opened as a file, not browsed to in the library
+            remember_recent(info.path)
+            self.library.add([info.path])
+        self.filmstrip.set_current(image_key(info.path))
         self.setWindowTitle(f"{APP_TITLE} — {info.path.name}")
         message = f"{info.path.name} — {info.width}x{info.height} {info.format}".rstrip()
-        if result.scale < 1:
-            h, w = result.rgb.shape[:2]
+        if image.scale < 1:
+            h, w = image.rgb.shape[:2]
             message += f" (preview {w}x{h})"
         self.statusBar().showMessage(message)
-        self.image_loaded.emit(result)
+        self.image_loaded.emit(image)
+
+    def _on_analysis(self, result: ImageAnalysis) -> None:
+        if result.image is not self._image:
+            return  # it belongs to an image no longer shown
+        self._analyses.put(result.image.info.path, result)
+        self._view.set_heat(result.prepared.attention.values)
+        self.workbench.set_analysis(result)
+        self.attention_ready.emit(result.prepared)
+        self.analysis_ready.emit(result)
 
     @Slot(str, object)
     def _on_task_errored(self, key: str, exc: object) -> None:
         if key == _ATTENTION:
-            self.attention_panel.show_result(f"No attention map: {exc}")
+            self.workbench.analysis_failed(str(exc))
             return
         if key != _LOAD:
             return
@@ -182,43 +382,41 @@ class MainWindow(QMainWindow):
             message = str(exc)
         else:  # a bug, not the user's fault: say so but keep running
             message = f"Unexpected error while opening {name}: {type(exc).__name__}: {exc}"
-        self.statusBar().showMessage(message)
-        self._banner.setText(message)
-        self._banner.show()
+        self._report(message)
         self.load_failed.emit(message)
 
-    # -- attention crop (GUI thread: a search on the prepared map takes ~0.1 ms) ----------
-    @Slot()
-    def _update_crop(self, *_: object) -> None:
-        prepared, image = self._prepared, self._image
-        if prepared is None or image is None:
-            return
-        request = self.attention_panel.request()
-        aspect = AspectRatio(image.info.width, image.info.height) if request.original else request.aspect
-        try:
-            crop = prepared.crop(tau=request.tau, aspect=aspect, regions=request.regions)
-        except CropStudioError as exc:
-            self._view.set_crops(())
-            self.attention_panel.show_result(str(exc))
-            self.crop_changed.emit(None)
-            return
-        self._view.set_crops([image.from_full(b) for b in crop.boxes])
-        sizes = ", ".join(f"{int(b.width)}x{int(b.height)}" for b in crop.boxes)
-        text = crop.note or f"Keeps {crop.kept:.0%} of the attention in {crop.area_fraction:.0%} of the frame ({sizes} px)"
-        if crop.auto is not None:
-            text = f"Automatic tau {crop.tau:.0%} (gamma {crop.auto.gamma:.2f}). " + text
-        self.attention_panel.show_result(text)
-        self.crop_changed.emit(crop)
+    # -- export (app.exporter does the work) ----------------------------------------------------
+    def export_dialog(self, *, all_images: bool = False) -> None:
+        """Ask for export settings (modal dialog), then export the crop or every image's."""
+        default = self._image.info.path.parent if self._image is not None else Path.home()
+        self.exporter.dialog(all_images=all_images, default_folder=default)
+
+    def export(self, settings: ExportSettings, *, all_images: bool = False) -> bool:
+        """Export in a worker, asking before overwriting; ``export_finished`` tells the outcome."""
+        return self.exporter.export(settings, all_images=all_images)
+
+    def is_exporting(self) -> bool:
+        return self.exporter.is_running()
+
+    def _export_items(self, all_images: bool) -> list[tuple[Path, CropState]]:
+        """The current image's crop, or every image's in library order."""
+        states = self.workbench.session.states()
+        if not all_images:
+            path = self.workbench.session.current_path()
+            return [(path, states[path])] if path is not None and states[path].box is not None else []
+        order = {p: i for i, p in enumerate(self.library.paths())}
+        items = [(p, s) for p, s in states.items() if s.box is not None]
+        return sorted(items, key=lambda item: order.get(item[0], len(order)))
 
     # -- drag and drop ------------------------------------------------------------------
     @staticmethod
     def dropped_path(mime: QMimeData) -> Path | None:
-        """The one local, supported image file in ``mime``, else ``None``."""
+        """The one local, supported image file (or folder) in ``mime``, else ``None``."""
         urls = mime.urls() if mime.hasUrls() else []
         if len(urls) != 1 or not urls[0].isLocalFile():
             return None
         path = Path(urls[0].toLocalFile())
-        return path if is_supported(path) else None
+        return path if is_supported(path) or path.is_dir() else None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self.dropped_path(event.mimeData()) is not None:
@@ -235,10 +433,13 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
-        self.open_path(path)
+        self.open_any(path)
 
     # -- lifetime -----------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        QSettings().setValue(_SETTINGS_GEOMETRY, self.saveGeometry())
+        settings = QSettings()
+        settings.setValue(_SETTINGS_GEOMETRY, self.saveGeometry())
+        settings.setValue(_SETTINGS_STATE, self.saveState())
         self._tasks.shutdown()
+        self.library.shutdown()
         super().closeEvent(event)

@@ -156,7 +156,7 @@ def _mime(path: Path) -> QMimeData:
 def test_drag_enter_accepts_one_image_file(window, sample_image, tmp_path):
     def accepted(mime: QMimeData) -> bool:
         event = QDragEnterEvent(
-            QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+            QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
         )
         event.ignore()
         window.dragEnterEvent(event)

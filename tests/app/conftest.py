@@ -1,0 +1,52 @@
+"""GUI test helpers: fast repeated analyses, and mouse drags on the canvas in image pixels."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+import app.window
+from app.analysis import analyse_image
+
+_ANALYSES: dict[tuple[str, tuple[int, ...]], object] = {}
+
+
+@pytest.fixture(autouse=True)
+def _memoised_analysis(monkeypatch):
+    """Analyse each sample once per test run (about a second each): the window's analysis is
+    the engine's, tests only need not pay for it again. The image object is swapped in so the
+    window recognises the result as its current image's."""
+
+    def memoised(image, cropper):
+        key = (image.info.path.name, image.info.path.stat().st_size, image.rgb.shape)  # tmp copies too
+        cached = _ANALYSES.get(key)
+        if cached is None:
+            cached = _ANALYSES[key] = analyse_image(image, cropper)
+        return type(cached)(image, cached.analysis, type(cached.prepared)(image, cached.prepared.attention,
+                                                                          cached.prepared.search))
+
+    monkeypatch.setattr(app.window, "analyse_image", memoised)
+
+
+def send_mouse(widget, kind: QEvent.Type, pos: QPointF, button=Qt.MouseButton.LeftButton,
+               buttons=Qt.MouseButton.LeftButton, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    event = QMouseEvent(kind, pos, widget.mapToGlobal(pos), button, buttons, modifiers)
+    QApplication.sendEvent(widget, event)
+
+
+def drag(view, start: tuple[float, float], end: tuple[float, float], *, steps: int = 4,
+         modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    """Press at image point ``start``, move to ``end`` in ``steps``, release (left button)."""
+    vp = view.viewport()
+
+    def at(x: float, y: float) -> QPointF:
+        return QPointF(view.mapFromScene(QPointF(x, y)))
+
+    send_mouse(vp, QEvent.Type.MouseButtonPress, at(*start), modifiers=modifiers)
+    for i in range(1, steps + 1):
+        x = start[0] + (end[0] - start[0]) * i / steps
+        y = start[1] + (end[1] - start[1]) * i / steps
+        send_mouse(vp, QEvent.Type.MouseMove, at(x, y), button=Qt.MouseButton.NoButton, modifiers=modifiers)
+    send_mouse(vp, QEvent.Type.MouseButtonRelease, at(*end), buttons=Qt.MouseButton.NoButton, modifiers=modifiers)
