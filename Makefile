@@ -26,6 +26,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.rect
 	$(BIN)/python -m tests.bench.pipeline
+	$(BIN)/python -m tests.bench.cropsets ../shared/data/fcdb_train/images
 
 clean-venv:
 	rm -rf $(VENV)

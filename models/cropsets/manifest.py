@@ -1,0 +1,172 @@
+"""The record of a batch: one :class:`OutputRecord` per (source image, target).
+
+While a batch runs, every record is appended to a journal (``.cropstudio-batch.jsonl`` in
+the output folder): a ``writing`` record just before a file is exported, then the final
+one. A killed run leaves the journal behind; the next run reads it (with the previous
+manifest) to skip what is done. Because images are written atomically, a file that exists
+after a ``writing`` record is complete. At the end of a run the journal is folded into
+``manifest.json`` and ``manifest.csv`` (written atomically) and removed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+from models.cropsets.atomic import write_text_atomically
+from models.errors import ExportError
+
+__all__ = ["BOX_CONVENTION", "DETERMINISTIC_ERRORS", "JOURNAL_NAME", "MANIFEST_CSV", "MANIFEST_JSON", "ErrorKind",
+           "OutputRecord", "Status", "append_journal", "read_previous", "write_manifests"]  # fmt: skip
+
+log = logging.getLogger(__name__)
+
+JOURNAL_NAME = ".cropstudio-batch.jsonl"
+MANIFEST_JSON = "manifest.json"
+MANIFEST_CSV = "manifest.csv"
+MANIFEST_FORMAT = "cropstudio-manifest"
+MANIFEST_VERSION = 1
+BOX_CONVENTION = "x0,y0,x1,y1 in full-resolution pixels of the upright source image, half-open"
+
+Status = Literal["ok", "error", "planned", "writing"]
+"""``ok`` written (this run or an earlier one); ``error`` not written, see ``error``;
+``planned`` a dry run's crop; ``writing`` (journal only) about to be written."""
+ErrorKind = Literal["infeasible", "upscale", "exists", "read", "export", "name"]
+DETERMINISTIC_ERRORS: frozenset[str] = frozenset({"infeasible", "upscale", "read"})
+"""Errors that the same image and settings always give again: not retried on a rerun."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRecord:
+    """One target of one image: what was (or would be) written, or why not.
+
+    ``source`` is the image's absolute path; ``output`` the file's path relative to the
+    output folder; ``box`` the crop in the source's full-resolution upright pixels
+    (half-open); ``hash`` the content hash of the image bytes and every setting of this output.
+    """
+
+    source: str
+    target: str
+    status: Status
+    method: str
+    hash: str
+    output: str | None = None
+    box: tuple[int, int, int, int] | None = None
+    output_size: tuple[int, int] | None = None
+    image_size: tuple[int, int] | None = None
+    score: float | None = None
+    manual: str | None = None  # "project" or "xmp" when a manual crop was used
+    note: str | None = None
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+
+    def to_json(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> OutputRecord:
+        fields = dict(data)
+        for key in ("box", "output_size", "image_size"):
+            if fields.get(key) is not None:
+                fields[key] = tuple(int(v) for v in fields[key])
+        return cls(**{k: v for k, v in fields.items() if k in cls.__dataclass_fields__})
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.target)
+
+
+_CSV_FIELDS = ("source", "target", "status", "output", "x0", "y0", "x1", "y1", "out_w", "out_h",
+               "image_w", "image_h", "score", "method", "manual", "note", "error", "error_kind", "hash")  # fmt: skip
+
+
+def _csv_row(r: OutputRecord) -> dict:
+    box = r.box or (None,) * 4
+    out = r.output_size or (None, None)
+    img = r.image_size or (None, None)
+    row = {"source": r.source, "target": r.target, "status": r.status, "output": r.output,
+           "x0": box[0], "y0": box[1], "x1": box[2], "y1": box[3], "out_w": out[0], "out_h": out[1],
+           "image_w": img[0], "image_h": img[1], "score": r.score, "method": r.method, "manual": r.manual,
+           "note": r.note, "error": r.error, "error_kind": r.error_kind, "hash": r.hash}  # fmt: skip
+    return {k: "" if v is None else v for k, v in row.items()}
+
+
+def append_journal(out_dir: Path, records: Iterable[OutputRecord]) -> None:
+    """Append ``records`` to the journal, one JSON line each, in one ``write`` (safe from
+    several processes: the file is opened for appending)."""
+    data = "".join(json.dumps(r.to_json(), separators=(",", ":")) + "\n" for r in records).encode()
+    if not data:
+        return
+    try:
+        fd = os.open(out_dir / JOURNAL_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise ExportError(f"cannot write the batch journal in '{out_dir}': {exc.strerror or exc}") from exc
+
+
+def _read_manifest(path: Path) -> list[OutputRecord]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != MANIFEST_FORMAT or data.get("version") != MANIFEST_VERSION:
+            log.warning("%s is not a version %d Crop Studio manifest; earlier outputs are not reused", path,
+                        MANIFEST_VERSION)  # fmt: skip
+            return []
+        return [OutputRecord.from_json(r) for r in data["outputs"]]
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("%s cannot be read (%s); earlier outputs are not reused", path, exc)
+        return []
+
+
+def _read_journal(path: Path) -> list[OutputRecord]:
+    records = []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        log.warning("%s cannot be read (%s); its outputs are not reused", path, exc)
+        return []
+    for i, line in enumerate(lines, 1):
+        try:
+            records.append(OutputRecord.from_json(json.loads(line)))
+        except (ValueError, TypeError, KeyError):
+            log.debug("%s line %d unreadable (a run killed while writing it); ignored", path.name, i)
+    return records
+
+
+def read_previous(out_dir: Path) -> dict[tuple[str, str], OutputRecord]:
+    """The latest record of every (source, target) from the manifest and then the journal."""
+    latest: dict[tuple[str, str], OutputRecord] = {}
+    for record in _read_manifest(out_dir / MANIFEST_JSON) + _read_journal(out_dir / JOURNAL_NAME):
+        latest[record.key] = record
+    return latest
+
+
+def write_manifests(out_dir: Path, records: Iterable[OutputRecord]) -> tuple[Path, Path]:
+    """Write ``manifest.json`` and ``manifest.csv`` atomically, then remove the journal."""
+    records = list(records)
+    payload = {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "box_convention": BOX_CONVENTION,
+               "outputs": [r.to_json() for r in records]}  # fmt: skip
+    json_path = write_text_atomically(out_dir / MANIFEST_JSON, json.dumps(payload, indent=1) + "\n")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=_CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(_csv_row(r) for r in records)
+    csv_path = write_text_atomically(out_dir / MANIFEST_CSV, buffer.getvalue())
+    try:
+        (out_dir / JOURNAL_NAME).unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("the batch journal %s could not be removed (%s)", out_dir / JOURNAL_NAME, exc)
+    return json_path, csv_path

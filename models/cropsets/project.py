@@ -1,0 +1,192 @@
+"""The per-folder project file: what a user decided about each image, kept across runs.
+
+``.cropstudio.json`` in a source folder (or any path given with ``--project``) stores, per
+image, its keep / avoid regions and manual focal point (relative coordinates, so they hold
+at any resolution), the crops the user moved by hand for a target, and the content hash of
+the last run (image bytes + settings) to tell what changed. Format, version 1::
+
+    {
+      "format": "cropstudio-project",
+      "version": 1,
+      "images": {
+        "beach.jpg": {                       # path relative to the project file's folder
+          "keep": [[0.5, 0.0, 1.0, 0.5]],    # x0, y0, x1, y1 in fractions of the upright image
+          "avoid": [],
+          "focal_point": [0.62, 0.4],        # x, y in fractions; null for none
+          "overrides": {"square": [0.1, 0.0, 0.85, 1.0]},   # target name -> manual crop
+          "content_hash": "sha256:..."       # written by the batch; null before the first run
+        }
+      }
+    }
+
+Every field of an image is optional. Files are written atomically; a file of another
+version is refused with a message saying so (never guessed at).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from models.cropsets.atomic import write_text_atomically
+from models.cropsets.regions import RelativeBox, RelativePoint
+from models.errors import InvalidInputError
+
+__all__ = ["PROJECT_FILENAME", "PROJECT_FORMAT", "PROJECT_VERSION", "ImageEntry", "Project", "content_hash",
+           "file_digest", "load_project", "save_project"]  # fmt: skip
+
+log = logging.getLogger(__name__)
+
+PROJECT_FILENAME = ".cropstudio.json"
+PROJECT_FORMAT = "cropstudio-project"
+PROJECT_VERSION = 1
+_ENTRY_KEYS = frozenset({"keep", "avoid", "focal_point", "overrides", "content_hash"})
+
+
+@dataclass(frozen=True, slots=True)
+class ImageEntry:
+    """One image's settings: regions and focal point in fractions, manual crops by target name."""
+
+    keep: tuple[RelativeBox, ...] = ()
+    avoid: tuple[RelativeBox, ...] = ()
+    focal_point: RelativePoint | None = None
+    overrides: Mapping[str, RelativeBox] = field(default_factory=dict)
+    content_hash: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "overrides", dict(self.overrides))  # a copy: the caller's dict may change
+
+    def settings(self) -> dict:
+        """The entry as JSON data, without ``content_hash`` (what the hash is computed over)."""
+        return {
+            "keep": [list(b.as_tuple()) for b in self.keep],
+            "avoid": [list(b.as_tuple()) for b in self.avoid],
+            "focal_point": None if self.focal_point is None else list(self.focal_point.as_tuple()),
+            "overrides": {name: list(b.as_tuple()) for name, b in sorted(self.overrides.items())},
+        }
+
+    def to_json(self) -> dict:
+        return {**self.settings(), "content_hash": self.content_hash}
+
+    @classmethod
+    def from_json(cls, data: object, where: str) -> ImageEntry:
+        if not isinstance(data, dict):
+            raise InvalidInputError(f"{where} must be an object with keep, avoid, focal_point, overrides")
+        unknown = sorted(set(data) - _ENTRY_KEYS)
+        if unknown:
+            raise InvalidInputError(f"{where}: unknown key {unknown[0]!r} (use {', '.join(sorted(_ENTRY_KEYS))})")
+        boxes = {}
+        for kind in ("keep", "avoid"):
+            values = data.get(kind) or []
+            if not isinstance(values, list):
+                raise InvalidInputError(f"{where}: {kind} must be a list of [x0, y0, x1, y1]")
+            boxes[kind] = tuple(RelativeBox.from_sequence(v, f"{where}: {kind} #{i}") for i, v in enumerate(values, 1))
+        focal = data.get("focal_point")
+        overrides = data.get("overrides") or {}
+        if not isinstance(overrides, dict):
+            raise InvalidInputError(f"{where}: overrides must map target names to [x0, y0, x1, y1]")
+        content_hash = data.get("content_hash")
+        if content_hash is not None and not isinstance(content_hash, str):
+            raise InvalidInputError(f"{where}: content_hash must be a string or null")
+        return cls(
+            keep=boxes["keep"],
+            avoid=boxes["avoid"],
+            focal_point=None if focal is None else RelativePoint.from_sequence(focal, f"{where}: focal_point"),
+            overrides={str(k): RelativeBox.from_sequence(v, f"{where}: override {k!r}") for k, v in overrides.items()},
+            content_hash=content_hash,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A project file's content; ``path`` is where it lives (it may not exist yet)."""
+
+    path: Path
+    images: Mapping[str, ImageEntry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+        object.__setattr__(self, "images", dict(self.images))
+
+    def key(self, image: str | os.PathLike) -> str:
+        """``image``'s key: its path relative to the project file's folder, with ``/``."""
+        rel = os.path.relpath(Path(image).resolve(), self.path.resolve().parent)
+        return Path(rel).as_posix()
+
+    def entry(self, image: str | os.PathLike) -> ImageEntry:
+        """The settings of ``image`` (empty ones when it has none)."""
+        return self.images.get(self.key(image), ImageEntry())
+
+    def with_entry(self, image: str | os.PathLike, entry: ImageEntry) -> Project:
+        """A copy with ``image``'s entry replaced."""
+        return replace(self, images={**self.images, self.key(image): entry})
+
+    def to_json(self) -> dict:
+        return {
+            "format": PROJECT_FORMAT,
+            "version": PROJECT_VERSION,
+            "images": {key: self.images[key].to_json() for key in sorted(self.images)},
+        }
+
+
+def load_project(path: str | os.PathLike) -> Project:
+    """Read a project file; a missing file is an empty project at that path.
+
+    Raises
+    ------
+    InvalidInputError
+        Not JSON, not a Crop Studio project, another schema version, or a malformed entry.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Project(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"project file '{path}': cannot read it ({exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"project file '{path}': not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != PROJECT_FORMAT:
+        raise InvalidInputError(
+            f"project file '{path}': not a Crop Studio project (no \"format\": \"{PROJECT_FORMAT}\")"
+        )
+    version = data.get("version")
+    if version != PROJECT_VERSION:
+        raise InvalidInputError(
+            f"project file '{path}' has schema version {version!r}; this Crop Studio reads version "
+            f"{PROJECT_VERSION} only (a newer file needs a newer Crop Studio)"
+        )
+    images = data.get("images") or {}
+    if not isinstance(images, dict):
+        raise InvalidInputError(f"project file '{path}': images must map file names to settings")
+    entries = {str(k): ImageEntry.from_json(v, f"project file '{path}': image {k!r}") for k, v in images.items()}
+    return Project(path, entries)
+
+
+def save_project(project: Project) -> Path:
+    """Write ``project`` to its path atomically (ExportError if that fails)."""
+    text = json.dumps(project.to_json(), indent=2, ensure_ascii=False) + "\n"
+    log.debug("saving project %s (%d images)", project.path, len(project.images))
+    return write_text_atomically(project.path, text)
+
+
+def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """``sha256:<hex>`` of a file's bytes (OSError if it cannot be read)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return f"sha256:{h.hexdigest()}"
+
+
+def content_hash(digest: str, settings: Mapping[str, object]) -> str:
+    """``sha256:<hex>`` of an image's byte digest and its settings (any JSON data, key order ignored)."""
+    text = json.dumps({"image": digest, "settings": settings}, sort_keys=True, separators=(",", ":"))
+    return f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"
