@@ -68,7 +68,7 @@ def _map_shape(width: int, height: int, long_side: int) -> tuple[int, int]:
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def _normalise(values: np.ndarray) -> np.ndarray:
+def normalise(values: np.ndarray) -> np.ndarray:
     values = values.astype(np.float32, copy=False)
     values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
     values -= values.min()
@@ -109,10 +109,10 @@ def saliency_map(rgb: np.ndarray, *, method: Method = "spectral", shape: tuple[i
     if not ok:  # OpenCV reports failure only for degenerate input; treat as "no saliency"
         log.warning("OpenCV %s saliency failed; using a flat map", method)
         return np.zeros((m, n), np.float32)
-    return _normalise(values)
+    return normalise(values)
 
 
-def _face_prior(faces: tuple[Box, ...], shape: tuple[int, int], image_size: tuple[int, int]) -> np.ndarray:
+def face_prior(faces: tuple[Box, ...], shape: tuple[int, int], image_size: tuple[int, int]) -> np.ndarray:
     """A Gaussian blob per face (sigma = half the face size), peak 1, on the map's cells."""
     m, n = shape
     sx, sy = image_size[0] / n, image_size[1] / m
@@ -149,6 +149,6 @@ def compute_attention(
     if faces:
         found = tuple(image.to_full(b) for b in detect_faces(image.rgb))
         if found:
-            values = _normalise(values + face_weight * _face_prior(found, shape, (width, height)))
+            values = normalise(values + face_weight * face_prior(found, shape, (width, height)))
     log.debug("attention %s: %dx%d cells, %d face(s)", method, shape[1], shape[0], len(found))
     return AttentionMap(values=values, image_size=(width, height), method=method, faces=found)

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 
 from models import __version__
 from models.cli import attention as attention_cmd
+from models.cli import batch as batch_cmd
 from models.cli import eval as eval_cmd
 from models.cli import crop as crop_cmd
+from models.cli import train as train_cmd
 from models.cli import tune as tune_cmd
 from models.errors import CropStudioError
 
@@ -41,12 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
     eval_cmd.register(commands)
     tune_cmd.register(commands)
     crop_cmd.register(commands)
+    train_cmd.register(commands)
+    batch_cmd.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]  # recorded by commands that log their call
     level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("optuna").setLevel(max(level, logging.WARNING))  # no line per trial

@@ -3,12 +3,14 @@
 :class:`AttentionCropper` scores crops on the image's attention map (OpenCV saliency plus
 the face prior) with size and centre priors and a face-cut penalty. The slow part,
 :meth:`analyse`, runs once per image; :meth:`propose` is a few milliseconds per request, so
-every target size of a campaign reuses one analysis. A learned aesthetic heatmap plugs in
-as another :class:`~models.constraints.terms.AttentionTerm` map (the same integral).
+every target size of a campaign reuses one analysis. The map can come from another
+``source``: the learned aesthetic heatmap (:mod:`models.constraints.learned`) plugs in there
+and uses the same terms and the same exact search.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from models.attention import AttentionMap, compute_attention
@@ -54,9 +56,13 @@ class AttentionCropper:
     searcher: Searcher = field(default_factory=ExhaustiveSearch)
     saliency: str = "spectral"
     name: str = "attention"
+    source: Callable[[LoadedImage], AttentionMap] | None = None  # None: OpenCV saliency + faces
 
     def analyse(self, image: LoadedImage) -> AttentionAnalysis:
-        att = compute_attention(image, method=self.saliency)  # type: ignore[arg-type]
+        if self.source is not None:
+            att = self.source(image)
+        else:
+            att = compute_attention(image, method=self.saliency)  # type: ignore[arg-type]
         return AttentionAnalysis(att, MapIntegral(att.values, att.image_size))
 
     def terms(self, analysis: AttentionAnalysis) -> list[ScoreTerm]:

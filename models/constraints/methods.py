@@ -5,6 +5,10 @@ protocol: keep = the request's keep regions, avoid = its avoid regions, the rati
 (a free-ratio request searches the image's own ratio and the common print ratios).
 ``attention-optuna``: the same score searched by Optuna (300 TPE trials); run only when
 named (``--method attention-optuna``), it is slower and never better than the exact search.
+``heatmap``: the same terms and exact search on the learned aesthetic heatmap (seed sec.
+3.3); ``heatmap-optuna`` searches it with Optuna instead. ``proposal``: the grid proposals
+ranked by the learned crop scorer (seed sec. 3.2). ``saliency`` is another name for
+``attention`` (the name the issue's CLI uses).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ FREE_RATIOS: tuple[float, ...] = (1.0, 4 / 3, 3 / 4, 3 / 2, 2 / 3, 16 / 9)
 
 @dataclass(frozen=True, slots=True)
 class AttentionMethod:
-    cropper: AttentionCropper = field(default_factory=AttentionCropper)
+    cropper: AttentionCropper = field(default_factory=AttentionCropper)  # or any cropper with propose()
     name: str = "attention"
 
     def analyse(self, image: LoadedImage) -> AttentionAnalysis:
@@ -60,5 +64,31 @@ def _attention_optuna() -> AttentionMethod:
     return AttentionMethod(AttentionCropper(searcher=OptunaSearch()), name="attention-optuna")
 
 
+def _heatmap() -> AttentionMethod:
+    from models.constraints.learned import heatmap_cropper
+
+    return AttentionMethod(heatmap_cropper(), name="heatmap")
+
+
+def _heatmap_optuna() -> AttentionMethod:
+    from models.constraints.learned import heatmap_cropper
+
+    return AttentionMethod(heatmap_cropper(searcher=OptunaSearch()), name="heatmap-optuna")
+
+
+def _proposal() -> AttentionMethod:
+    from models.constraints.learned import ProposalCropper
+
+    return AttentionMethod(ProposalCropper(), name="proposal")  # type: ignore[arg-type]
+
+
+def _saliency() -> AttentionMethod:
+    return AttentionMethod(name="saliency")
+
+
 register_method("attention", AttentionMethod, tasks=("constraints",))
 register_method("attention-optuna", _attention_optuna, tasks=("constraints",), by_default=False)
+register_method("saliency", _saliency, tasks=("constraints",), by_default=False)
+register_method("heatmap", _heatmap, tasks=("constraints",))
+register_method("heatmap-optuna", _heatmap_optuna, tasks=("constraints",), by_default=False)
+register_method("proposal", _proposal, tasks=("constraints",))

@@ -14,7 +14,7 @@ import logging
 import os
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -25,10 +25,11 @@ from models.constraints.problem import CropProblem
 from models.eval.baselines import centred_crop
 from models.eval.datasets import load_annotations
 from models.eval.protocol import CropRequest
+from models.eval.split import is_holdout
 from models.geometry import AspectRatio, Box
 from models.imaging import ANALYSIS_MAX_SIDE, load_image
 
-__all__ = ["GRID", "TuneResult", "tune_weights"]
+__all__ = ["GRID", "SCORER_GRID", "TuneResult", "tune_weights"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ GRID: dict[str, tuple[float, ...]] = {
     "border": (0.0, 0.1, 0.3, 1.0, 3.0, 10.0),
 }
 FACE_CUT = 10.0
+SCORER_GRID: dict[str, tuple[float, ...]] = {**GRID, "attention": (0.0, 0.05, 0.1, 0.2, 0.5, 1.0), "border": (0.0,)}
+"""For the proposal method: ``attention`` weighs the scorer's logit; there is no border term."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +64,28 @@ def _iou(x0, y0, x1, y1, gt: Box) -> np.ndarray:
 
 
 def tune_weights(
-    folder: str | os.PathLike, *, images: int | None = None, progress: Callable[[int, int], None] | None = None
+    folder: str | os.PathLike,
+    *,
+    images: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cropper: AttentionCropper | None = None,
+    holdout_only: bool = False,
+    grid: dict[str, tuple[float, ...]] = GRID,
 ) -> TuneResult:
-    """Grid-search :data:`GRID` on the constraint items of ``folder`` (first ``images`` only)."""
+    """Grid-search :data:`GRID` on the constraint items of ``folder`` (first ``images`` only).
+
+    ``cropper`` gives the map (default: saliency); ``holdout_only`` restricts the items to
+    the hold-out images (:func:`models.eval.split.is_holdout`), the ones a learned map was
+    not trained on.
+    """
     aset = load_annotations(folder)
     by_image = defaultdict(list)
     for item in constraint_items(aset):
-        by_image[item.file].append(item)
+        if not holdout_only or is_holdout(item.file.name):
+            by_image[item.file].append(item)
     files = sorted(by_image)[:images]
     unit = ScoreWeights(attention=1.0, area=1.0, centre=1.0, border=1.0, face_cut=1.0)
-    cropper = AttentionCropper(weights=unit)
+    cropper = replace(cropper or AttentionCropper(), weights=unit)
     per_item, baseline = [], []
     for done, path in enumerate(files, 1):
         image = load_image(path, max_side=ANALYSIS_MAX_SIDE)
@@ -87,7 +102,7 @@ def tune_weights(
         if progress:
             progress(done, len(files))
     ranking = []
-    for a, s, c, b in itertools.product(*GRID.values()):
+    for a, s, c, b in itertools.product(*(grid[k] for k in ("attention", "area", "centre", "border"))):
         vector = np.array([a, s, c, b, FACE_CUT])  # the order of AttentionCropper.terms
         iou = float(np.mean([ious[int(np.argmax(m @ vector))] for m, ious in per_item]))
         ranking.append((iou, ScoreWeights(attention=a, area=s, centre=c, border=b, face_cut=FACE_CUT)))

@@ -1,0 +1,89 @@
+"""``cropstudio train heatmap|scorer FOLDER --out FILE``: train a learned head (CPU is fine)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "train",
+        help="train a learned model on a training folder (never the evaluation set)",
+        description="Train one of the learned heads on FOLDER (annotations.json format). The backbone is frozen "
+        "and its features are computed once, so training runs in minutes on a CPU.",
+    )
+    models = p.add_subparsers(dest="model", metavar="MODEL", required=True)
+    for name, epochs, help_text, run in (
+        ("heatmap", 5, "the aesthetic heatmap of the design-constraints method (seed sec. 3.3)", run_heatmap),
+        ("scorer", 6, "the crop scorer of the proposal-based method (ranking.json pairs + expert crops)", run_scorer),
+    ):
+        h = models.add_parser(name, help=help_text)
+        h.add_argument("folder", type=Path)
+        h.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
+        h.add_argument("--epochs", type=int, default=epochs, help=f"default {epochs}")
+        h.add_argument("--seed", type=int, default=0)
+        h.add_argument("--limit", type=int, help="use only the first N training images")
+        h.add_argument("--cache", type=Path, help="folder for cached backbone features (reused by later runs)")
+        h.add_argument("--all-images", action="store_true", help="train on the hold-out images too")
+        h.add_argument("--json", action="store_true", help="print the result as JSON")
+        h.set_defaults(run=run)
+
+
+class _Progress:
+    """One tqdm bar per stage (features, epochs)."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, tqdm] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(desc=stage, total=total, file=sys.stderr, disable=None)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line as typed, stored in the weights file so they can be reproduced."""
+    return "cropstudio " + " ".join(shlex.quote(a) for a in getattr(args, "argv", sys.argv[1:]))
+
+
+def run_heatmap(args: argparse.Namespace) -> int:
+    from models.heatmap.train import HeatmapTraining, train_heatmap
+
+    return _train(args, train_heatmap, HeatmapTraining(epochs=args.epochs, seed=args.seed, holdout=not args.all_images))
+
+
+def run_scorer(args: argparse.Namespace) -> int:
+    from models.scorer.train import ScorerTraining, train_scorer
+
+    return _train(args, train_scorer, ScorerTraining(epochs=args.epochs, seed=args.seed, holdout=not args.all_images))
+
+
+def _train(args: argparse.Namespace, train, settings) -> int:
+    from models.errors import InvalidInputError
+
+    if args.epochs < 1:
+        raise InvalidInputError(f"--epochs must be at least 1, got {args.epochs}")
+    if args.limit is not None and args.limit < 1:
+        raise InvalidInputError(f"--limit must be at least 1, got {args.limit}")
+    progress = _Progress()
+    try:
+        meta = train(args.folder, args.out, settings=settings, limit=args.limit, cache=args.cache,
+                     command=_command(args), progress=progress)  # fmt: skip
+    finally:
+        progress.close()
+    if args.json:
+        print(json.dumps({"out": str(args.out), **meta}, indent=2))
+    else:
+        print(f"wrote {args.out}: {meta['images']} images, {meta['epochs']} epochs, loss {meta['train_loss']}")
+    return 0

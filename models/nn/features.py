@@ -1,0 +1,105 @@
+"""Backbone features of every image of a data-set folder, computed once for training.
+
+The backbone is frozen, so its features are a pure function of (backbone, input size,
+image): training heads on them costs no backbone passes after the first, which makes
+training practical on a 2-core CPU. ``cache`` stores them as one ``.pt`` file (float16)
+keyed by that triple; a stale or foreign cache file is recomputed, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models.imaging import load_image
+from models.nn.backbone import Backbone, image_tensor
+
+__all__ = ["FolderFeatures", "folder_features"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class FolderFeatures:
+    """``maps[name]`` is ``(N, C, h, w)`` float16 for image ``i`` of ``files``; ``mirrored``
+    holds the same for the left-right mirrored images (or is ``None``)."""
+
+    files: tuple[str, ...]
+    maps: dict[str, torch.Tensor]
+    mirrored: dict[str, torch.Tensor] | None
+
+    def get(self, index: int, mirror: bool = False) -> dict[str, torch.Tensor]:
+        src = self.mirrored if mirror and self.mirrored is not None else self.maps
+        return {k: v[index : index + 1].float() for k, v in src.items()}
+
+    def batch(self, indices: Sequence[int], mirror: Sequence[bool]) -> dict[str, torch.Tensor]:
+        idx = torch.as_tensor(list(indices), dtype=torch.long)
+        flip = torch.as_tensor(list(mirror), dtype=torch.bool)
+        out = {}
+        for k, v in self.maps.items():
+            x = v[idx].float()
+            if self.mirrored is not None and flip.any():
+                x[flip] = self.mirrored[k][idx[flip]].float()
+            out[k] = x
+        return out
+
+
+def _key(backbone_name: str, size: int, files: Sequence[str], mirror: bool) -> str:
+    h = hashlib.sha256(f"{backbone_name}|{size}|{mirror}|".encode())
+    for f in files:
+        h.update(f.encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def folder_features(
+    paths: Sequence[Path],
+    backbone: Backbone,
+    *,
+    backbone_name: str,
+    size: int,
+    mirror: bool = True,
+    cache: str | os.PathLike | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FolderFeatures:
+    """Features of ``paths`` (and of their mirror images when ``mirror``)."""
+    files = tuple(str(p) for p in paths)
+    key = _key(backbone_name, size, [Path(f).name for f in files], mirror)
+    cache_file = Path(cache) / f"features-{key}.pt" if cache else None
+    if cache_file is not None and cache_file.is_file():
+        try:
+            data = torch.load(cache_file, map_location="cpu", weights_only=True)
+            if data.get("key") == key:
+                log.info("features from cache %s", cache_file)
+                return FolderFeatures(files, data["maps"], data.get("mirrored"))
+        except Exception as exc:  # a damaged cache is recomputed
+            log.warning("ignoring unreadable feature cache %s: %s", cache_file, exc)
+    maps: dict[str, list[torch.Tensor]] = {k: [] for k in backbone.channels}
+    flips: dict[str, list[torch.Tensor]] = {k: [] for k in backbone.channels}
+    with torch.inference_mode():
+        for i, path in enumerate(paths):
+            rgb = load_image(path).rgb
+            for k, v in backbone(image_tensor(rgb, size, backbone)).items():
+                maps[k].append(v.half())
+            if mirror:
+                for k, v in backbone(image_tensor(np.ascontiguousarray(rgb[:, ::-1]), size, backbone)).items():
+                    flips[k].append(v.half())
+            if progress:
+                progress(i + 1, len(paths))
+    result = FolderFeatures(
+        files,
+        {k: torch.cat(v) for k, v in maps.items()},
+        {k: torch.cat(v) for k, v in flips.items()} if mirror else None,
+    )
+    if cache_file is not None:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(".tmp")
+        torch.save({"key": key, "maps": result.maps, "mirrored": result.mirrored}, tmp)
+        os.replace(tmp, cache_file)
+    return result
