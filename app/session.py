@@ -146,6 +146,12 @@ class CropSession(QObject):
         if self._current is not None:
             self._apply(self._current, state, "set")
 
+    def set_state_of(self, path: str | Path, state: CropState) -> None:
+        """Replace a known image's state without an undo step (settings read from a file)."""
+        key = image_key(path)
+        if key in self._states:
+            self._apply(key, state, "set")
+
     def _apply(self, path: Path, state: CropState, why: str) -> None:
         self._states[path] = state
         if path == self._current:

@@ -95,7 +95,9 @@ class CropState:
     """One image's crop: ``box`` is ``None`` until the first crop is computed or drawn.
 
     ``extra`` holds the further crops of the attention panel's two-region mode (shown, not
-    edited, not exported).
+    edited, not exported). For crop sets, ``target`` names the target whose crop the canvas
+    shows and edits (``None``: the plain crop), and ``overrides`` the crops moved by hand per
+    target name, as ``(name, box)`` pairs sorted by name (the project file keeps them).
     """
 
     image_size: tuple[int, int]
@@ -104,6 +106,8 @@ class CropState:
     keep: tuple[Box, ...] = ()
     avoid: tuple[Box, ...] = ()
     extra: tuple[Box, ...] = field(default=())
+    target: str | None = None
+    overrides: tuple[tuple[str, Box], ...] = ()
 
     @property
     def ratio(self) -> AspectRatio | None:
@@ -118,6 +122,17 @@ class CropState:
 
     def with_regions(self, kind: RegionKind, boxes: tuple[Box, ...]) -> CropState:
         return self.with_(keep=boxes) if kind == "keep" else self.with_(avoid=boxes)
+
+    def override(self, target: str) -> Box | None:
+        """The crop moved by hand for ``target``, or ``None``."""
+        return dict(self.overrides).get(target)
+
+    def with_override(self, target: str, box: Box | None) -> CropState:
+        """A copy with ``target``'s manual crop set to ``box`` (removed for ``None``)."""
+        overrides = {name: b for name, b in self.overrides if name != target}
+        if box is not None:
+            overrides[target] = box
+        return self.with_(overrides=tuple(sorted(overrides.items())))
 
     def layout_key(self) -> tuple[object, ...]:
         """What the constrained crop depends on (equal keys: the same answer)."""

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVB
 from app.actions import build_actions
 from app.analysis import ImageAnalysis, analyse_image
 from app.canvas.guides import GUIDES
+from app.cropset_controller import CropSetController
 from app.export import ExportSettings
 from app.exporter import Exporter
 from app.image_view import ImageView
 from app.library import ImageCache, Library, folder_images, remember_recent
 from app.panels.aspect import AspectPanel
 from app.panels.attention import AttentionPanel
+from app.panels.cropset import CropSetPanel
 from app.panels.filmstrip import Filmstrip
 from app.panels.layout import LayoutPanel
 from app.session import image_key
@@ -120,6 +122,10 @@ class MainWindow(QMainWindow):
         _dock(self, "Attention crop", "attention-dock", self.attention_panel, right)
         _dock(self, "Layout", "layout-dock", self.layout_panel, right)
         _dock(self, "Library", "library-dock", self.filmstrip, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.cropset_panel = CropSetPanel(self)
+        sets = _dock(self, "Crop set", "cropset-dock", self.cropset_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.resizeDocks([sets], [CropSetPanel.PREFERRED_WIDTH], Qt.Orientation.Horizontal)
+        self.cropsets = CropSetController(self)
 
         self._crop_info = QLabel(self)
         self.exporter = Exporter(self, self._tasks, self._export_items, self._report)
@@ -132,6 +138,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self.statusBar().showMessage("Open an image (Ctrl+O), a folder (Ctrl+Shift+O), or drop one here")
         self._restore_settings()
+        self.cropset_panel.restore_set()
 
     def _wire(self) -> None:
         v, wb, lp = self._view, self.workbench, self.layout_panel
@@ -159,6 +166,25 @@ class MainWindow(QMainWindow):
         self.library.paths_changed.connect(self.filmstrip.set_paths)
         self.library.thumbnail_ready.connect(self.filmstrip.set_thumbnail)
         self.filmstrip.image_chosen.connect(self.open_path)
+        self._wire_cropsets()
+
+    def _wire_cropsets(self) -> None:
+        cs, cp = self.cropsets, self.cropset_panel
+        cp.set_requested.connect(cs.choose_set)
+        cp.target_clicked.connect(cs.show_target)
+        cp.reset_requested.connect(cs.reset_target)
+        cp.choices_changed.connect(cs.set_choices)
+        cp.export_requested.connect(lambda all_images: cs.export(all_images=all_images))
+        cp.cancel_requested.connect(cs.cancel_export)
+        cs.set_changed.connect(cp.show_set)
+        cs.pending.connect(cp.show_pending)
+        cs.result_ready.connect(cp.show_result)
+        cs.active_changed.connect(cp.set_active)
+        cs.status.connect(cp.show_status)
+        cs.exporter.started.connect(lambda total: cp.set_exporting(True, total))
+        cs.exporter.progress.connect(cp.show_progress)
+        cs.exporter.finished.connect(lambda _report: cp.set_exporting(False))
+        cs.set_choices(cp.choices())
 
     def _restore_settings(self) -> None:
         settings = QSettings()
@@ -440,6 +466,7 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue(_SETTINGS_GEOMETRY, self.saveGeometry())
         settings.setValue(_SETTINGS_STATE, self.saveState())
+        self.cropsets.shutdown()
         self._tasks.shutdown()
         self.library.shutdown()
         super().closeEvent(event)

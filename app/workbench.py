@@ -12,6 +12,11 @@ and decides which engine answers an intent:
 * a new ratio re-runs whichever engine drives the crop (the regions' when there are any);
 * hand edits (drag, resize, nudge) are taken as they are.
 
+A crop set's target can be shown on the canvas (:meth:`Workbench.show_target`): the crop
+is then that target's, its ratio locked; hand edits become the target's manual crop
+(``CropState.overrides``, one undo step each), and the crop-set view, not the constrained
+crop, answers region edits. A new ratio, the tau slider or "Crop to layout" leave the target.
+
 Nothing here touches a widget: the window renders ``state_changed``.
 """
 
@@ -141,8 +146,8 @@ class Workbench(QObject):
         crop = self._attention(state)
         if crop is not None:
             label = "automatic tau" if request.tau is None else f"tau {request.tau:.0%}"
-            self.session.edit(state.with_(box=crop.boxes[0], extra=crop.boxes[1:]), f"Attention crop ({label})",
-                              merge="attention")  # fmt: skip
+            new = state.with_(box=crop.boxes[0], extra=crop.boxes[1:], target=None)
+            self.session.edit(new, f"Attention crop ({label})", merge="attention")
         self.attention_crop.emit(crop)
 
     def attention_request(self) -> AttentionRequest:
@@ -155,7 +160,7 @@ class Workbench(QObject):
         state = self.session.state()
         if state is None:
             return
-        new = state.with_(aspect=choice)
+        new = state.with_(aspect=choice, target=None)
         text = f"Aspect {choice.label}"
         if new.keep or new.avoid:
             box = reshape_box(state.box, self._ratio_value(new), *state.image_size)
@@ -198,8 +203,27 @@ class Workbench(QObject):
             return
         self._stop_constrained()
         text = {"move": "Move crop", "resize": "Resize crop", "nudge": "Nudge crop", "swap": "Swap orientation"}
-        self.session.edit(state.with_(box=after, extra=()), text.get(how, "Edit crop"),
-                          merge="nudge-crop" if how == "nudge" else None)  # fmt: skip
+        label, new = text.get(how, "Edit crop"), state.with_(box=after, extra=())
+        if state.target is not None and how != "swap":  # a target's crop moved by hand: its manual crop
+            label, new = f"{label} ({state.target})", new.with_override(state.target, after)
+        elif how == "swap":
+            new = new.with_(target=None)
+        self.session.edit(new, label, merge="nudge-crop" if how == "nudge" else None)
+
+    def show_target(self, name: str, choice: AspectChoice, box: Box) -> None:
+        """Show crop-set target ``name`` on the canvas: its ratio (``choice``) and crop ``box``."""
+        state = self.session.state()
+        if state is None:
+            return
+        self._stop_constrained()
+        self.session.edit(state.with_(aspect=choice, box=box, extra=(), target=name), f"Show target {name}")
+
+    def reset_target(self) -> None:
+        """Drop the manual crop of the target on the canvas (the crop-set view recomputes it)."""
+        state = self.session.state()
+        if state is None or state.target is None or state.override(state.target) is None:
+            return
+        self.session.edit(state.with_override(state.target, None), f"Automatic crop ({state.target})")
 
     @Slot(str, object)
     def add_region(self, kind: RegionKind, box: Box) -> None:
@@ -216,7 +240,7 @@ class Workbench(QObject):
     def preview_region(self, kind: RegionKind, index: int, box: Box) -> None:
         """A region is being dragged: compute its constrained crop live (throttled), for display."""
         state = self.session.state()
-        if state is None or not 0 <= index < len(state.regions(kind)):
+        if state is None or state.target is not None or not 0 <= index < len(state.regions(kind)):
             return
         regions = list(state.regions(kind))
         regions[index] = box
@@ -291,6 +315,11 @@ class Workbench(QObject):
         state = self.session.state()
         if state is None or not (state.keep or state.avoid):
             self._stop_constrained()
+            return
+        if state.target is not None:  # the crop-set view computes this target's crop
+            self._stop_constrained()
+            self.layout_status.emit("info", f"The crop is target {state.target}'s; the crop-set view follows the "
+                                            "regions. “Crop to layout” leaves the target.")  # fmt: skip
             return
         self._command = command
         self._timer.start()
@@ -377,7 +406,7 @@ class Workbench(QObject):
             return
         self._error = None
         command, self._command = self._command, None
-        new = state.with_(box=result.proposal.box, extra=())
+        new = state.with_(box=result.proposal.box, extra=(), target=None)
         if command is None or not self.session.amend(command, new):
             self.session.edit(new, "Crop to layout")
         self.layout_status.emit("ok", f"Crop {_size_text(result.proposal.box)} {_honours(state)}.")
