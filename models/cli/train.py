@@ -22,6 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     for name, epochs, help_text, run in (
         ("heatmap", 5, "the aesthetic heatmap of the design-constraints method (seed sec. 3.3)", run_heatmap),
         ("scorer", 6, "the crop scorer of the proposal-based method (ranking.json pairs + expert crops)", run_scorer),
+        ("procrop", 15, "ProCrop: retrieval-augmented crop proposals (expert crops + the composition index)", run_procrop),
     ):
         h = models.add_parser(name, help=help_text)
         h.add_argument("folder", type=Path)
@@ -33,6 +34,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         h.add_argument("--all-images", action="store_true", help="train on the hold-out images too")
         h.add_argument("--json", action="store_true", help="print the result as JSON")
         h.set_defaults(run=run)
+    from models.cli.procrop_train import add_procrop_options
+
+    add_procrop_options(models.choices["procrop"])
 
 
 class _Progress:
@@ -67,6 +71,12 @@ def run_scorer(args: argparse.Namespace) -> int:
     from models.scorer.train import ScorerTraining, train_scorer
 
     return _train(args, train_scorer, ScorerTraining(epochs=args.epochs, seed=args.seed, holdout=not args.all_images))
+
+
+def run_procrop(args: argparse.Namespace) -> int:
+    from models.cli.procrop_train import run
+
+    return run(args, _train, _command)
 
 
 def _train(args: argparse.Namespace, train, settings) -> int:

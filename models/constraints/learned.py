@@ -1,10 +1,16 @@
-"""The learned aesthetic heatmap as a source of attention for the constraints engine.
+"""The two learned score sources of the design-constraints seed, on the same engine.
 
 ``heatmap_cropper()`` is an :class:`~models.constraints.cropper.AttentionCropper` whose
 map is the heatmap network's output (seed sec. 3.3) plus the face prior, so every term
 (the heatmap integral, size and centre priors, border and face-cut penalties) and the exact
 exhaustive search are the same as for the saliency map. Weights of the terms were chosen
 on the hold-out part of FCDB (``cropstudio tune --method heatmap``), never on FLMS.
+
+:class:`ProposalCropper` is the proposal-based approach (seed sec. 3.2): every candidate of
+the search grid that meets the constraints (the aspect-ratio grid proposals) is scored by
+the learned crop scorer (:mod:`models.scorer`) plus size and centre priors and the face-cut
+term. The scorer does not decompose over a summed-area table, so it costs one MLP pass per
+candidate, batched (milliseconds for the few thousand candidates of a request).
 """
 
 from __future__ import annotations

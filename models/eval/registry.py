@@ -32,7 +32,7 @@ Task = Literal["constraints", "annotations"]
 TASKS: tuple[Task, ...] = ("constraints", "annotations")
 """``constraints``: items with a ratio and a layout box; ``annotations``: free crops of whole images."""
 
-PLUGINS: tuple[str, ...] = ("models.eval.baselines", "models.constraints.methods")
+PLUGINS: tuple[str, ...] = ("models.eval.baselines", "models.constraints.methods", "models.procrop.method")
 """Modules imported by :func:`available_methods` so that their registrations happen."""
 
 METHODS: dict[str, Callable[[], CropMethod]] = {}

@@ -1,0 +1,26 @@
+"""The ProCrop-specific options of ``cropstudio train procrop`` (the shared ones are in
+:mod:`models.cli.train`)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_procrop_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", type=Path, help="composition index to retrieve from (default: the bundled one)")
+    p.add_argument("--no-retrieval", action="store_true", help="train without retrieval (the seed's ablation)")
+    p.add_argument("--batch", type=int, default=16, help="images per step (default 16)")
+
+
+def run(args: argparse.Namespace, train_fn, command_fn) -> int:
+    from functools import partial
+
+    from models.errors import InvalidInputError
+    from models.procrop.train import ProCropTraining, train_procrop
+
+    if args.batch < 1:
+        raise InvalidInputError(f"--batch must be at least 1, got {args.batch}")
+    settings = ProCropTraining(epochs=args.epochs, batch=args.batch, seed=args.seed,
+                               holdout=not args.all_images, retrieval=not args.no_retrieval)  # fmt: skip
+    return train_fn(args, partial(train_procrop, index=args.index), settings)

@@ -1,0 +1,15 @@
+"""ProCrop: retrieval-augmented, ranked crop suggestions (seed: "ProCrop: Learning Aesthetic
+Image Cropping from Professional Compositions"). One concept per module:
+
+* :mod:`~models.procrop.encoder` - composition encoders (registry: EfficientNet-Lite0, SAM);
+* :mod:`~models.procrop.index` - the FAISS retrieval database of professional compositions;
+* :mod:`~models.procrop.fusion` - cross-attention of the query to retrieved maps (Eq. 1);
+* :mod:`~models.procrop.decoder` - anchor decoder with parallel box and score heads;
+* :mod:`~models.procrop.model` - the network wiring them (``build_model``);
+* :mod:`~models.procrop.matcher`, :mod:`~models.procrop.criterion` - Hungarian set loss;
+* :mod:`~models.procrop.train` - training on cached encoder features;
+* :mod:`~models.procrop.predictor` - ``set_image`` / ``suggest`` API;
+* :mod:`~models.procrop.method` - the ``procrop`` evaluation method (a registry plugin).
+
+Nothing is imported here, so ``import models.procrop`` stays cheap.
+"""

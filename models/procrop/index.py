@@ -1,0 +1,217 @@
+"""The retrieval database: composition vectors of professional photos in a FAISS index.
+
+An index is a folder, written atomically (a temporary sibling folder, then a rename)::
+
+    index.faiss   IndexFlatIP over the unit composition vectors (inner product = cosine)
+    maps.npz      ``maps`` (N, 64, 4, 4) float16: per-item reference maps for the fusion
+    items.json    format, encoder, dimensions, and per item an ``id`` and its provenance
+                  (source file relative to the built folder, the region used, its size)
+
+No pixels are stored. Items of an ``annotations.json`` folder are its expert-crop regions
+(the professional compositions); items of a plain folder of photos are the whole photos.
+An index only fits models trained with the same encoder (it is checked at load).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from models.errors import InvalidInputError
+from models.geometry import Box
+from models.imaging import load_image
+
+__all__ = ["FORMAT", "IMAGE_SUFFIXES", "CompositionIndex", "IndexItem", "build_index", "load_index", "save_index"]
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"})
+_FILES = ("index.faiss", "maps.npz", "items.json")
+
+
+@dataclass(frozen=True, slots=True)
+class IndexItem:
+    """Where a stored composition came from: ``file`` relative to the indexed folder,
+    ``region`` the normalised ``x0, y0, x1, y1`` used (the whole photo: ``0, 0, 1, 1``)."""
+
+    id: str
+    file: str
+    region: tuple[float, float, float, float]
+
+
+@dataclass(eq=False)
+class CompositionIndex:
+    """Vectors ``(N, D)`` float32 (unit rows), maps ``(N, C, g, g)`` float16, and their items."""
+
+    encoder: str
+    vectors: np.ndarray
+    maps: np.ndarray
+    items: tuple[IndexItem, ...]
+    source: str = ""
+    _faiss: object = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.items)
+        if self.vectors.ndim != 2 or self.vectors.shape[0] != n or self.maps.shape[0] != n:
+            raise InvalidInputError(f"index arrays do not match its {n} items: {self.vectors.shape}, {self.maps.shape}")
+        self.vectors = np.ascontiguousarray(self.vectors, dtype=np.float32)
+        self.maps = np.ascontiguousarray(self.maps, dtype=np.float16)
+        if self._faiss is None:
+            import faiss
+
+            self._faiss = faiss.IndexFlatIP(self.vectors.shape[1])
+            self._faiss.add(self.vectors)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def search(
+        self, queries: np.ndarray, k: int, *, exclude: Sequence[Sequence[str]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(similarities (Q, k), indices (Q, k))`` of the ``k`` nearest items per query.
+
+        ``exclude[q]`` lists source files never returned for query ``q`` (training retrieves
+        for an image without its own expert crop). Fewer than ``k`` hits are padded with
+        index ``-1`` and similarity ``-inf``.
+        """
+        q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        if q.shape[1] != self.dim:
+            raise InvalidInputError(f"query vectors have {q.shape[1]} dimensions, the index {self.dim}")
+        if k < 1:
+            raise InvalidInputError(f"k must be at least 1, got {k}")
+        extra = max((len(e) for e in exclude), default=0) * 4 if exclude else 0  # headroom for dropped hits
+        fetch = min(len(self), k + extra)
+        sims = np.full((len(q), k), -np.inf, np.float32)
+        idx = np.full((len(q), k), -1, np.int64)
+        if fetch == 0:
+            return sims, idx
+        s, i = self._faiss.search(q, fetch)
+        for row in range(len(q)):
+            banned = set(exclude[row]) if exclude else set()
+            keep = [(a, b) for a, b in zip(s[row], i[row]) if b >= 0 and self.items[b].file not in banned][:k]
+            for col, (a, b) in enumerate(keep):
+                sims[row, col], idx[row, col] = a, b
+        return sims, idx
+
+
+# -- building -------------------------------------------------------------------------------
+def _sources(folder: Path) -> list[tuple[Path, str, Box]]:
+    """``(image path, relative name, normalised region)`` of every composition in ``folder``."""
+    from models.eval.datasets import ANNOTATIONS_FILE, load_annotations
+
+    if (folder / ANNOTATIONS_FILE).is_file():
+        aset = load_annotations(folder)
+        return [(im.file, im.file.relative_to(aset.folder).as_posix(), c) for im in aset.items for c in im.crops]
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    return [(p, p.relative_to(folder).as_posix(), Box(0.0, 0.0, 1.0, 1.0)) for p in files]
+
+
+def build_index(
+    folder: str | os.PathLike,
+    encoder,
+    *,
+    limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CompositionIndex:
+    """Encode every composition of ``folder`` (see the module docstring) with ``encoder``
+    (a :class:`~models.procrop.encoder.CompositionEncoder`). Unreadable images are skipped."""
+    from models.errors import ImageReadError
+
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise InvalidInputError(f"not a folder: {folder}")
+    sources = _sources(folder.resolve())[:limit]
+    if not sources:
+        raise InvalidInputError(f"no images in {folder} (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+    vectors, maps, items = [], [], []
+    counts: dict[str, int] = {}
+    for n, (path, name, region) in enumerate(sources):
+        try:
+            rgb = load_image(path).rgb
+        except ImageReadError as exc:
+            log.warning("skipping %s: %s", path, exc)
+            continue
+        h, w = rgb.shape[:2]
+        x0, y0 = int(region.x0 * w), int(region.y0 * h)
+        x1, y1 = max(x0 + 1, round(region.x1 * w)), max(y0 + 1, round(region.y1 * h))
+        comp = encoder.encode(np.ascontiguousarray(rgb[y0:y1, x0:x1]))
+        j = counts[name] = counts.get(name, -1) + 1
+        items.append(IndexItem(f"{name}#{j}", name, tuple(round(v, 6) for v in region.as_tuple())))
+        vectors.append(comp.vector)
+        maps.append(comp.ref_map.astype(np.float16))
+        if progress:
+            progress(n + 1, len(sources))
+    if not items:
+        raise InvalidInputError(f"no readable images in {folder}")
+    return CompositionIndex(encoder.name, np.stack(vectors), np.stack(maps), tuple(items), source=folder.name)
+
+
+# -- files ----------------------------------------------------------------------------------
+def save_index(index: CompositionIndex, out: str | os.PathLike) -> Path:
+    """Write ``index`` to the folder ``out`` atomically (replacing an older index there)."""
+    import faiss
+
+    out = Path(out).expanduser()
+    if out.exists() and (not out.is_dir() or any(p.name not in _FILES for p in out.iterdir())):
+        raise InvalidInputError(f"{out} exists and is not an index folder; choose another --out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        faiss.write_index(index._faiss, str(tmp / "index.faiss"))
+        np.savez_compressed(tmp / "maps.npz", maps=index.maps)
+        meta = {
+            "format": FORMAT, "kind": "procrop-index", "encoder": index.encoder, "source": index.source,
+            "count": len(index), "dim": index.dim, "map_shape": list(index.maps.shape[1:]),
+            "items": [{"id": it.id, "file": it.file, "region": list(it.region)} for it in index.items],
+        }  # fmt: skip
+        (tmp / "items.json").write_text(json.dumps(meta, indent=0))
+        for p in tmp.iterdir():
+            os.chmod(p, 0o644)
+        os.chmod(tmp, 0o755)
+        old = None
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            os.replace(out, old / "index")
+        os.replace(tmp, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def load_index(folder: str | os.PathLike) -> CompositionIndex:
+    """The index saved in ``folder``; a clear error for a missing or foreign folder."""
+    import faiss
+
+    folder = Path(folder).expanduser()
+    missing = [f for f in _FILES if not (folder / f).is_file()]
+    if missing:
+        raise InvalidInputError(f"{folder} is not a ProCrop index (missing {', '.join(missing)}); "
+                                "build one with `cropstudio index build FOLDER --out DIR`")  # fmt: skip
+    try:
+        meta = json.loads((folder / "items.json").read_text())
+        if meta.get("format") != FORMAT or meta.get("kind") != "procrop-index":
+            raise ValueError(f"format {meta.get('format')!r}, kind {meta.get('kind')!r}")
+        items = tuple(IndexItem(d["id"], d["file"], tuple(d["region"])) for d in meta["items"])
+        with np.load(folder / "maps.npz") as z:
+            maps = z["maps"]
+        flat = faiss.read_index(str(folder / "index.faiss"))
+        vectors = flat.reconstruct_n(0, flat.ntotal)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise InvalidInputError(f"{folder} is not a readable ProCrop index: {exc}") from None
+    return CompositionIndex(meta["encoder"], vectors, maps, items, source=meta.get("source", ""), _faiss=flat)

@@ -1,0 +1,47 @@
+"""``procrop`` (and ``procrop-no-retrieval``) for ``cropstudio eval``: the top-1 suggestion.
+
+Registered for the ``annotations`` task (free cropping). With a required ratio, the top
+suggestion is re-fitted to it (see :meth:`~models.procrop.predictor.ProCropPredictor.suggest`).
+``procrop-no-retrieval`` runs the same weights with the fusion skipped (references removed
+at inference); the seed's ablation proper is a model trained with ``--no-retrieval``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.errors import InvalidInputError
+from models.eval.protocol import CropRequest
+from models.eval.registry import register_method
+from models.geometry import Box
+from models.imaging import LoadedImage
+from models.procrop.predictor import Suggestions, load_predictor
+
+__all__ = ["ProCropMethod"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProCropMethod:
+    retrieval: bool = True
+    name: str = "procrop"
+
+    def analyse(self, image: LoadedImage) -> Suggestions:
+        predictor = load_predictor()
+        predictor.set_image(image.rgb, retrieval=self.retrieval)
+        return predictor.suggest(1)
+
+    def crop(self, analysis: object, request: CropRequest) -> Box:
+        if not isinstance(analysis, Suggestions):
+            raise InvalidInputError(f"{self.name} needs its own analysis, got {type(analysis).__name__}")
+        box = analysis.items[0].box
+        if request.aspect is not None:
+            from models.geometry import fit_ratio_around
+
+            w, h = request.image_size
+            return fit_ratio_around(Box.from_normalized(box.as_tuple(), w, h), request.aspect, w, h)
+        return Box.from_normalized(box.as_tuple(), *request.image_size)
+
+
+register_method("procrop", ProCropMethod, tasks=("annotations",))
+register_method("procrop-no-retrieval", lambda: ProCropMethod(retrieval=False, name="procrop-no-retrieval"),
+                tasks=("annotations",), by_default=False)  # fmt: skip

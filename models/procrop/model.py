@@ -1,0 +1,111 @@
+"""The ProCrop network: query features + retrieved compositions -> scored crop proposals.
+
+``ProCropNet(query_map, image_ratio, refs)``:
+
+1. the query encoder map ``(B, C_q, h, w)`` (EfficientNet-Lite0 stride 32 by default) is
+   projected to ``width`` channels, pooled to at most ``grid x grid`` tokens, and given a
+   sine position embedding and an embedding of the image's log aspect ratio (images are
+   squashed to squares, so the model needs to be told);
+2. :class:`~models.procrop.fusion.RetrievalFusion` lets those tokens attend to the ``k``
+   retrieved reference maps (seed Eq. 1), or passes them through without retrieval;
+3. :class:`~models.procrop.decoder.AnchorDecoder` turns them into ``queries`` boxes with
+   scores, per decoder layer (the last is the prediction, the others auxiliary).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.procrop.decoder import AnchorDecoder
+from models.procrop.encoder import REF_CHANNELS, REF_GRID
+from models.procrop.fusion import RetrievalFusion
+from models.procrop.position import grid_embedding
+
+__all__ = ["KIND", "ProCropConfig", "ProCropNet", "ProCropOutput", "build_model"]
+
+log = logging.getLogger(__name__)
+
+KIND = "procrop"
+
+
+@dataclass(frozen=True, slots=True)
+class ProCropConfig:
+    encoder: str = "efficientnet-lite0"
+    input_size: int = 320
+    query_key: str = "s32"
+    query_channels: int = 320
+    ref_channels: int = REF_CHANNELS
+    ref_grid: int = REF_GRID
+    top_k: int = 4  # retrieved references per image
+    grid: int = 10  # query tokens: at most grid x grid
+    width: int = 96
+    heads: int = 4
+    encoder_layers: int = 1
+    decoder_layers: int = 2
+    queries: int = 90
+    ffn: int = 192
+    dropout: float = 0.1
+    retrieval: bool = True  # trained with retrieved references (False: the ablation)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ProCropConfig:
+        return cls(**data)
+
+
+@dataclass(frozen=True, eq=False)
+class ProCropOutput:
+    """``boxes`` ``(B, Q, 4)`` x0y0x1y1 normalised (may stray slightly outside [0, 1]),
+    ``logits`` ``(B, Q)`` crop scores; ``layers`` every decoder layer's pair (last = these)."""
+
+    boxes: torch.Tensor
+    logits: torch.Tensor
+    layers: list[tuple[torch.Tensor, torch.Tensor]]
+
+
+class ProCropNet(nn.Module):
+    def __init__(self, config: ProCropConfig = ProCropConfig()) -> None:
+        super().__init__()
+        self.config = c = config
+        self.input_proj = nn.Conv2d(c.query_channels, c.width, 1)
+        self.ratio_embed = nn.Linear(1, c.width)
+        layer = nn.TransformerEncoderLayer(c.width, c.heads, c.ffn, c.dropout, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, c.encoder_layers, enable_nested_tensor=False) if c.encoder_layers else None
+        self.fusion = RetrievalFusion(c.ref_channels, c.ref_grid**2, c.width, c.heads, c.dropout)
+        self.decoder = AnchorDecoder(c.width, c.heads, c.decoder_layers, c.queries, c.ffn, c.dropout)
+
+    def memory(self, query_map: torch.Tensor, image_ratio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.input_proj(query_map)  # [B, d, h, w]
+        if x.shape[-1] > self.config.grid or x.shape[-2] > self.config.grid:
+            x = F.adaptive_avg_pool2d(x, self.config.grid)
+        h, w = x.shape[-2:]
+        pos = grid_embedding(h, w, self.config.width).to(x)  # [h*w, d]
+        tokens = x.flatten(2).transpose(1, 2)  # [B, h*w, d]
+        tokens = tokens + self.ratio_embed(image_ratio.log().reshape(-1, 1).to(x))[:, None, :]
+        if self.encoder is not None:
+            tokens = self.encoder(tokens + pos)
+        return tokens, pos
+
+    def forward(self, query_map: torch.Tensor, image_ratio: torch.Tensor, refs: torch.Tensor | None = None) -> ProCropOutput:
+        """``query_map`` ``(B, C_q, h, w)``, ``image_ratio`` ``(B,)`` width / height,
+        ``refs`` ``(B, k, C_r, g, g)`` retrieved maps or ``None`` (no retrieval)."""
+        memory, pos = self.memory(query_map, image_ratio)
+        memory = self.fusion(memory, pos, refs)
+        layers = self.decoder(memory, pos)
+        boxes, logits = layers[-1]
+        return ProCropOutput(boxes, logits, layers)
+
+
+def build_model(config: ProCropConfig = ProCropConfig()) -> ProCropNet:
+    model = ProCropNet(config)
+    log.debug("procrop model: %d parameters", sum(p.numel() for p in model.parameters()))
+    return model
+
+

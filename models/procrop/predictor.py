@@ -1,0 +1,195 @@
+"""Ranked crop suggestions: ``ProCropPredictor.set_image(rgb)`` once, ``suggest(n)`` cheaply.
+
+``set_image`` runs the frozen encoder, retrieves the ``top_k`` nearest professional
+compositions from the index and runs the network: every query's box and score is cached.
+``suggest`` only ranks them: by score, dropping a box that overlaps a better one by more
+than ``iou_threshold`` (non-maximum suppression), so suggestions are diverse; an optional
+aspect ratio re-fits each box (the smallest box of the ratio around it, inside the image).
+
+Numpy in, frozen dataclasses out; boxes are :class:`~models.geometry.Box` normalised to the
+image (``x0, y0, x1, y1`` in [0, 1]).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models.errors import InvalidInputError
+from models.geometry import Box, fit_ratio_around
+from models.nn.checkpoint import load_checkpoint
+from models.procrop.box_ops import box_iou
+from models.procrop.encoder import CompositionEncoder, build_encoder
+from models.procrop.index import CompositionIndex, load_index
+from models.procrop.model import KIND, ProCropConfig, ProCropNet, build_model
+from models.resources import resource_path
+
+__all__ = [
+    "DEFAULT_INDEX",
+    "DEFAULT_WEIGHTS",
+    "ProCropPredictor",
+    "Suggestion",
+    "Suggestions",
+    "default_index",
+    "default_weights",
+    "load_predictor",
+    "nms",
+    "top1_iou",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEIGHTS = "weights/procrop-lite0.pt"
+DEFAULT_INDEX = "index"
+
+
+def default_weights() -> Path:
+    env = os.environ.get("CROPSTUDIO_PROCROP_WEIGHTS")
+    return Path(env) if env else resource_path(DEFAULT_WEIGHTS)
+
+
+def default_index() -> Path:
+    env = os.environ.get("CROPSTUDIO_PROCROP_INDEX")
+    return Path(env) if env else resource_path(DEFAULT_INDEX)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One proposal: ``box`` normalised, ``score`` in (0, 1) (higher is better), ``rank`` from 0."""
+
+    box: Box
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    """Ranked proposals and the ids of the references retrieved for the image."""
+
+    items: tuple[Suggestion, ...]
+    references: tuple[str, ...]
+    similarities: tuple[float, ...]
+
+
+def _clean(boxes: torch.Tensor) -> torch.Tensor:
+    """Boxes clamped into the image, with at least 1 % of its size per side."""
+    b = boxes.clamp(0, 1)
+    x0, x1 = torch.minimum(b[:, 0], b[:, 2]), torch.maximum(b[:, 0], b[:, 2])
+    y0, y1 = torch.minimum(b[:, 1], b[:, 3]), torch.maximum(b[:, 1], b[:, 3])
+    x1, y1 = torch.maximum(x1, (x0 + 0.01).clamp(max=1)), torch.maximum(y1, (y0 + 0.01).clamp(max=1))
+    x0, y0 = torch.minimum(x0, x1 - 0.01), torch.minimum(y0, y1 - 0.01)
+    return torch.stack([x0, y0, x1, y1], 1)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, limit: int) -> list[int]:
+    """Indices of at most ``limit`` boxes, best score first, none overlapping a kept one by
+    more than ``iou_threshold``."""
+    order = np.argsort(-scores, kind="stable")
+    iou = box_iou(torch.from_numpy(boxes).double(), torch.from_numpy(boxes).double())[0].numpy()
+    keep: list[int] = []
+    for i in order:
+        if all(iou[i, j] <= iou_threshold for j in keep):
+            keep.append(int(i))
+            if len(keep) == limit:
+                break
+    return keep
+
+
+def top1_iou(boxes: torch.Tensor, logits: torch.Tensor, targets: torch.Tensor) -> float:
+    """Best IoU of the top-scored of ``boxes`` ``(Q, 4)`` with any of ``targets`` ``(T, 4)``."""
+    best = _clean(boxes[logits.argmax()].reshape(1, 4).float())
+    return float(box_iou(best, targets.float())[0].max())
+
+
+@dataclass(eq=False)
+class _Cached:
+    boxes: np.ndarray  # [Q, 4]
+    scores: np.ndarray  # [Q]
+    references: tuple[str, ...]
+    similarities: tuple[float, ...]
+    ratio: float  # image width / height in pixels
+
+
+class ProCropPredictor:
+    """The model, its encoder and its index, loaded once; see the module docstring."""
+
+    def __init__(self, model: ProCropNet, encoder: CompositionEncoder, index: CompositionIndex | None, meta: dict | None = None) -> None:
+        if index is not None and index.encoder != encoder.name:
+            raise InvalidInputError(f"the index was built with {index.encoder}, the model uses {encoder.name}")
+        self.model = model.eval()
+        self.encoder = encoder
+        self.index = index
+        self.meta = meta or {}
+        self._cached: _Cached | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def config(self) -> ProCropConfig:
+        return self.model.config
+
+    @torch.inference_mode()
+    def set_image(self, rgb: np.ndarray, *, retrieval: bool = True) -> None:
+        """Analyse one ``(H, W, 3)`` uint8 RGB image (the slow part, once per image)."""
+        comp = self.encoder.encode(rgb)
+        refs, ids, sims = None, (), ()
+        if retrieval and self.index is not None and self.config.retrieval:
+            s, i = self.index.search(comp.vector[None], self.config.top_k)
+            found = [j for j in i[0] if j >= 0]
+            ids = tuple(self.index.items[j].id for j in found)
+            sims = tuple(round(float(v), 4) for v, j in zip(s[0], i[0]) if j >= 0)
+            if found:
+                refs = torch.from_numpy(self.index.maps[found].astype(np.float32))[None]  # [1, k, C_r, g, g]
+        ratio = rgb.shape[1] / rgb.shape[0]
+        out = self.model(comp.maps[self.config.query_key].float(), torch.tensor([ratio]), refs)
+        boxes = _clean(out.boxes[0].float()).double().numpy()
+        with self._lock:
+            self._cached = _Cached(boxes, out.logits[0].sigmoid().double().numpy(), ids, sims, ratio)
+
+    def suggest(self, top_k: int = 5, *, aspect: float | None = None, iou_threshold: float = 0.7) -> Suggestions:
+        """``top_k`` ranked, diverse crops of the image given to :meth:`set_image`.
+
+        ``aspect`` (crop width / height in pixels) re-fits every box to that ratio before
+        ranking; ``iou_threshold`` is the largest overlap allowed between two suggestions.
+        """
+        if self._cached is None:
+            raise InvalidInputError("call set_image(rgb) before suggest()")
+        if top_k < 1:
+            raise InvalidInputError(f"top_k must be at least 1, got {top_k}")
+        if not 0 <= iou_threshold <= 1:
+            raise InvalidInputError(f"iou_threshold must be in [0, 1], got {iou_threshold}")
+        c = self._cached
+        boxes = c.boxes
+        if aspect is not None:
+            if not (aspect > 0 and np.isfinite(aspect)):
+                raise InvalidInputError(f"aspect must be a positive number, got {aspect!r}")
+            unit = aspect / c.ratio  # the ratio in normalised units
+            boxes = np.array([fit_ratio_around(Box(*b), unit, 1.0, 1.0).as_tuple() for b in boxes])
+        keep = nms(boxes, c.scores, iou_threshold, top_k)
+        items = tuple(Suggestion(Box(*(min(max(float(v), 0.0), 1.0) for v in boxes[i])), float(c.scores[i]), r)
+                      for r, i in enumerate(keep))  # fmt: skip
+        return Suggestions(items, c.references, c.similarities)
+
+
+_loaded: dict[tuple[str, str], ProCropPredictor] = {}
+_load_lock = threading.Lock()
+
+
+def load_predictor(weights: str | os.PathLike | None = None, index: str | os.PathLike | None = None) -> ProCropPredictor:
+    """The predictor from ``weights`` and ``index`` (defaults: bundled), loaded once per process."""
+    wpath = str(Path(weights) if weights is not None else default_weights())
+    ipath = str(Path(index) if index is not None else default_index())
+    with _load_lock:
+        if (wpath, ipath) not in _loaded:
+            data = load_checkpoint(wpath, KIND)
+            config = ProCropConfig.from_dict(data["config"])
+            model = build_model(config)
+            model.load_state_dict(data["state_dict"], strict=True)
+            db = load_index(ipath) if config.retrieval else None
+            _loaded[(wpath, ipath)] = ProCropPredictor(model, build_encoder(config.encoder), db, data["meta"])
+        return _loaded[(wpath, ipath)]

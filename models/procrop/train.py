@@ -1,0 +1,195 @@
+"""Train ProCrop on a training folder's expert crops, on cached frozen-encoder features.
+
+Only the small fusion + decoder network learns; the encoder is frozen, so its maps are
+computed once per image (and its mirror image, for augmentation) by
+:func:`models.nn.features.folder_features` and cached. Retrieval is done once, before
+training, for every image and its mirror image, in the index the model will ship with,
+**without the image's own expert crop** (the index is built from the same folder).
+The hold-out images of :func:`models.eval.split.is_holdout` are kept out of training and
+give the validation IoU stored in the weights' meta (unless ``holdout=False``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models.errors import InvalidInputError
+from models.eval.datasets import AnnotatedImage, load_annotations
+from models.eval.split import is_holdout
+from models.nn.checkpoint import save_checkpoint
+from models.nn.features import folder_features
+from models.procrop.criterion import SetCriterion
+from models.procrop.encoder import CompositionEncoder, build_encoder
+from models.procrop.index import CompositionIndex, load_index
+from models.procrop.model import KIND, ProCropConfig, build_model
+from models.procrop.predictor import default_index, top1_iou
+
+__all__ = ["ProCropTraining", "train_procrop"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ProCropTraining:
+    epochs: int = 15
+    batch: int = 16
+    lr: float = 4e-4
+    weight_decay: float = 1e-4
+    clip: float = 0.1
+    seed: int = 0
+    holdout: bool = True
+    retrieval: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class _Split:
+    """Cached inputs of a set of images: query maps ``(2, N, C, h, w)`` (plain, mirrored),
+    retrieved reference maps ``(2, N, k, C_r, g, g)`` or ``None``, targets, ratios ``(N,)``."""
+
+    images: list[AnnotatedImage]
+    query: torch.Tensor
+    refs: torch.Tensor | None
+    ratios: torch.Tensor
+
+
+def _mirror(boxes: torch.Tensor) -> torch.Tensor:
+    return torch.stack([1 - boxes[:, 2], boxes[:, 1], 1 - boxes[:, 0], boxes[:, 3]], 1)
+
+
+def _vectors(encoder: CompositionEncoder, maps: dict[str, torch.Tensor]) -> np.ndarray:
+    out = []
+    for s in range(0, len(next(iter(maps.values()))), 64):
+        out.append(encoder.describe({k: v[s : s + 64].float() for k, v in maps.items()})[1].numpy())
+    return np.concatenate(out)
+
+
+def _prepare(
+    images: list[AnnotatedImage], root: Path, encoder: CompositionEncoder, config: ProCropConfig,
+    index: CompositionIndex | None, mirror: bool, cache, progress,
+) -> _Split:  # fmt: skip
+    feats = folder_features([im.file for im in images], encoder, backbone_name=config.encoder,
+                            size=config.input_size, mirror=mirror, cache=cache, progress=progress)  # fmt: skip
+    views = [feats.maps] + ([feats.mirrored] if mirror else [])
+    query = torch.stack([v[config.query_key] for v in views])  # [V, N, C, h, w] float16
+    refs = None
+    if index is not None:
+        exclude = [[im.file.relative_to(root).as_posix()] for im in images]
+        maps = torch.from_numpy(index.maps)
+        per_view = []
+        for v in views:
+            _, idx = index.search(_vectors(encoder, v), config.top_k, exclude=exclude)
+            per_view.append(maps[torch.from_numpy(idx).clamp_min(0)])  # [N, k, C_r, g, g]
+        refs = torch.stack(per_view)
+    ratios = torch.tensor([im.width / im.height for im in images], dtype=torch.float32)
+    return _Split(images, query, refs, ratios)
+
+
+def _batch(split: _Split, ids: list[int], flips: list[bool]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, list[torch.Tensor]]:
+    view = torch.tensor([int(f) for f in flips])
+    idx = torch.tensor(ids)
+    query = split.query[view, idx].float()
+    refs = split.refs[view, idx].float() if split.refs is not None else None
+    targets = []
+    for i, f in zip(ids, flips):
+        t = torch.tensor([c.as_tuple() for c in split.images[i].crops], dtype=torch.float32)
+        targets.append(_mirror(t) if f else t)
+    return query, split.ratios[idx], refs, targets
+
+
+@torch.no_grad()
+def _validate(model, split: _Split) -> float:
+    model.eval()
+    ious = []
+    for s in range(0, len(split.images), 64):
+        ids = list(range(s, min(s + 64, len(split.images))))
+        query, ratios, refs, targets = _batch(split, ids, [False] * len(ids))
+        out = model(query, ratios, refs)
+        for b, t in enumerate(targets):
+            ious.append(top1_iou(out.boxes[b], out.logits[b], t))
+    model.train()
+    return float(np.mean(ious)) if ious else float("nan")
+
+
+def train_procrop(
+    folder: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    settings: ProCropTraining = ProCropTraining(),
+    config: ProCropConfig = ProCropConfig(),
+    index: str | os.PathLike | None = None,
+    limit: int | None = None,
+    cache: str | os.PathLike | None = None,
+    command: str = "",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict:
+    """Train, write the weights to ``out`` and return the checkpoint's ``meta``."""
+    rng = random.Random(settings.seed)
+    torch.manual_seed(settings.seed)
+    folder = Path(folder)
+    aset = load_annotations(folder)
+    train_images = [im for im in aset.items if not (settings.holdout and is_holdout(im.file.name))][:limit]
+    val_images = [im for im in aset.items if settings.holdout and is_holdout(im.file.name)][: limit and max(1, limit // 4)]
+    if not train_images:
+        raise InvalidInputError(f"no training images in {folder}")
+    encoder = build_encoder(config.encoder)
+    if (encoder.query_key, encoder.channels[encoder.query_key], encoder.input_size) != (config.query_key, config.query_channels, config.input_size):
+        config = ProCropConfig(**{**config.to_dict(), "query_key": encoder.query_key,
+                                  "query_channels": encoder.channels[encoder.query_key], "input_size": encoder.input_size})  # fmt: skip
+    db = None
+    index_path = Path(index) if index is not None else default_index()
+    if settings.retrieval:
+        db = load_index(index_path)
+        if db.encoder != config.encoder:
+            raise InvalidInputError(f"index {index_path} was built with {db.encoder}, the model uses {config.encoder}")
+    stage = (lambda name: (lambda i, n: progress(name, i, n))) if progress else (lambda name: None)
+    train = _prepare(train_images, aset.folder, encoder, config, db, True, cache, stage("features"))
+    val = _prepare(val_images, aset.folder, encoder, config, db, False, cache, stage("validation features")) if val_images else None
+    model = build_model(config)
+    opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    steps = settings.epochs * math.ceil(len(train_images) / settings.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, settings.lr, total_steps=steps, pct_start=0.05)
+    criterion = SetCriterion()
+    curve: list[dict] = []
+    started = time.perf_counter()
+    order = list(range(len(train_images)))
+    for epoch in range(settings.epochs):
+        rng.shuffle(order)
+        total, count = 0.0, 0
+        for s in range(0, len(order), settings.batch):
+            ids = order[s : s + settings.batch]
+            query, ratios, refs, targets = _batch(train, ids, [rng.random() < 0.5 for _ in ids])
+            loss = criterion(model(query, ratios, refs).layers, targets)
+            opt.zero_grad()
+            loss.total.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), settings.clip)
+            opt.step()
+            sched.step()
+            total, count = total + loss.total.item(), count + 1
+        point = {"epoch": epoch + 1, "loss": round(total / count, 5)}
+        if val is not None and (epoch + 1 == settings.epochs or (epoch + 1) % 5 == 0):
+            point["val_iou"] = round(_validate(model, val), 4)
+        curve.append(point)
+        log.info("procrop epoch %d/%d: %s", epoch + 1, settings.epochs, point)
+        if progress:
+            progress("epochs", epoch + 1, settings.epochs)
+    meta = {
+        "command": command, "seed": settings.seed, "data": folder.name, "images": len(train_images),
+        "holdout_excluded": settings.holdout, "validation_images": len(val_images), "epochs": settings.epochs,
+        "batch": settings.batch, "lr": settings.lr, "retrieval": settings.retrieval,
+        "index": {"path": index_path.name, "items": len(db), "source": db.source} if db is not None else None,
+        "train_loss": curve[-1]["loss"], "val_iou": curve[-1].get("val_iou"), "curve": curve,
+        "train_seconds": round(time.perf_counter() - started, 1),
+    }  # fmt: skip
+    config = ProCropConfig(**{**config.to_dict(), "retrieval": settings.retrieval})
+    save_checkpoint(out, KIND, config.to_dict(), model.state_dict(), meta)
+    return meta

@@ -1,0 +1,109 @@
+"""The composition index: build from a folder, search, save / load, and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from models.cli.main import main
+from models.errors import InvalidInputError
+from models.procrop.encoder import build_encoder
+from models.procrop.index import CompositionIndex, IndexItem, build_index, load_index, save_index
+from tests.conftest import SAMPLES as SAMPLE_DIR
+
+NAMES = ("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg")
+
+
+def tiny_folder(root: Path, annotations: bool = True) -> Path:
+    (root / "images").mkdir(parents=True)
+    entries = []
+    for i, name in enumerate(NAMES):
+        img = Image.open(SAMPLE_DIR / name).convert("RGB")
+        img.thumbnail((128, 128))
+        img.save(root / "images" / name)
+        entries.append({"file": f"images/{name}", "width": img.width, "height": img.height,
+                        "crops": [[0.1, 0.05, 0.9, 0.95] if i % 2 else [0.0, 0.0, 0.8, 0.9]]})  # fmt: skip
+    if annotations:
+        (root / "annotations.json").write_text(json.dumps({"name": "tiny", "images": entries}))
+    return root
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return build_encoder()
+
+
+@pytest.fixture(scope="module")
+def index(encoder, tmp_path_factory):
+    return build_index(tiny_folder(tmp_path_factory.mktemp("idx")), encoder)
+
+
+def _synthetic(n: int, dim: int = 8, seed: int = 0) -> CompositionIndex:
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal((n, dim)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    items = tuple(IndexItem(f"f{i // 2}.jpg#{i % 2}", f"f{i // 2}.jpg", (0.0, 0.0, 1.0, 1.0)) for i in range(n))
+    return CompositionIndex("test", v, rng.standard_normal((n, 2, 1, 1)), items)
+
+
+def test_build_from_expert_crops(index, encoder):
+    assert len(index) == 4 and index.encoder == encoder.name
+    assert index.items[0].id == "images/astronaut.jpg#0" and index.items[0].region == (0.0, 0.0, 0.8, 0.9)
+    assert index.maps.dtype == np.float16 and index.maps.shape == (4, 64, 4, 4)
+    sims, idx = index.search(index.vectors, 1)
+    assert list(idx[:, 0]) == [0, 1, 2, 3]  # each composition is its own nearest neighbour
+    assert np.allclose(sims[:, 0], 1.0, atol=1e-4)
+
+
+def test_search_matches_brute_force_and_excludes():
+    db = _synthetic(20)
+    q = db.vectors[:3] + 0.1
+    sims, idx = db.search(q, 5)
+    brute = np.argsort(-(q @ db.vectors.T), axis=1)[:, :5]
+    assert np.array_equal(idx, brute)
+    _, idx = db.search(db.vectors[:1], 3, exclude=[["f0.jpg"]])
+    assert all(db.items[i].file != "f0.jpg" for i in idx[0])
+    sims, idx = db.search(db.vectors[:1], 25)  # more than stored: padded
+    assert idx[0, -1] == -1 and np.isneginf(sims[0, -1])
+    with pytest.raises(InvalidInputError, match="dimensions"):
+        db.search(np.zeros((1, 3), np.float32), 1)
+
+
+def test_save_load_round_trip(index, tmp_path):
+    out = save_index(index, tmp_path / "db")
+    assert sorted(p.name for p in out.iterdir()) == ["index.faiss", "items.json", "maps.npz"]
+    back = load_index(out)
+    assert back.items == index.items and back.encoder == index.encoder
+    assert np.array_equal(back.maps, index.maps) and np.allclose(back.vectors, index.vectors)
+    save_index(back, out)  # replacing an index is fine
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "photo.jpg").write_bytes(b"x")
+    with pytest.raises(InvalidInputError, match="not an index folder"):
+        save_index(index, tmp_path / "other")
+    with pytest.raises(InvalidInputError, match="not a ProCrop index"):
+        load_index(tmp_path / "other")
+
+
+def test_plain_folder_indexes_whole_photos(encoder, tmp_path):
+    db = build_index(tiny_folder(tmp_path / "plain", annotations=False), encoder, limit=2)
+    assert len(db) == 2 and db.items[0].region == (0.0, 0.0, 1.0, 1.0)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InvalidInputError, match="no images"):
+        build_index(tmp_path / "empty", encoder)
+
+
+def test_cli_build_and_info(tmp_path, capsys):
+    folder = tiny_folder(tmp_path / "data")
+    assert main(["index", "build", str(folder), "--out", str(tmp_path / "db"), "--json"]) == 0
+    built = json.loads(capsys.readouterr().out)
+    assert built["items"] == 4 and built["encoder"] == "efficientnet-lite0"
+    assert main(["index", "info", str(tmp_path / "db"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["items"] == 4 and info["images"] == 4 and info["map_shape"] == [64, 4, 4]
+    assert main(["index", "info", str(tmp_path / "nothing")]) == 2
+    assert "not a ProCrop index" in capsys.readouterr().err

@@ -1,0 +1,148 @@
+"""The ProCrop network, its training, the predictor and the ``procrop`` eval method, with
+tiny models on a tiny folder (CPU, seconds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from models.cli.main import main
+from models.errors import InvalidInputError
+from models.eval.registry import available_methods, make_method
+from models.nn.checkpoint import load_checkpoint
+from models.procrop.criterion import SetCriterion
+from models.procrop.decoder import anchor_init, to_box, to_logit
+from models.procrop.encoder import build_encoder
+from models.procrop.index import build_index, save_index
+from models.procrop.model import ProCropConfig, build_model
+from models.procrop.predictor import load_predictor, nms
+from models.procrop.train import ProCropTraining, train_procrop
+from tests.conftest import SAMPLES as SAMPLE_DIR
+
+NAMES = ("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg")
+TINY = ProCropConfig(width=32, heads=2, decoder_layers=2, queries=12, ffn=64, top_k=2)
+
+
+def tiny_folder(root: Path) -> Path:
+    (root / "images").mkdir(parents=True)
+    entries = []
+    for i, name in enumerate(NAMES):
+        img = Image.open(SAMPLE_DIR / name).convert("RGB")
+        img.thumbnail((128, 128))
+        img.save(root / "images" / name)
+        entries.append({"file": f"images/{name}", "width": img.width, "height": img.height,
+                        "crops": [[0.1, 0.05, 0.9, 0.95] if i % 2 else [0.0, 0.0, 0.8, 0.9]]})  # fmt: skip
+    (root / "annotations.json").write_text(json.dumps({"name": "tiny", "images": entries}))
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny folder, its index, and tiny weights trained on it (2 epochs)."""
+    root = tmp_path_factory.mktemp("procrop")
+    folder = tiny_folder(root / "data")
+    index = save_index(build_index(folder, build_encoder()), root / "index")
+    weights = root / "procrop.pt"
+    settings = ProCropTraining(epochs=2, batch=2, holdout=False)
+    meta = train_procrop(folder, weights, settings=settings, config=TINY, index=index, command="test")
+    return folder, index, weights, meta
+
+
+def _inputs(b: int = 2, k: int = 2):
+    torch.manual_seed(0)
+    return torch.randn(b, 320, 10, 10), torch.tensor([1.5, 0.75])[:b], torch.randn(b, k, 64, 4, 4)
+
+
+def test_decoder_output_shapes():
+    model = build_model(TINY)
+    query, ratios, refs = _inputs()
+    out = model(query, ratios, refs)
+    assert out.boxes.shape == (2, 12, 4) and out.logits.shape == (2, 12) and len(out.layers) == 2
+    plain = model(query, ratios, None)  # no retrieval: same shapes
+    assert plain.boxes.shape == (2, 12, 4)
+    assert build_model().decoder.anchors.shape == (90, 4)
+
+
+def test_anchors_round_trip():
+    a = anchor_init(90)
+    assert a.shape == (90, 4) and (a[:, 2:] > a[:, :2]).all() and a.min() >= 0 and a.max() <= 1
+    assert torch.allclose(to_box(to_logit(a)), a, atol=1e-3)
+
+
+def test_one_training_step_lowers_the_loss():
+    model = build_model(TINY)
+    model.train()
+    query, ratios, refs = _inputs()
+    targets = [torch.tensor([[0.1, 0.1, 0.9, 0.9]]), torch.tensor([[0.0, 0.2, 0.7, 1.0]])]
+    criterion = SetCriterion()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    torch.manual_seed(1)
+    model.eval()  # no dropout, so the two losses are comparable
+    before = criterion(model(query, ratios, refs).layers, targets).total
+    opt.zero_grad()
+    before.backward()
+    opt.step()
+    after = criterion(model(query, ratios, refs).layers, targets).total
+    assert after.item() < before.item()
+
+
+def test_nms_keeps_diverse_boxes():
+    boxes = np.array([[0, 0, 1, 1], [0, 0, 0.99, 1], [0.5, 0.5, 1, 1]], float)
+    assert nms(boxes, np.array([0.9, 0.8, 0.5]), 0.7, 5) == [0, 2]
+    assert nms(boxes, np.array([0.9, 0.8, 0.5]), 1.0, 1) == [0]
+
+
+def test_training_writes_weights_with_meta(trained):
+    _, _, weights, meta = trained
+    data = load_checkpoint(weights, "procrop")
+    assert data["meta"]["seed"] == 0 and data["meta"]["command"] == "test" and data["meta"]["retrieval"]
+    assert len(meta["curve"]) == 2 and data["config"]["queries"] == 12
+
+
+def test_predictor_suggests_ranked_diverse_crops(trained):
+    _, index, weights, _ = trained
+    predictor = load_predictor(weights, index)
+    with pytest.raises(InvalidInputError, match="set_image"):
+        type(predictor)(predictor.model, predictor.encoder, predictor.index).suggest()
+    rgb = np.asarray(Image.open(SAMPLE_DIR / "chelsea.jpg").convert("RGB"))
+    predictor.set_image(rgb)
+    out = predictor.suggest(5, iou_threshold=0.6)
+    assert 1 <= len(out.items) <= 5 and len(out.references) == 2
+    assert [s.rank for s in out.items] == list(range(len(out.items)))
+    assert all(a.score >= b.score for a, b in zip(out.items, out.items[1:]))
+    for a in out.items:
+        assert 0 <= a.box.x0 < a.box.x1 <= 1 and 0 <= a.box.y0 < a.box.y1 <= 1
+        assert all(a.box.iou(b.box) <= 0.6 + 1e-9 for b in out.items if b is not a)
+    square = predictor.suggest(3, aspect=1.0)
+    h, w = rgb.shape[:2]
+    for s in square.items:
+        assert s.box.width * w / (s.box.height * h) == pytest.approx(1.0, rel=1e-6)
+
+
+def test_eval_method_end_to_end(trained, monkeypatch, capsys):
+    folder, index, weights, _ = trained
+    monkeypatch.setenv("CROPSTUDIO_PROCROP_WEIGHTS", str(weights))
+    monkeypatch.setenv("CROPSTUDIO_PROCROP_INDEX", str(index))
+    assert "procrop" in available_methods("annotations")
+    assert make_method("procrop").name == "procrop"
+    assert main(["eval", str(folder), "--method", "procrop,procrop-no-retrieval", "--json"]) == 0
+    results = {r["method"]: r for r in json.loads(capsys.readouterr().out)["results"]}
+    assert {"procrop", "procrop-no-retrieval", "full-image"} <= set(results)
+    assert 0 < results["procrop"]["mean_iou"] <= 1 and results["procrop"]["n_images"] == 4
+
+
+def test_cli_train_procrop(trained, tmp_path, capsys):
+    folder, index, _, _ = trained
+    out = tmp_path / "w.pt"
+    args = ["train", "procrop", str(folder), "--out", str(out), "--epochs", "1", "--all-images",
+            "--index", str(index), "--json"]  # fmt: skip
+    assert main(args) == 0
+    meta = json.loads(capsys.readouterr().out)
+    assert meta["epochs"] == 1 and meta["command"].startswith("cropstudio train procrop")
+    assert main(["train", "procrop", str(folder), "--out", str(out), "--index", str(tmp_path / "none")]) == 2
+    assert "not a ProCrop index" in capsys.readouterr().err
