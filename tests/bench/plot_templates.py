@@ -34,7 +34,7 @@ def main() -> None:
     methods = sorted(reports, key=lambda m: -reports[m]["mean_iou"])
     templates = sorted({int(k) for r in reports.values() for k in r["per_template_iou"]})
     width = 0.8 / len(methods)
-    fig, ax = plt.subplots(figsize=(10, 4.2), dpi=110)
+    fig, ax = plt.subplots(figsize=(10, 4.6), dpi=110)
     x = np.arange(len(templates))
     for i, m in enumerate(methods):
         values = [reports[m]["per_template_iou"].get(str(t), np.nan) for t in templates]
@@ -43,7 +43,7 @@ def main() -> None:
     ax.set_ylim(0.5, 1.0)
     ax.set_ylabel("mean IoU")
     ax.set_title("FLMS design constraints: IoU per layout template (mean over all items in legend)")
-    ax.legend(fontsize=8, ncol=2, loc="lower right")
+    ax.legend(fontsize=8, ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
