@@ -18,6 +18,7 @@ from models.cli import batch as batch_cmd
 from models.cli import eval as eval_cmd
 from models.cli import index as index_cmd
 from models.cli import crop as crop_cmd
+from models.cli import suggest as suggest_cmd
 from models.cli import train as train_cmd
 from models.cli import tune as tune_cmd
 from models.errors import CropStudioError
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune_cmd.register(commands)
     crop_cmd.register(commands)
     train_cmd.register(commands)
+    suggest_cmd.register(commands)
     batch_cmd.register(commands)
     index_cmd.register(commands)
     return parser

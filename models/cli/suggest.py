@@ -1,0 +1,79 @@
+"""``cropstudio suggest IMAGE [--top N] [--aspect R] [--index DIR] [--json] [--out-dir DIR]``.
+
+ProCrop's ranked, diverse crop suggestions for one photo, the retrieved reference
+compositions (ids and provenance, never pixels), and optionally every suggestion written to
+a file (``{stem}_suggestion{rank}.jpg``, atomic, never overwriting without ``--overwrite``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from models.errors import InvalidInputError
+from models.geometry import Box, parse_aspect
+from models.imaging import ANALYSIS_MAX_SIDE, export_crop, load_image
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "suggest",
+        help="ProCrop: a few ranked crop suggestions for a photo",
+        description="Ranked, diverse crop suggestions from ProCrop (retrieval-augmented). Boxes are printed in "
+        "full-resolution pixels of the upright image (x0,y0,x1,y1, half-open).",
+    )
+    p.add_argument("image", type=Path)
+    p.add_argument("--top", type=int, default=5, help="how many suggestions (default 5)")
+    p.add_argument("--aspect", help="fit every suggestion to this ratio: 16:9, 4x5, 1.5")
+    p.add_argument("--min-iou-gap", type=float, default=0.7, dest="iou",
+                   help="largest overlap (IoU) allowed between two suggestions (default 0.7)")  # fmt: skip
+    p.add_argument("--index", type=Path, help="composition index folder (default: the bundled one)")
+    p.add_argument("--weights", type=Path, help="ProCrop weights file (default: the bundled one)")
+    p.add_argument("--out-dir", type=Path, help="write every suggestion as an image into this folder")
+    p.add_argument("--overwrite", action="store_true", help="replace existing files in --out-dir")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.top < 1:
+        raise InvalidInputError(f"--top must be at least 1, got {args.top}")
+    aspect = parse_aspect(args.aspect).value if args.aspect else None
+    image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)  # clear errors for bad files first
+    from models.procrop.predictor import load_predictor  # imports torch
+
+    predictor = load_predictor(args.weights, args.index)
+    predictor.set_image(image.rgb)
+    result = predictor.suggest(args.top, aspect=aspect, iou_threshold=args.iou)
+    w, h = image.info.width, image.info.height
+    rows = []
+    for s in result.items:
+        box = Box.from_normalized(s.box.as_tuple(), w, h)
+        coords = [int(round(v)) for v in box.as_tuple()]
+        written = None
+        if args.out_dir is not None:
+            args.out_dir.mkdir(parents=True, exist_ok=True)
+            dst = args.out_dir / f"{args.image.stem}_suggestion{s.rank + 1}.jpg"
+            written = str(export_crop(args.image, Box(*coords), dst, overwrite=args.overwrite))
+        rows.append({"rank": s.rank + 1, "score": round(s.score, 4), "box": coords, "output": written})
+    if args.json:
+        json.dump(
+            {
+                "image": str(args.image), "width": w, "height": h, "aspect": args.aspect,
+                "box_convention": "x0,y0,x1,y1 full-resolution pixels of the upright image, half-open",
+                "suggestions": rows,
+                "references": [{"id": i, "similarity": s} for i, s in zip(result.references, result.similarities)],
+            },
+            sys.stdout,
+        )  # fmt: skip
+        print()
+    else:
+        for r in rows:
+            x0, y0, x1, y1 = r["box"]
+            extra = f"  -> {r['output']}" if r["output"] else ""
+            print(f"{r['rank']}. {x0},{y0},{x1},{y1}  ({x1 - x0}x{y1 - y0} px)  score {r['score']:.3f}{extra}")
+        if result.references:
+            print("references: " + ", ".join(f"{i} ({s:.2f})" for i, s in zip(result.references, result.similarities)))
+    return 0

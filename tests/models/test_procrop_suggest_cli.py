@@ -1,0 +1,42 @@
+"""`cropstudio suggest`: ranked ProCrop suggestions with the bundled weights and index."""
+
+from __future__ import annotations
+
+import json
+
+from PIL import Image
+
+from models.cli.main import main
+
+
+def test_suggestions_are_ranked_inside_the_image_and_fit_the_ratio(sample_image, capsys):
+    assert main(["suggest", str(sample_image), "--top", "3", "--aspect", "4:5", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    rows = out["suggestions"]
+    assert 1 <= len(rows) <= 3 and [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    for r in rows:
+        x0, y0, x1, y1 = r["box"]
+        assert 0 <= x0 < x1 <= out["width"] and 0 <= y0 < y1 <= out["height"]
+        assert abs((x1 - x0) / (y1 - y0) - 0.8) < 0.02
+    assert out["references"] and all("id" in ref for ref in out["references"])
+
+
+def test_out_dir_writes_each_suggestion_once(sample_image, tmp_path, capsys):
+    args = ["suggest", str(sample_image), "--top", "2", "--out-dir", str(tmp_path), "--json"]
+    assert main(args) == 0
+    rows = json.loads(capsys.readouterr().out)["suggestions"]
+    for r in rows:
+        x0, y0, x1, y1 = r["box"]
+        assert Image.open(r["output"]).size == (x1 - x0, y1 - y0)
+    assert main(args) == 2  # the files exist: refused without --overwrite
+    assert "exists" in capsys.readouterr().err
+    assert main([*args, "--overwrite"]) == 0
+
+
+def test_bad_arguments_are_one_error_line(sample_image, tmp_path, capsys):
+    assert main(["suggest", str(sample_image), "--top", "0"]) == 2
+    assert main(["suggest", str(tmp_path / "none.jpg")]) == 2
+    assert main(["suggest", str(sample_image), "--index", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(line.startswith("error:") for line in err)
