@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from models.errors import InvalidInputError
 from models.eval.datasets import load_annotations
-from models.eval.split import is_holdout
+from models.eval.split import split_images
 from models.heatmap.head import HeatmapConfig, HeatmapHead
 from models.heatmap.model import KIND
 from models.heatmap.target import pseudo_heatmap
@@ -62,7 +62,7 @@ def train_heatmap(
     np.random.seed(settings.seed)
     torch.manual_seed(settings.seed)
     aset = load_annotations(folder)
-    images = [im for im in aset.items if not (settings.holdout and is_holdout(im.file.name))][:limit]
+    images, _ = split_images(aset.items, holdout=settings.holdout, limit=limit)
     if not images:
         raise InvalidInputError(f"no training images in {folder}")
     backbone = build_backbone(config.backbone)

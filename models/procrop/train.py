@@ -25,7 +25,7 @@ import torch
 
 from models.errors import InvalidInputError
 from models.eval.datasets import AnnotatedImage, load_annotations
-from models.eval.split import is_holdout
+from models.eval.split import split_images
 from models.nn.checkpoint import save_checkpoint
 from models.nn.features import folder_features
 from models.procrop.criterion import SetCriterion
@@ -137,8 +137,7 @@ def train_procrop(
     torch.manual_seed(settings.seed)
     folder = Path(folder)
     aset = load_annotations(folder)
-    train_images = [im for im in aset.items if not (settings.holdout and is_holdout(im.file.name))][:limit]
-    val_images = [im for im in aset.items if settings.holdout and is_holdout(im.file.name)][: limit and max(1, limit // 4)]
+    train_images, val_images = split_images(aset.items, holdout=settings.holdout, limit=limit)
     if not train_images:
         raise InvalidInputError(f"no training images in {folder}")
     encoder = build_encoder(config.encoder)

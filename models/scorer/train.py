@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 from models.errors import InvalidInputError
 from models.eval.datasets import load_annotations
-from models.eval.split import is_holdout
+from models.eval.split import split_images
 from models.geometry import Box
 from models.nn.backbone import build_backbone
 from models.nn.checkpoint import save_checkpoint
@@ -110,7 +110,7 @@ def train_scorer(
     folder = Path(folder)
     aset = load_annotations(folder)
     ranking = ranking_pairs(folder)
-    images = [im for im in aset.items if not (settings.holdout and is_holdout(im.file.name))][:limit]
+    images, _ = split_images(aset.items, holdout=settings.holdout, limit=limit)
     if not images:
         raise InvalidInputError(f"no training images in {folder}")
     backbone = build_backbone(config.backbone)

@@ -238,3 +238,18 @@ def test_bundled_weights_load_and_say_how_they_were_made():
     assert "train heatmap" in heat.meta["command"] and heat.meta["data"] == "fcdb_train"
     scorer = load_scorer()
     assert "train scorer" in scorer.meta["command"] and scorer.meta["holdout_excluded"]
+
+
+def test_split_is_a_fixed_partition_by_file_name():
+    from types import SimpleNamespace
+    from pathlib import Path
+
+    from models.eval.split import is_holdout, split_images
+
+    images = [SimpleNamespace(file=Path(f"images/{i}.jpg")) for i in range(200)]
+    train, held = split_images(images)
+    assert len(train) + len(held) == 200 and not {id(x) for x in train} & {id(x) for x in held}
+    assert all(is_holdout(im.file.name) for im in held) and 20 < len(held) < 60  # about a fifth
+    assert split_images(images, holdout=False) == (images, [])
+    train10, held10 = split_images(images, limit=10)
+    assert train10 == train[:10] and held10 == held[:2]
