@@ -598,7 +598,7 @@ def test_cli_json_on_annotations(dataset, capsys, isolated_registry):
 
 
 def test_cli_all_registered_methods_by_default(dataset, capsys):
-    expected = [n for n in available_methods("annotations") if n not in BASELINE_NAMES]
+    expected = [n for n in available_methods("annotations", defaults_only=True) if n not in BASELINE_NAMES]
     code, out, err = run_cli(capsys, dataset, "--json", "--limit", "1")
     assert code == 0, err
     names = [r["method"] for r in json.loads(out)["results"]]
