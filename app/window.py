@@ -4,8 +4,9 @@ Loading runs in a worker (:class:`app.workers.TaskRunner`, key ``"load"``), then
 analysis in another (key ``"attention"``, once per image; recent images and analyses are
 cached). The window renders the :class:`~app.workbench.Workbench`'s state and forwards the
 panels' intents to it; exports run in a worker (:mod:`app.exporter`) with progress in the
-status bar. Opening a new file while one is loading supersedes the older request. Errors are
-reported without modal dialogs: in the status bar, a banner above the view, or the panel
+status bar, and ProCrop's suggestions in another (:mod:`app.suggestions_controller`, key
+``"suggest"``). Opening a new file while one is loading supersedes the older request. Errors
+are reported without modal dialogs: in the status bar, a banner above the view, or the panel
 concerned. The one question asked is before overwriting files.
 """
 
@@ -31,8 +32,10 @@ from app.panels.attention import AttentionPanel
 from app.panels.cropset import CropSetPanel
 from app.panels.filmstrip import Filmstrip
 from app.panels.layout import LayoutPanel
+from app.panels.suggestions import SuggestionsPanel
 from app.session import image_key
 from app.state import CropState, RegionKind
+from app.suggestions_controller import SuggestionsController
 from app.workbench import Workbench
 from app.workers import TaskRunner
 from models.errors import CropStudioError
@@ -126,6 +129,13 @@ class MainWindow(QMainWindow):
         sets = _dock(self, "Crop set", "cropset-dock", self.cropset_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.resizeDocks([sets], [CropSetPanel.PREFERRED_WIDTH], Qt.Orientation.Horizontal)
         self.cropsets = CropSetController(self)
+        self.suggestions_panel = SuggestionsPanel(self)
+        self.suggestions_dock = _dock(self, "Suggestions", "suggestions-dock", self.suggestions_panel,
+                                      Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
+        self.tabifyDockWidget(sets, self.suggestions_dock)
+        sets.raise_()  # ProCrop runs when its tab is shown, not behind the user's back
+        self.suggestions = SuggestionsController(self, self.suggestions_panel)
+        self.suggestions_dock.visibilityChanged.connect(self.suggestions.panel_shown)
 
         self._crop_info = QLabel(self)
         self.exporter = Exporter(self, self._tasks, self._export_items, self._report)

@@ -210,6 +210,14 @@ class Workbench(QObject):
             new = new.with_(target=None)
         self.session.edit(new, label, merge="nudge-crop" if how == "nudge" else None)
 
+    def apply_crop(self, box: Box, text: str) -> None:
+        """Make ``box`` the crop (a suggestion picked, say): one undo step named ``text``."""
+        state = self.session.state()
+        if state is None:
+            return
+        self._stop_constrained()
+        self.session.edit(state.with_(box=box.clipped(*state.image_size), extra=(), target=None), text)
+
     def show_target(self, name: str, choice: AspectChoice, box: Box) -> None:
         """Show crop-set target ``name`` on the canvas: its ratio (``choice``) and crop ``box``."""
         state = self.session.state()

@@ -1,0 +1,127 @@
+"""ProCrop's ranked crops for one image, as a plain function for a worker (no Qt here).
+
+:func:`compute_suggestions` loads the predictor (bundled weights; the bundled index or a
+user's index folder, each loaded once per process), then runs ``set_image`` and ``suggest``
+together under one module-level lock: the predictor keeps the last image's state, so two
+workers must never interleave their calls. Boxes come back in full-resolution pixels with a
+small thumbnail cut from the already-loaded preview, and the retrieved references with their
+provenance (the index stores no pixels, so references are text only).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.geometry import Box
+from models.procrop.index import load_index
+from models.procrop.predictor import load_predictor
+
+__all__ = ["THUMB_SIDE", "Reference", "SuggestRequest", "SuggestResult", "SuggestedCrop", "compute_suggestions"]
+
+THUMB_SIDE = 140  # longest side of a suggestion's thumbnail, in pixels
+_PREDICT_LOCK = threading.Lock()  # set_image + suggest of one request, never interleaved
+_VALID_INDEXES: set[Path] = set()  # user index folders already read once without error
+STEPS = 3  # progress: predictor loaded, image analysed, crops ranked
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestRequest:
+    """What to suggest for: the image (``path``, full size ``image_size = (W, H)``), the locked
+    ratio (``aspect`` = width / height in pixels, ``None`` when free), the index folder
+    (``None``: the bundled one) and how many crops."""
+
+    path: Path
+    image_size: tuple[int, int]
+    aspect: float | None = None
+    index: Path | None = None
+    top_k: int = 6
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedCrop:
+    """One ranked crop: ``box`` in full-resolution pixels, ``thumbnail`` ``(h, w, 3)`` uint8."""
+
+    rank: int
+    score: float
+    box: Box
+    thumbnail: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A retrieved professional composition: its id, where it came from, how similar it is."""
+
+    id: str
+    provenance: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestResult:
+    request: SuggestRequest
+    crops: tuple[SuggestedCrop, ...]
+    references: tuple[Reference, ...]
+
+
+def _thumbnail(rgb: np.ndarray, box: Box) -> np.ndarray:
+    """The part of ``rgb`` under normalised ``box``, subsampled to at most ``THUMB_SIDE``."""
+    h, w = rgb.shape[:2]
+    x0, y0 = min(int(box.x0 * w), w - 1), min(int(box.y0 * h), h - 1)
+    x1, y1 = max(round(box.x1 * w), x0 + 1), max(round(box.y1 * h), y0 + 1)
+    part = rgb[y0:y1, x0:x1]
+    step = max(1, -(-max(part.shape[:2]) // THUMB_SIDE))  # ceil: never larger than THUMB_SIDE
+    return np.ascontiguousarray(part[::step, ::step])
+
+
+def _provenance(index: object, ids: tuple[str, ...]) -> dict[str, str]:
+    """``id -> "file, region x0,y0-x1,y1 (source)"`` for the retrieved ids."""
+    items = {item.id: item for item in getattr(index, "items", ())}
+    source = getattr(index, "source", "") or ""
+    out = {}
+    for ref in ids:
+        item = items.get(ref)
+        if item is None:
+            out[ref] = "no provenance recorded"
+            continue
+        x0, y0, x1, y1 = item.region
+        region = "whole photo" if item.region == (0, 0, 1, 1) else f"region {x0:.2f},{y0:.2f}–{x1:.2f},{y1:.2f}"
+        out[ref] = f"{item.file}, {region}" + (f" ({source})" if source else "")
+    return out
+
+
+def compute_suggestions(
+    rgb: np.ndarray,
+    request: SuggestRequest,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> SuggestResult | None:
+    """ProCrop's ``request.top_k`` crops of ``rgb`` (the ``(H, W, 3)`` preview of the image);
+    ``None`` when cancelled. Raises InvalidInputError for an index folder that is not one."""
+    report = progress or (lambda done, total: None)
+    cancelled = is_cancelled or (lambda: False)
+    if request.index is not None and request.index not in _VALID_INDEXES:
+        load_index(request.index)  # a clear error at once, before the (slower) weights
+        _VALID_INDEXES.add(request.index)
+    predictor = load_predictor(index=request.index)
+    report(1, STEPS)
+    if cancelled():
+        return None
+    with _PREDICT_LOCK:
+        predictor.set_image(rgb)
+        report(2, STEPS)
+        suggestions = predictor.suggest(request.top_k, aspect=request.aspect)
+    width, height = request.image_size
+    crops = tuple(
+        SuggestedCrop(s.rank, s.score, Box.from_normalized(s.box.as_tuple(), width, height), _thumbnail(rgb, s.box))
+        for s in suggestions.items
+    )
+    origin = _provenance(predictor.index, suggestions.references)
+    refs = tuple(Reference(r, origin[r], sim) for r, sim in zip(suggestions.references, suggestions.similarities))
+    report(3, STEPS)
+    return SuggestResult(request, crops, refs)
