@@ -206,3 +206,20 @@ def test_no_room_message_names_the_smallest_size_tried():
     p = CropProblem((200, 100), AspectRatio(1, 1), avoid=(Box(0, 0, 100, 100), Box(125, 0, 200, 100)))
     with pytest.raises(InfeasibleError, match=r"at least 30x30 px \(30% of the largest\) fits between"):
         ExhaustiveSearch().search(p, [AreaTerm(p.image_size)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_compiled_box_mass_equals_the_corner_formula(seed):
+    """MapIntegral.over (numba) against the numpy bilinear lookups at the four corners,
+    on many boxes, some reaching outside the image (clamped)."""
+    from models.constraints.candidates import Candidates
+
+    rng = np.random.default_rng(seed)
+    size = (int(rng.integers(5, 400)), int(rng.integers(5, 400)))
+    mi = MapIntegral(rng.random(tuple(rng.integers(1, 12, size=2))), size)
+    x = np.sort(rng.uniform(-10, size[0] + 10, (50, 2)), axis=1)
+    y = np.sort(rng.uniform(-10, size[1] + 10, (50, 2)), axis=1)
+    got = mi.over(Candidates(x[:, 0], y[:, 0], x[:, 1], y[:, 1]))
+    want = mi._at(x[:, 1], y[:, 1]) - mi._at(x[:, 0], y[:, 1]) - mi._at(x[:, 1], y[:, 0]) + mi._at(x[:, 0], y[:, 0])
+    assert np.allclose(got, want, atol=1e-12)
