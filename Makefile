@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE ?= resources/samples/astronaut.jpg
 
-.PHONY: run test bench clean-venv
+.PHONY: run test bench clean-venv dist dist-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,14 @@ bench: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The frozen one-folder build (issue 7): dist/cropstudio/{cropstudio,cropstudio-gui,_internal/}.
+# PyInstaller is a build tool, not in requirements.lock: installed here at the tested pins.
+PYINSTALLER_PINS ?= pyinstaller==6.22.3 pyinstaller-hooks-contrib==2026.9 altgraph==0.17.5
+dist: $(STAMP)
+	test -x $(BIN)/pyinstaller || $(BIN)/pip install --quiet $(PYINSTALLER_PINS)
+	$(BIN)/pyinstaller build_spec/cropstudio.spec --distpath dist --workpath build/pyinstaller --noconfirm
+
+# Smoke test of dist/cropstudio/, run from a temporary folder outside the source tree.
+dist-check:
+	cd /tmp && $(abspath $(BIN))/python $(abspath build_spec/smoke_test.py) $(abspath dist/cropstudio)
