@@ -3,7 +3,8 @@
 The backbone is frozen, so its features are a pure function of (backbone, input size,
 image): training heads on them costs no backbone passes after the first, which makes
 training practical on a 2-core CPU. ``cache`` stores them as one ``.pt`` file (float16)
-keyed by that triple; a stale or foreign cache file is recomputed, never trusted.
+keyed by the backbone, the input size and each image's name, size and modification time;
+a stale or foreign cache file is recomputed, never trusted.
 """
 
 from __future__ import annotations
@@ -70,7 +71,11 @@ def folder_features(
 ) -> FolderFeatures:
     """Features of ``paths`` (and of their mirror images when ``mirror``)."""
     files = tuple(str(p) for p in paths)
-    key = _key(backbone_name, size, [Path(f).name for f in files], mirror)
+    stamps = []  # name, size and mtime: a changed image invalidates the cache
+    for f in files:
+        st = os.stat(f)
+        stamps.append(f"{Path(f).name}:{st.st_size}:{st.st_mtime_ns}")
+    key = _key(backbone_name, size, stamps, mirror)
     cache_file = Path(cache) / f"features-{key}.pt" if cache else None
     if cache_file is not None and cache_file.is_file():
         try:

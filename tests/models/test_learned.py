@@ -253,3 +253,18 @@ def test_split_is_a_fixed_partition_by_file_name():
     assert split_images(images, holdout=False) == (images, [])
     train10, held10 = split_images(images, limit=10)
     assert train10 == train[:10] and held10 == held[:2]
+
+
+def test_feature_cache_is_reused_and_invalidated_by_a_changed_image(backbone, folder, tmp_path):
+    import os
+
+    from models.nn.features import folder_features
+
+    paths = sorted((folder / "images").glob("*.jpg"))[:2]
+    first = folder_features(paths, backbone, backbone_name="efficientnet-lite0", size=96, mirror=False, cache=tmp_path)
+    (cached,) = tmp_path.glob("features-*.pt")
+    again = folder_features(paths, backbone, backbone_name="efficientnet-lite0", size=96, mirror=False, cache=tmp_path)
+    assert torch.equal(first.maps["s8"], again.maps["s8"]) and len(list(tmp_path.glob("features-*.pt"))) == 1
+    os.utime(paths[0], ns=(0, 0))  # the image "changed": a new key, a new file
+    folder_features(paths, backbone, backbone_name="efficientnet-lite0", size=96, mirror=False, cache=tmp_path)
+    assert len(list(tmp_path.glob("features-*.pt"))) == 2 and cached.exists()
