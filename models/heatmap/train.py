@@ -21,15 +21,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from models.errors import InvalidInputError
-from models.eval.datasets import load_annotations
-from models.eval.split import split_images
 from models.heatmap.head import HeatmapConfig, HeatmapHead
 from models.heatmap.model import KIND
 from models.heatmap.target import pseudo_heatmap
-from models.nn.backbone import build_backbone
 from models.nn.checkpoint import save_checkpoint
-from models.nn.features import folder_features
+from models.nn.features import training_features
 
 __all__ = ["HeatmapTraining", "train_heatmap"]
 
@@ -61,15 +57,8 @@ def train_heatmap(
     random.seed(settings.seed)
     np.random.seed(settings.seed)
     torch.manual_seed(settings.seed)
-    aset = load_annotations(folder)
-    images, _ = split_images(aset.items, holdout=settings.holdout, limit=limit)
-    if not images:
-        raise InvalidInputError(f"no training images in {folder}")
-    backbone = build_backbone(config.backbone)
-    feats = folder_features(
-        [im.file for im in images], backbone, backbone_name=config.backbone, size=config.input_size,
-        cache=cache, progress=(lambda i, n: progress("features", i, n)) if progress else None,
-    )  # fmt: skip
+    images, feats = training_features(folder, backbone_name=config.backbone, size=config.input_size,
+                                      holdout=settings.holdout, limit=limit, cache=cache, progress=progress)  # fmt: skip
     m = feats.maps["s8"].shape[-1]
     targets = torch.from_numpy(np.stack([pseudo_heatmap(im.crops, m) for im in images]))
     mirrored = torch.from_numpy(np.stack([pseudo_heatmap(im.crops, m, mirror=True) for im in images]))

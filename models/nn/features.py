@@ -108,3 +108,31 @@ def folder_features(
         torch.save({"key": key, "maps": result.maps, "mirrored": result.mirrored}, tmp)
         os.replace(tmp, cache_file)
     return result
+
+
+def training_features(
+    folder: str | os.PathLike,
+    *,
+    backbone_name: str,
+    size: int,
+    holdout: bool,
+    limit: int | None,
+    cache: str | os.PathLike | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> tuple[list, FolderFeatures]:
+    """The training images of an ``annotations.json`` folder (hold-out part left out when
+    ``holdout``) and their frozen-backbone features (with mirrors): what every head's
+    training starts from."""
+    from models.errors import InvalidInputError
+    from models.eval.datasets import load_annotations
+    from models.eval.split import split_images
+    from models.nn.backbone import build_backbone
+
+    images, _ = split_images(load_annotations(folder).items, holdout=holdout, limit=limit)
+    if not images:
+        raise InvalidInputError(f"no training images in {folder}")
+    feats = folder_features(
+        [im.file for im in images], build_backbone(backbone_name), backbone_name=backbone_name, size=size,
+        cache=cache, progress=(lambda i, n: progress("features", i, n)) if progress else None,
+    )  # fmt: skip
+    return images, feats

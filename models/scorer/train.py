@@ -21,17 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from models.errors import InvalidInputError
-from models.eval.datasets import load_annotations
-from models.eval.split import split_images
 from models.geometry import Box
-from models.nn.backbone import build_backbone
 from models.nn.checkpoint import save_checkpoint
-from models.nn.features import folder_features
+from models.nn.features import training_features
 from models.scorer.model import KIND, CropScorer, ScorerConfig
 
 __all__ = ["ScorerTraining", "ranking_pairs", "train_scorer"]
@@ -108,16 +104,9 @@ def train_scorer(
     rng = random.Random(settings.seed)
     torch.manual_seed(settings.seed)
     folder = Path(folder)
-    aset = load_annotations(folder)
     ranking = ranking_pairs(folder)
-    images, _ = split_images(aset.items, holdout=settings.holdout, limit=limit)
-    if not images:
-        raise InvalidInputError(f"no training images in {folder}")
-    backbone = build_backbone(config.backbone)
-    feats = folder_features(
-        [im.file for im in images], backbone, backbone_name=config.backbone, size=config.input_size,
-        cache=cache, progress=(lambda i, n: progress("features", i, n)) if progress else None,
-    )  # fmt: skip
+    images, feats = training_features(folder, backbone_name=config.backbone, size=config.input_size,
+                                      holdout=settings.holdout, limit=limit, cache=cache, progress=progress)  # fmt: skip
     model = CropScorer(config)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     order = list(range(len(images)))
