@@ -3,6 +3,11 @@
 GUI tests run headless (``QT_QPA_PLATFORM=offscreen``) unless ``--headed`` is given; the
 platform must be chosen before the first QApplication exists, hence at import time.
 QSettings are redirected to a per-test folder so tests never read or write the user's.
+
+Hypothesis profiles (``HYPOTHESIS_PROFILE``): ``dev`` (the default) draws new examples on
+every run, so local runs keep exploring; ``ci`` (set by ``.ci/run``) is derandomized, so
+CI checks exactly the examples a local ``HYPOTHESIS_PROFILE=ci make test`` checked, and
+a case found locally is pinned with ``@example`` rather than left to luck.
 """
 
 from __future__ import annotations
@@ -14,6 +19,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("dev")
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 _HEADED = "--headed" in sys.argv[1:] or "--headed" in shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))
 if not _HEADED:
