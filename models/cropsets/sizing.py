@@ -82,13 +82,16 @@ def _snap(box: Box, problem: CropProblem, target: Target) -> Box:
     :func:`snap_to_pixels` keeps the regions and moves each edge by under a pixel. When it
     cannot (regions leave less than a pixel of play, or a sub-pixel box at the image's edge),
     the nearest whole-pixel box of the ratio is moved inside the image; the caller checks the
-    regions again. Raises InfeasibleError when no box of at least one pixel has the ratio.
+    regions again. Raises InfeasibleError when no box of the ratio at least one pixel on each
+    side fits the image (13:1 or 1:13 on 12 x 12 px alike: the rule is symmetric).
     """
+    (width, height), ratio = problem.image_size, problem.ratio
+    largest = largest_box_with_ratio(width, height, ratio)
+    if largest.width < 1 or largest.height < 1:
+        raise InfeasibleError(f"the image is {width}x{height} px, too small for a whole-pixel {target.ratio} crop")
     snapped = snap_to_pixels(box, problem)
     if snapped is not box:  # it returns ``box`` itself when nothing fits
         return snapped
-    (width, height), ratio = problem.image_size, problem.ratio
-    largest = largest_box_with_ratio(width, height, ratio)
     best: tuple[float, float, int, int] | None = None
     for w in {math.floor(box.width), math.ceil(box.width), math.floor(largest.width + 1e-9)}:
         for h in {math.floor(w / ratio), math.ceil(w / ratio)}:
