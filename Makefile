@@ -27,6 +27,8 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.rect
 	$(BIN)/python -m tests.bench.pipeline
 	$(BIN)/python -m tests.bench.cropsets ../shared/data/fcdb_train/images
+	OMP_NUM_THREADS=1 $(BIN)/python -m tests.bench.retrieval
+	OMP_NUM_THREADS=1 $(BIN)/python -m tests.bench.suggest
 
 clean-venv:
 	rm -rf $(VENV)

@@ -23,6 +23,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     b.add_argument("--encoder", default="efficientnet-lite0", help="composition encoder (default efficientnet-lite0)")
     b.add_argument("--encoder-checkpoint", type=Path, help="checkpoint of a SAM-family encoder")
     b.add_argument("--limit", type=int, help="index only the first N compositions")
+    b.add_argument("--structure", choices=("auto", "flat", "ivf"), default="auto",
+                   help="exact search (flat) or inverted lists (ivf, for 100k+ photos); auto: ivf above 50,000 items")  # fmt: skip
     b.add_argument("--json", action="store_true", help="print the summary as JSON")
     b.set_defaults(run=run_build)
     i = sub.add_parser("info", help="what an index folder holds")
@@ -35,7 +37,7 @@ def _summary(index, folder: Path) -> dict:
     files = {it.file for it in index.items}
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
     return {"index": str(folder), "encoder": index.encoder, "source": index.source, "items": len(index),
-            "images": len(files), "dim": index.dim, "map_shape": list(index.maps.shape[1:]), "bytes": size}  # fmt: skip
+            "images": len(files), "dim": index.dim, "search": index.search_structure, "map_shape": list(index.maps.shape[1:]), "bytes": size}  # fmt: skip
 
 
 def _print(summary: dict, as_json: bool) -> None:
@@ -60,7 +62,7 @@ def run_build(args: argparse.Namespace) -> int:
             bar.total = total
             bar.update(done - bar.n)
 
-        index = build_index(args.folder, encoder, limit=args.limit, progress=progress)
+        index = build_index(args.folder, encoder, limit=args.limit, structure=args.structure, progress=progress)
     out = save_index(index, args.out)
     _print(_summary(index, out), args.json)
     return 0

@@ -2,7 +2,11 @@
 
 An index is a folder, written atomically (a temporary sibling folder, then a rename)::
 
-    index.faiss   IndexFlatIP over the unit composition vectors (inner product = cosine)
+    index.faiss   the unit composition vectors, searched by inner product (= cosine):
+                  exact (``IndexFlatIP``) up to 50,000 items, inverted lists above
+                  (``IndexIVFFlat``, 4 sqrt(N) lists, 32 probed): a flat scan of 255k
+                  vectors costs ~100 ms a query on this CPU, the lists well under 5 ms
+                  (``python -m tests.bench.retrieval`` prints both, with the recall)
     maps.npz      ``maps`` (N, 64, 4, 4) float16: per-item reference maps for the fusion
     items.json    format, encoder, dimensions, and per item an ``id`` and its provenance
                   (source file relative to the built folder, the region used, its size)
@@ -29,13 +33,63 @@ from models.errors import InvalidInputError
 from models.geometry import Box
 from models.imaging import load_image
 
-__all__ = ["FORMAT", "IMAGE_SUFFIXES", "CompositionIndex", "IndexItem", "build_index", "load_index", "save_index"]
+__all__ = [
+    "EXACT_LIMIT",
+    "FORMAT",
+    "describe_structure",
+    "IMAGE_SUFFIXES",
+    "STRUCTURES",
+    "CompositionIndex",
+    "IndexItem",
+    "build_index",
+    "load_index",
+    "save_index",
+]
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"})
 _FILES = ("index.faiss", "maps.npz", "items.json")
+STRUCTURES = ("auto", "flat", "ivf")
+EXACT_LIMIT = 50_000  # "auto": exact search up to this many items, inverted lists above
+DEFAULT_NPROBE = 32
+
+
+def _faiss_index(vectors: np.ndarray, structure: str = "auto", nprobe: int = DEFAULT_NPROBE):
+    """A FAISS index over ``vectors`` (unit rows): exact, or inverted lists for large sets."""
+    import faiss
+
+    if structure not in STRUCTURES:
+        raise InvalidInputError(f"unknown index structure {structure!r}; choose one of {', '.join(STRUCTURES)}")
+    if nprobe < 1:
+        raise InvalidInputError(f"nprobe must be at least 1, got {nprobe}")
+    n, dim = vectors.shape
+    if structure == "auto":
+        structure = "flat" if n <= EXACT_LIMIT else "ivf"
+    if structure == "flat" or n < 2:
+        index = faiss.IndexFlatIP(dim)
+        index.add(vectors)
+        return index
+    nlist = max(1, min(int(4 * np.sqrt(n)), n // 39))  # FAISS wants >= 39 training points a list
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    sample = vectors[np.random.default_rng(0).permutation(n)[: 64 * nlist]]  # deterministic k-means
+    index.train(sample)
+    index.add(vectors)
+    index.nprobe = min(nprobe, nlist)
+    index.make_direct_map()  # vectors can be read back (load_index)
+    return index
+
+
+def describe_structure(index) -> str:
+    """``"exact"`` or ``"ivf nlist=N nprobe=P"``: how a FAISS index searches."""
+    import faiss
+
+    try:
+        ivf = faiss.extract_index_ivf(index)
+    except RuntimeError:
+        return "exact"
+    return f"ivf nlist={ivf.nlist} nprobe={ivf.nprobe}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +112,7 @@ class CompositionIndex:
     items: tuple[IndexItem, ...]
     source: str = ""
     _faiss: object = field(default=None, repr=False)
+    structure: str = "auto"  # when ``_faiss`` is not given: see :data:`STRUCTURES`
 
     def __post_init__(self) -> None:
         n = len(self.items)
@@ -66,13 +121,15 @@ class CompositionIndex:
         self.vectors = np.ascontiguousarray(self.vectors, dtype=np.float32)
         self.maps = np.ascontiguousarray(self.maps, dtype=np.float16)
         if self._faiss is None:
-            import faiss
-
-            self._faiss = faiss.IndexFlatIP(self.vectors.shape[1])
-            self._faiss.add(self.vectors)
+            self._faiss = _faiss_index(self.vectors, self.structure)
 
     def __len__(self) -> int:
         return len(self.items)
+
+    @property
+    def search_structure(self) -> str:
+        """How it searches: ``"exact"`` or ``"ivf nlist=N nprobe=P"``."""
+        return describe_structure(self._faiss)
 
     @property
     def dim(self) -> int:
@@ -124,6 +181,7 @@ def build_index(
     encoder,
     *,
     limit: int | None = None,
+    structure: str = "auto",
     progress: Callable[[int, int], None] | None = None,
 ) -> CompositionIndex:
     """Encode every composition of ``folder`` (see the module docstring) with ``encoder``
@@ -156,7 +214,7 @@ def build_index(
             progress(n + 1, len(sources))
     if not items:
         raise InvalidInputError(f"no readable images in {folder}")
-    return CompositionIndex(encoder.name, np.stack(vectors), np.stack(maps), tuple(items), source=folder.name)
+    return CompositionIndex(encoder.name, np.stack(vectors), np.stack(maps), tuple(items), source=folder.name, structure=structure)
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -211,6 +269,8 @@ def load_index(folder: str | os.PathLike) -> CompositionIndex:
         with np.load(folder / "maps.npz") as z:
             maps = z["maps"]
         flat = faiss.read_index(str(folder / "index.faiss"))
+        if describe_structure(flat) != "exact":
+            faiss.extract_index_ivf(flat).make_direct_map()  # to read the vectors back
         vectors = flat.reconstruct_n(0, flat.ntotal)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise InvalidInputError(f"{folder} is not a readable ProCrop index: {exc}") from None

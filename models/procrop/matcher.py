@@ -4,6 +4,7 @@ The cost of giving target ``t`` to query ``q`` is
 ``l1 * |box_q - box_t|_1 + giou * (-GIoU(box_q, box_t)) + score * (-sigmoid(logit_q))``;
 :func:`scipy.optimize.linear_sum_assignment` finds the assignment of least total cost
 (one query per target). Costs of a batch are computed at once, then split per image.
+SciPy is imported on first use: only training matches, and the frozen build leaves SciPy out.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from scipy.optimize import linear_sum_assignment
 
+from models.errors import CropStudioError
 from models.procrop.box_ops import generalized_box_iou
 
 __all__ = ["HungarianMatcher"]
@@ -38,6 +39,10 @@ class HungarianMatcher:
 
         ``boxes`` ``(B, Q, 4)``, ``logits`` ``(B, Q)``, ``targets[b]`` ``(T_b, 4)``.
         """
+        try:
+            from scipy.optimize import linear_sum_assignment
+        except ImportError as exc:  # the frozen build: it infers, it does not train
+            raise CropStudioError("training ProCrop needs SciPy; install Crop Studio from source (make test sets it up)") from exc
         b, q = logits.shape
         flat = torch.cat(list(targets)) if targets else boxes.new_zeros((0, 4))
         cost = self.cost(boxes.reshape(b * q, 4).float(), logits.reshape(-1).float(), flat.float())

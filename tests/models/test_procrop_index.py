@@ -73,6 +73,31 @@ def test_search_matches_brute_force_and_excludes():
         db.search(np.zeros((1, 3), np.float32), 1)
 
 
+def test_inverted_lists_for_large_indexes(tmp_path):
+    # clustered vectors, as real compositions are; queries near stored items
+    rng = np.random.default_rng(1)
+    centres = rng.standard_normal((40, 16))
+    v = (centres[rng.integers(0, 40, 4000)] + 0.3 * rng.standard_normal((4000, 16))).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    items = tuple(IndexItem(f"f{i}.jpg#0", f"f{i}.jpg", (0.0, 0.0, 1.0, 1.0)) for i in range(len(v)))
+    maps = np.zeros((len(v), 2, 1, 1))
+    exact = CompositionIndex("test", v, maps, items)
+    ivf = CompositionIndex("test", v, maps, items, structure="ivf")
+    assert exact.search_structure == "exact" and ivf.search_structure == "ivf nlist=102 nprobe=32"
+    q = v[:50] + 0.05 * rng.standard_normal((50, 16)).astype(np.float32)
+    _, want = exact.search(q, 10)
+    _, got = ivf.search(q, 10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got, want)])
+    assert recall >= 0.95 and np.array_equal(got[:, 0], want[:, 0])
+    _, idx = ivf.search(v[:1], 3, exclude=[["f0.jpg"]])
+    assert 0 not in idx[0] and (idx[0] >= 0).all()
+    back = load_index(save_index(ivf, tmp_path / "ivf"))
+    assert back.search_structure == ivf.search_structure and np.allclose(back.vectors, v)
+    assert np.array_equal(back.search(q, 10)[1], got)
+    with pytest.raises(InvalidInputError, match="unknown index structure"):
+        CompositionIndex("test", v[:5], maps[:5], items[:5], structure="hnsw")
+
+
 def test_save_load_round_trip(index, tmp_path):
     out = save_index(index, tmp_path / "db")
     assert sorted(p.name for p in out.iterdir()) == ["index.faiss", "items.json", "maps.npz"]
