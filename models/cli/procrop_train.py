@@ -11,6 +11,8 @@ def add_procrop_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, help="composition index to retrieve from (default: the bundled one)")
     p.add_argument("--no-retrieval", action="store_true", help="train without retrieval (the seed's ablation)")
     p.add_argument("--batch", type=int, default=16, help="images per step (default 16)")
+    p.add_argument("--extra", type=Path, action="append", default=[], metavar="FOLDER",
+                   help="more training images (e.g. a `cropstudio build-dataset` folder); repeatable")  # fmt: skip
 
 
 def run(args: argparse.Namespace, train_fn, command_fn) -> int:
@@ -23,4 +25,4 @@ def run(args: argparse.Namespace, train_fn, command_fn) -> int:
         raise InvalidInputError(f"--batch must be at least 1, got {args.batch}")
     settings = ProCropTraining(epochs=args.epochs, batch=args.batch, seed=args.seed,
                                holdout=not args.all_images, retrieval=not args.no_retrieval)  # fmt: skip
-    return train_fn(args, partial(train_procrop, index=args.index), settings)
+    return train_fn(args, partial(train_procrop, index=args.index, extra=tuple(args.extra)), settings)

@@ -7,10 +7,18 @@ training, for every image and its mirror image, in the index the model will ship
 **without the image's own expert crop** (the index is built from the same folder).
 The hold-out images of :func:`models.eval.split.is_holdout` are kept out of training and
 give the validation IoU stored in the weights' meta (unless ``holdout=False``).
+
+``extra`` folders add training images, e.g. the weakly labelled output of the dataset
+builder (``cropstudio build-dataset``): all of their images train (none validate). An
+image there that records a ``source`` (the professional photo it was made from, relative
+to the source folder) retrieves without that photo's own composition, as the folder's own
+images do, and is left out when its source is a hold-out image: hold-out photos must not
+reach training through their outpainted copies.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -25,7 +33,7 @@ import torch
 
 from models.errors import InvalidInputError
 from models.eval.datasets import AnnotatedImage, load_annotations
-from models.eval.split import split_images
+from models.eval.split import is_holdout, split_images
 from models.nn.checkpoint import save_checkpoint
 from models.nn.features import folder_features
 from models.procrop.criterion import SetCriterion
@@ -73,8 +81,26 @@ def _vectors(encoder: CompositionEncoder, maps: dict[str, torch.Tensor]) -> np.n
     return np.concatenate(out)
 
 
+def _extra_images(folder: Path, holdout: bool) -> tuple[list[AnnotatedImage], list[list[str]]]:
+    """The images of an extra training folder and, per image, the index files to exclude."""
+    aset = load_annotations(folder)
+    try:
+        entries = json.loads((aset.folder / "annotations.json").read_text())["images"]
+        sources = {(aset.folder / e["file"]).resolve(): e.get("source") for e in entries}
+    except (OSError, ValueError, KeyError, TypeError):
+        sources = {}
+    images, exclude = [], []
+    for im in aset.items:
+        source = sources.get(im.file.resolve())
+        if holdout and is_holdout(Path(source).name if isinstance(source, str) else im.file.name):
+            continue
+        images.append(im)
+        exclude.append([source] if isinstance(source, str) else [])
+    return images, exclude
+
+
 def _prepare(
-    images: list[AnnotatedImage], root: Path, encoder: CompositionEncoder, config: ProCropConfig,
+    images: list[AnnotatedImage], exclude: list[list[str]], encoder: CompositionEncoder, config: ProCropConfig,
     index: CompositionIndex | None, mirror: bool, cache, progress,
 ) -> _Split:  # fmt: skip
     feats = folder_features([im.file for im in images], encoder, backbone_name=config.encoder,
@@ -83,7 +109,6 @@ def _prepare(
     query = torch.stack([v[config.query_key] for v in views])  # [V, N, C, h, w] float16
     refs = None
     if index is not None:
-        exclude = [[im.file.relative_to(root).as_posix()] for im in images]
         maps = torch.from_numpy(index.maps)
         per_view = []
         for v in views:
@@ -131,6 +156,7 @@ def train_procrop(
     cache: str | os.PathLike | None = None,
     command: str = "",
     progress: Callable[[str, int, int], None] | None = None,
+    extra: tuple[str | os.PathLike, ...] = (),
 ) -> dict:
     """Train, write the weights to ``out`` and return the checkpoint's ``meta``."""
     rng = random.Random(settings.seed)
@@ -140,6 +166,12 @@ def train_procrop(
     train_images, val_images = split_images(aset.items, holdout=settings.holdout, limit=limit)
     if not train_images:
         raise InvalidInputError(f"no training images in {folder}")
+    exclude = [[im.file.relative_to(aset.folder).as_posix()] for im in train_images]
+    extra_counts = {}
+    for more in extra:
+        images, excluded = _extra_images(Path(more), settings.holdout)
+        train_images, exclude = train_images + images, exclude + excluded
+        extra_counts[Path(more).name] = len(images)
     encoder = build_encoder(config.encoder)
     if (encoder.query_key, encoder.channels[encoder.query_key], encoder.input_size) != (config.query_key, config.query_channels, config.input_size):
         config = ProCropConfig(**{**config.to_dict(), "query_key": encoder.query_key,
@@ -151,8 +183,9 @@ def train_procrop(
         if db.encoder != config.encoder:
             raise InvalidInputError(f"index {index_path} was built with {db.encoder}, the model uses {config.encoder}")
     stage = (lambda name: (lambda i, n: progress(name, i, n))) if progress else (lambda name: None)
-    train = _prepare(train_images, aset.folder, encoder, config, db, True, cache, stage("features"))
-    val = _prepare(val_images, aset.folder, encoder, config, db, False, cache, stage("validation features")) if val_images else None
+    train = _prepare(train_images, exclude, encoder, config, db, True, cache, stage("features"))
+    val_exclude = [[im.file.relative_to(aset.folder).as_posix()] for im in val_images]
+    val = _prepare(val_images, val_exclude, encoder, config, db, False, cache, stage("validation features")) if val_images else None
     model = build_model(config)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     steps = settings.epochs * math.ceil(len(train_images) / settings.batch)
@@ -182,7 +215,7 @@ def train_procrop(
         if progress:
             progress("epochs", epoch + 1, settings.epochs)
     meta = {
-        "command": command, "seed": settings.seed, "data": folder.name, "images": len(train_images),
+        "command": command, "seed": settings.seed, "data": folder.name, "images": len(train_images), "extra": extra_counts,
         "holdout_excluded": settings.holdout, "validation_images": len(val_images), "epochs": settings.epochs,
         "batch": settings.batch, "lr": settings.lr, "retrieval": settings.retrieval,
         "index": {"path": index_path.name, "items": len(db), "source": db.source} if db is not None else None,

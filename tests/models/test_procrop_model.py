@@ -146,3 +146,40 @@ def test_cli_train_procrop(trained, tmp_path, capsys):
     assert meta["epochs"] == 1 and meta["command"].startswith("cropstudio train procrop")
     assert main(["train", "procrop", str(folder), "--out", str(out), "--index", str(tmp_path / "none")]) == 2
     assert "not a ProCrop index" in capsys.readouterr().err
+
+
+def test_extra_folders_train_without_their_sources(trained, tmp_path):
+    """Outpainted copies (dataset builder output) train too; each retrieves without its own
+    source photo, and copies of hold-out photos (rocket.jpg is one) are left out."""
+    from models.procrop import train as train_module
+
+    folder, index, _, _ = trained
+    extra = tmp_path / "built"
+    (extra / "images").mkdir(parents=True)
+    entries = []
+    for i, source in enumerate(["images/astronaut.jpg", "images/rocket.jpg", None]):
+        Image.open(SAMPLE_DIR / NAMES[i]).convert("RGB").resize((96, 64)).save(extra / "images" / f"{i:06d}.jpg")
+        entry = {"file": f"images/{i:06d}.jpg", "width": 96, "height": 64, "crops": [[0.2, 0.1, 0.8, 0.9]]}
+        entries.append(entry | ({"source": source} if source else {}))
+    (extra / "annotations.json").write_text(json.dumps({"name": "built", "images": entries}))
+    images, exclude = train_module._extra_images(extra, holdout=True)
+    assert [im.file.name for im in images] == ["000000.jpg", "000002.jpg"]
+    assert exclude == [["images/astronaut.jpg"], []]
+    images, exclude = train_module._extra_images(extra, holdout=False)
+    assert len(images) == 3 and exclude[1] == ["images/rocket.jpg"]
+    from models.procrop.index import CompositionIndex
+
+    seen = []
+    real_search = CompositionIndex.search
+
+    def spy(self, queries, k, *, exclude=None):
+        seen.append(exclude)
+        return real_search(self, queries, k, exclude=exclude)
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(CompositionIndex, "search", spy):
+        meta = train_procrop(folder, tmp_path / "w.pt", settings=ProCropTraining(epochs=1, batch=2), config=TINY,
+                             index=index, extra=(extra,))  # fmt: skip
+    assert meta["extra"] == {"built": 2} and meta["images"] == 3 + 2  # rocket.jpg is held out of both
+    assert ["images/astronaut.jpg"] in seen[0] and [] in seen[0]
