@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from models import __version__
 from models.cli import attention as attention_cmd
 from models.cli import batch as batch_cmd
+from models.cli import build_dataset as build_dataset_cmd
 from models.cli import eval as eval_cmd
 from models.cli import index as index_cmd
 from models.cli import crop as crop_cmd
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     suggest_cmd.register(commands)
     batch_cmd.register(commands)
     index_cmd.register(commands)
+    build_dataset_cmd.register(commands)
     return parser
 
 
