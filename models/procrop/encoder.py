@@ -4,6 +4,7 @@ A registry of builders, in the manner of ``segment_anything.sam_model_registry``
 
     encoder = build_encoder("efficientnet-lite0")        # default: offline, pip weights
     encoder = build_encoder("sam-vit-b", checkpoint=path)  # or CROPSTUDIO_SAM_CHECKPOINT
+    encoder = build_encoder("mobile-sam", checkpoint="mobile_sam.pt")  # TinyViT, our own code
 
 Every encoder is a frozen :class:`~models.nn.backbone.Backbone` (so the feature cache of
 :mod:`models.nn.features` works for all of them) with three more things:
@@ -50,6 +51,7 @@ import torch.nn.functional as F
 
 from models.errors import InvalidInputError
 from models.nn.backbone import Backbone, EfficientNetLite0, image_tensor
+from models.procrop.tiny_vit import MOBILE_SAM, TinyViT, TinyViTConfig
 
 __all__ = [
     "REF_CHANNELS",
@@ -58,7 +60,10 @@ __all__ = [
     "Composition",
     "CompositionEncoder",
     "build_encoder",
+    "build_mobile_sam",
     "encoder_registry",
+    "load_sam_state",
+    "sam_checkpoint",
 ]
 
 log = logging.getLogger(__name__)
@@ -202,8 +207,7 @@ def _sam_registry(package: str) -> dict[str, Callable[..., torch.nn.Module]]:
     if loaded is not None:
         return loaded.sam_model_registry
     if importlib.util.find_spec(package) is None:
-        hint = "pip install segment-anything" if package == "segment_anything" else "install MobileSAM (mobile_sam)"
-        raise InvalidInputError(f"the {package} package is not installed ({hint})")
+        raise InvalidInputError(f"the {package} package is not installed (pip install segment-anything)")
     try:
         return importlib.import_module(package).sam_model_registry
     except (ImportError, RuntimeError) as exc:
@@ -231,38 +235,80 @@ def sam_checkpoint(checkpoint: str | os.PathLike | None) -> Path:
     return path
 
 
-def load_sam_state(model: torch.nn.Module, path: Path) -> None:
-    """Load ``path`` into a SAM model, strictly: a full SAM state dict, or its
-    ``image_encoder`` part alone (keys with or without the ``image_encoder.`` prefix)."""
+def read_state(path: Path) -> dict[str, torch.Tensor]:
+    """The state dict in a SAM-family checkpoint file (a bare state dict or ``{"model": ...}``)."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a bad file
         raise InvalidInputError(f"{path} is not a SAM checkpoint ({type(exc).__name__}: {exc})") from None
     if isinstance(state, dict) and isinstance(state.get("model"), dict):
         state = state["model"]
-    if not isinstance(state, dict) or not state:
+    if not isinstance(state, dict) or not state or not all(isinstance(k, str) for k in state):
         raise InvalidInputError(f"{path} is not a SAM checkpoint (no state dict)")
+    return state
+
+
+def _strict_load(module: torch.nn.Module, state: dict[str, torch.Tensor], path: Path, what: str) -> None:
     try:
-        if any(k.startswith(("prompt_encoder.", "mask_decoder.")) for k in state):
-            model.load_state_dict(state, strict=True)
-        else:
-            state = {k.removeprefix("image_encoder."): v for k, v in state.items()}
-            model.image_encoder.load_state_dict(state, strict=True)
+        module.load_state_dict(state, strict=True)
     except RuntimeError as exc:  # missing / unexpected keys, wrong shapes
         first = str(exc).strip().splitlines()
-        raise InvalidInputError(f"{path} does not fit this SAM variant: {' '.join(first[:3])[:400]}") from None
+        raise InvalidInputError(f"{path} does not fit {what}: {' '.join(first[:3])[:400]}") from None
 
 
-def _sam_builder(variant: str, package: str = "segment_anything", name: str | None = None) -> Callable[..., SamEncoder]:
+def load_sam_state(model: torch.nn.Module, path: Path) -> None:
+    """Load ``path`` into a SAM model, strictly: a full SAM state dict, or its
+    ``image_encoder`` part alone (keys with or without the ``image_encoder.`` prefix)."""
+    state = read_state(path)
+    if any(k.startswith(("prompt_encoder.", "mask_decoder.")) for k in state):
+        _strict_load(model, state, path, "this SAM variant")
+    else:
+        state = {k.removeprefix("image_encoder."): v for k, v in state.items()}
+        _strict_load(model.image_encoder, state, path, "this SAM variant")
+
+
+def image_encoder_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The image-encoder part of a SAM-family state dict, without the ``image_encoder.``
+    prefix. A full model's prompt encoder and mask decoder are set aside (an encoder does
+    not need them); any other key stays, so that a strict load reports it."""
+    if not any(k.startswith("image_encoder.") for k in state):
+        return dict(state)  # an image encoder alone, saved without the prefix
+    decoder = ("prompt_encoder.", "mask_decoder.")
+    return {k.removeprefix("image_encoder."): v for k, v in state.items() if not k.startswith(decoder)}
+
+
+def _sam_builder(variant: str) -> Callable[..., SamEncoder]:
     def build(checkpoint: str | os.PathLike | None = None) -> SamEncoder:
         path = sam_checkpoint(checkpoint)
-        registry = _sam_registry(package)
-        model = registry[variant](checkpoint=None)  # the architecture; weights loaded below
+        model = _sam_registry("segment_anything")[variant](checkpoint=None)  # the architecture; weights below
         load_sam_state(model, path)
-        log.info("loaded %s image encoder from %s", name or variant, path)
-        return SamEncoder(name or f"sam-{variant.replace('_', '-')}", model.image_encoder, model.pixel_mean, model.pixel_std)
+        name = f"sam-{variant.replace('_', '-')}"
+        log.info("loaded %s image encoder from %s", name, path)
+        return SamEncoder(name, model.image_encoder, model.pixel_mean, model.pixel_std)
 
     return build
+
+
+SAM_PIXEL_MEAN = (123.675, 116.28, 103.53)  # SAM's (and MobileSAM's) input normalisation
+SAM_PIXEL_STD = (58.395, 57.12, 57.375)
+
+
+def build_mobile_sam(checkpoint: str | os.PathLike | None = None, *, input_size: int | None = None,
+                     config: TinyViTConfig = MOBILE_SAM) -> SamEncoder:  # fmt: skip
+    """MobileSAM's image encoder (TinyViT-5M, :mod:`models.procrop.tiny_vit`) with the
+    weights of ``checkpoint`` (default ``$CROPSTUDIO_SAM_CHECKPOINT``): MobileSAM's
+    ``mobile_sam.pt`` (a full model: its prompt encoder and mask decoder are ignored) or
+    the image encoder alone, loaded strictly. ``input_size`` overrides the 1024 px input
+    (any multiple of 32; faster, but the weights were trained at 1024 px)."""
+    path = sam_checkpoint(checkpoint)
+    model = TinyViT(config)
+    _strict_load(model, image_encoder_state(read_state(path)), path, "MobileSAM's TinyViT image encoder")
+    if input_size is not None:
+        if input_size < 32 or input_size % 32:
+            raise InvalidInputError(f"mobile-sam input_size must be a multiple of 32, got {input_size}")
+        model.img_size = input_size
+    log.info("loaded mobile-sam image encoder from %s", path)
+    return SamEncoder("mobile-sam", model, torch.tensor(SAM_PIXEL_MEAN), torch.tensor(SAM_PIXEL_STD))
 
 
 encoder_registry: dict[str, Callable[..., CompositionEncoder]] = {
@@ -270,16 +316,22 @@ encoder_registry: dict[str, Callable[..., CompositionEncoder]] = {
     "sam-vit-b": _sam_builder("vit_b"),
     "sam-vit-l": _sam_builder("vit_l"),
     "sam-vit-h": _sam_builder("vit_h"),
-    "mobile-sam": _sam_builder("vit_t", package="mobile_sam", name="mobile-sam"),
+    "mobile-sam": build_mobile_sam,
 }
-"""Encoder name -> builder(checkpoint=None). SAM-family builders need a checkpoint."""
+"""Encoder name -> builder(checkpoint=None, **options). SAM-family builders need a checkpoint."""
 
 
-def build_encoder(name: str = "efficientnet-lite0", checkpoint: str | os.PathLike | None = None) -> CompositionEncoder:
-    """A frozen composition encoder by registry name (see :data:`encoder_registry`)."""
+def build_encoder(name: str = "efficientnet-lite0", checkpoint: str | os.PathLike | None = None, **options: object) -> CompositionEncoder:
+    """A frozen composition encoder by registry name (see :data:`encoder_registry`);
+    ``options`` go to the builder (``mobile-sam``: ``input_size``)."""
     try:
         builder = encoder_registry[name]
     except KeyError:
         known = ", ".join(sorted(encoder_registry))
         raise InvalidInputError(f"unknown encoder {name!r}; known: {known}") from None
-    return builder(checkpoint=checkpoint)
+    try:
+        return builder(checkpoint=checkpoint, **options)
+    except TypeError as exc:
+        if not options:
+            raise
+        raise InvalidInputError(f"encoder {name!r} does not take {', '.join(sorted(options))} ({exc})") from None

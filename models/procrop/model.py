@@ -8,6 +8,10 @@
    squashed to squares, so the model needs to be told);
 2. :class:`~models.procrop.fusion.RetrievalFusion` lets those tokens attend to the ``k``
    retrieved reference maps (seed Eq. 1), or passes them through without retrieval;
+   a model configured with ``text=True`` then fuses BLIP's image-grounded caption tokens
+   (:class:`~models.procrop.fusion.TextFusion`, seed Eq. 2; :mod:`models.procrop.text`).
+   A model without the text branch has no ``text_fusion`` parameters, so checkpoints
+   saved before it existed load and behave unchanged;
 3. :class:`~models.procrop.decoder.AnchorDecoder` turns them into ``queries`` boxes with
    scores, per decoder layer (the last is the prediction, the others auxiliary).
 """
@@ -23,7 +27,7 @@ from torch import nn
 
 from models.procrop.decoder import AnchorDecoder
 from models.procrop.encoder import REF_CHANNELS, REF_GRID
-from models.procrop.fusion import RetrievalFusion
+from models.procrop.fusion import RetrievalFusion, TextFusion
 from models.procrop.position import grid_embedding
 
 __all__ = ["KIND", "ProCropConfig", "ProCropNet", "ProCropOutput", "build_model"]
@@ -51,13 +55,16 @@ class ProCropConfig:
     ffn: int = 192
     dropout: float = 0.1
     retrieval: bool = True  # trained with retrieved references (False: the ablation)
+    text: bool = False  # fuses BLIP caption tokens (seed Eq. 2); needs a BLIP model to run
+    text_dim: int = 768  # width of the BLIP token embeddings (BLIP base: 768)
+    text_tokens: int = 32  # caption tokens kept (models.procrop.text.DEFAULT_TEXT_TOKENS)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> ProCropConfig:
-        return cls(**data)
+        return cls(**data)  # fields added later (text, ...) take their defaults
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +86,7 @@ class ProCropNet(nn.Module):
         layer = nn.TransformerEncoderLayer(c.width, c.heads, c.ffn, c.dropout, batch_first=True)
         self.encoder = nn.TransformerEncoder(layer, c.encoder_layers, enable_nested_tensor=False) if c.encoder_layers else None
         self.fusion = RetrievalFusion(c.ref_channels, c.ref_grid**2, c.width, c.heads, c.dropout)
+        self.text_fusion = TextFusion(c.text_dim, c.width, c.heads, c.dropout) if c.text else None
         self.decoder = AnchorDecoder(c.width, c.heads, c.decoder_layers, c.queries, c.ffn, c.dropout)
 
     def memory(self, query_map: torch.Tensor, image_ratio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -93,11 +101,18 @@ class ProCropNet(nn.Module):
             tokens = self.encoder(tokens + pos)
         return tokens, pos
 
-    def forward(self, query_map: torch.Tensor, image_ratio: torch.Tensor, refs: torch.Tensor | None = None) -> ProCropOutput:
+    def forward(self, query_map: torch.Tensor, image_ratio: torch.Tensor, refs: torch.Tensor | None = None,
+                text: torch.Tensor | None = None, text_padding: torch.Tensor | None = None) -> ProCropOutput:  # fmt: skip
         """``query_map`` ``(B, C_q, h, w)``, ``image_ratio`` ``(B,)`` width / height,
-        ``refs`` ``(B, k, C_r, g, g)`` retrieved maps or ``None`` (no retrieval)."""
+        ``refs`` ``(B, k, C_r, g, g)`` retrieved maps or ``None`` (no retrieval);
+        ``text`` ``(B, T, text_dim)`` caption token embeddings and ``text_padding`` ``(B, T)``
+        (True where no token), only for a model with ``config.text`` (``None``: no text)."""
         memory, pos = self.memory(query_map, image_ratio)
         memory = self.fusion(memory, pos, refs)
+        if text is not None and self.text_fusion is None:
+            raise ValueError("this ProCrop model has no text branch (config.text is False); pass text=None")
+        if self.text_fusion is not None:
+            memory, pos = self.text_fusion(memory, pos, text, text_padding)
         layers = self.decoder(memory, pos)
         boxes, logits = layers[-1]
         return ProCropOutput(boxes, logits, layers)

@@ -6,6 +6,10 @@ compositions from the index and runs the network: every query's box and score is
 than ``iou_threshold`` (non-maximum suppression), so suggestions are diverse; an optional
 aspect ratio re-fits each box (the smallest box of the ratio around it, inside the image).
 
+A model trained with text fusion (``config.text``, seed Eq. 2) also captions the image with
+the local BLIP model (``blip_model=`` or ``$CROPSTUDIO_BLIP_MODEL``) in ``set_image``; it
+refuses to load without one. Models without the text branch never touch BLIP.
+
 Numpy in, frozen dataclasses out; boxes are :class:`~models.geometry.Box` normalised to the
 image (``x0, y0, x1, y1`` in [0, 1]).
 """
@@ -28,6 +32,7 @@ from models.procrop.box_ops import box_iou
 from models.procrop.encoder import CompositionEncoder, build_encoder
 from models.procrop.index import CompositionIndex, load_index
 from models.procrop.model import KIND, ProCropConfig, ProCropNet, build_model
+from models.procrop.text import BLIP_MODEL_ENV, blip_text_dim, caption_and_embed
 from models.resources import resource_path
 
 __all__ = [
@@ -119,9 +124,11 @@ class _Cached:
 class ProCropPredictor:
     """The model, its encoder and its index, loaded once; see the module docstring."""
 
-    def __init__(self, model: ProCropNet, encoder: CompositionEncoder, index: CompositionIndex | None, meta: dict | None = None) -> None:
+    def __init__(self, model: ProCropNet, encoder: CompositionEncoder, index: CompositionIndex | None, meta: dict | None = None,
+                 *, blip_model: str | os.PathLike | None = None) -> None:  # fmt: skip
         if index is not None and index.encoder != encoder.name:
             raise InvalidInputError(f"the index was built with {index.encoder}, the model uses {encoder.name}")
+        self.blip_model = _text_model(model.config, blip_model)
         self.model = model.eval()
         self.encoder = encoder
         self.index = index
@@ -146,7 +153,10 @@ class ProCropPredictor:
             if found:
                 refs = torch.from_numpy(self.index.maps[found].astype(np.float32))[None]  # [1, k, C_r, g, g]
         ratio = rgb.shape[1] / rgb.shape[0]
-        out = self.model(comp.maps[self.config.query_key].float(), torch.tensor([ratio]), refs)
+        text = padding = None
+        if self.config.text:
+            text, padding = caption_and_embed([rgb], self.blip_model, max_tokens=self.config.text_tokens).tensors()
+        out = self.model(comp.maps[self.config.query_key].float(), torch.tensor([ratio]), refs, text, padding)
         boxes = _clean(out.boxes[0].float()).double().numpy()
         with self._lock:
             self._cached = _Cached(boxes, out.logits[0].sigmoid().double().numpy(), ids, sims, ratio)
@@ -176,20 +186,42 @@ class ProCropPredictor:
         return Suggestions(items, c.references, c.similarities)
 
 
-_loaded: dict[tuple[str, str], ProCropPredictor] = {}
+def _text_model(config: ProCropConfig, blip_model: str | os.PathLike | None) -> Path | None:
+    """The BLIP folder a text-fusion model needs (checked now, loaded on first use); ``None``
+    for a model without the text branch."""
+    if not config.text:
+        return None
+    value = blip_model if blip_model is not None else os.environ.get(BLIP_MODEL_ENV)
+    if not value:
+        raise InvalidInputError(
+            f"this ProCrop model was trained with text fusion and needs a local BLIP captioning model: "
+            f"set {BLIP_MODEL_ENV} to its folder (see models/dataset_builder/conditioning.py)"
+        )
+    dim = blip_text_dim(value)
+    if dim != config.text_dim:
+        raise InvalidInputError(f"the BLIP model in {value} has {dim}-dim text features, this ProCrop model was trained on {config.text_dim}")
+    return Path(value)
+
+
+_loaded: dict[tuple[str, str, str], ProCropPredictor] = {}
 _load_lock = threading.Lock()
 
 
-def load_predictor(weights: str | os.PathLike | None = None, index: str | os.PathLike | None = None) -> ProCropPredictor:
-    """The predictor from ``weights`` and ``index`` (defaults: bundled), loaded once per process."""
+def load_predictor(weights: str | os.PathLike | None = None, index: str | os.PathLike | None = None,
+                   *, blip_model: str | os.PathLike | None = None) -> ProCropPredictor:  # fmt: skip
+    """The predictor from ``weights`` and ``index`` (defaults: bundled), loaded once per process.
+    ``blip_model`` (default ``$CROPSTUDIO_BLIP_MODEL``) is used only by text-fusion models."""
     wpath = str(Path(weights) if weights is not None else default_weights())
     ipath = str(Path(index) if index is not None else default_index())
+    bpath = str(blip_model if blip_model is not None else os.environ.get(BLIP_MODEL_ENV, ""))
     with _load_lock:
-        if (wpath, ipath) not in _loaded:
+        if (wpath, ipath, bpath) not in _loaded:
             data = load_checkpoint(wpath, KIND)
             config = ProCropConfig.from_dict(data["config"])
             model = build_model(config)
             model.load_state_dict(data["state_dict"], strict=True)
+            text_dir = _text_model(config, bpath or None)  # before the slow parts
             db = load_index(ipath) if config.retrieval else None
-            _loaded[(wpath, ipath)] = ProCropPredictor(model, build_encoder(config.encoder), db, data["meta"])
-        return _loaded[(wpath, ipath)]
+            encoder = build_encoder(config.encoder)
+            _loaded[(wpath, ipath, bpath)] = ProCropPredictor(model, encoder, db, data["meta"], blip_model=text_dir)
+        return _loaded[(wpath, ipath, bpath)]

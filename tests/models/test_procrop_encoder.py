@@ -102,14 +102,3 @@ def test_sam_strict_check(tiny_sam, tmp_path):
         build_encoder("sam-vit-b", checkpoint=tmp_path / "junk.pth")
     with pytest.raises(InvalidInputError, match="not found"):
         build_encoder("sam-vit-b", checkpoint=tmp_path / "missing.pth")
-
-
-def test_mobile_sam_reports_missing_package(tmp_path):
-    (tmp_path / "m.pt").write_bytes(b"x")
-    try:
-        import mobile_sam  # noqa: F401
-    except ImportError:
-        with pytest.raises(InvalidInputError, match="mobile_sam"):
-            build_encoder("mobile-sam", checkpoint=tmp_path / "m.pt")
-    else:  # pragma: no cover - only where MobileSAM is installed
-        pytest.skip("mobile_sam is installed")
