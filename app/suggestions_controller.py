@@ -9,6 +9,9 @@
   and ratio is dropped here too.
 * **Applying**: a clicked card becomes the crop through
   :meth:`app.workbench.Workbench.apply_crop`, one undo step.
+* **The index**: the one chosen is kept in ``QSettings`` (``suggestions/index``, empty for the
+  default) and chosen again at startup once a worker has read it (key ``"suggest-index"``);
+  a saved folder that is gone or is not an index falls back to the default, with a message.
 """
 
 from __future__ import annotations
@@ -17,28 +20,38 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Signal, Slot
 
 from app.session import image_key
 from app.state import CropState
 from app.suggest_engine import STEPS, SuggestRequest, SuggestResult, compute_suggestions
 from models.errors import CropStudioError
 from models.imaging import LoadedImage
+from models.procrop.index import load_index
 
 if TYPE_CHECKING:
     from app.panels.suggestions import SuggestionsPanel
     from app.window import MainWindow
 
-__all__ = ["SUGGEST", "SuggestionsController"]
+__all__ = ["INDEX_CHECK", "SETTINGS_INDEX", "SUGGEST", "SuggestionsController"]
 
 log = logging.getLogger(__name__)
 
 SUGGEST = "suggest"  # key on the window's TaskRunner
+INDEX_CHECK = "suggest-index"  # ... and of reading the saved index at startup
+SETTINGS_INDEX = "suggestions/index"
+
+
+def _check_index(folder: Path) -> Path:
+    """``folder`` if it holds a readable ProCrop index (InvalidInputError otherwise)."""
+    load_index(folder)
+    return folder
 
 
 class SuggestionsController(QObject):
     result_ready = Signal(object)  # app.suggest_engine.SuggestResult, once shown
     failed = Signal(str)
+    index_restored = Signal(object)  # the saved index once checked at startup: a Path, or None (the default)
 
     def __init__(self, window: MainWindow, panel: SuggestionsPanel) -> None:
         super().__init__(window)
@@ -60,6 +73,8 @@ class SuggestionsController(QObject):
         panel.index_chosen.connect(self.set_index)
         window.image_loaded.connect(self._on_image)
         window.workbench.state_changed.connect(self._on_state)
+        self._restoring: Path | None = None  # the saved index being checked
+        self.restore_index()
 
     # -- intents ------------------------------------------------------------------------------
     def request(self) -> SuggestRequest | None:
@@ -102,12 +117,39 @@ class SuggestionsController(QObject):
 
     @Slot(object)
     def set_index(self, folder: Path | None) -> None:
-        """Retrieve from ``folder`` (``None``: the bundled index); it loads in the worker."""
+        """Retrieve from ``folder`` (``None``: the bundled index); it loads in the worker.
+        The choice is saved for the next start."""
         self._index = Path(folder) if folder is not None else None
+        self._restoring = None  # the user's choice wins over a saved one still being checked
+        self.window.tasks.cancel(INDEX_CHECK)
+        QSettings().setValue(SETTINGS_INDEX, str(self._index) if self._index is not None else "")
         self._settled = None
         self._stale("")
         if self.window.current_image() is not None:
             self.suggest()
+
+    def index(self) -> Path | None:
+        """The index folder in use (``None``: the bundled one)."""
+        return self._index
+
+    def restore_index(self) -> None:
+        """Choose the index saved by the last session again, once a worker has read it."""
+        saved = str(QSettings().value(SETTINGS_INDEX, "") or "")
+        if not saved:
+            return
+        folder = Path(saved)
+        if not folder.is_dir():
+            self._index_lost(f"The saved ProCrop index '{folder}' no longer exists; using the default index.")
+            return
+        self._restoring = folder
+        self.panel.show_status("busy", f"Reading the index {folder.name}…")
+        self.window.tasks.submit(INDEX_CHECK, _check_index, folder)
+
+    def _index_lost(self, message: str) -> None:
+        QSettings().setValue(SETTINGS_INDEX, "")
+        self.panel.show_status("warn", message)
+        self.window.statusBar().showMessage(message, 10_000)
+        self.index_restored.emit(None)
 
     def is_running(self) -> bool:
         return self._running is not None
@@ -160,6 +202,12 @@ class SuggestionsController(QObject):
 
     @Slot(str, object)
     def _on_returned(self, key: str, result: object) -> None:
+        if key == INDEX_CHECK and self._restoring is not None and result == self._restoring:
+            self._restoring = None
+            self.panel.set_index_folder(result)  # as if picked: emits index_chosen -> set_index
+            self.panel.show_status("info", f"Index {result.name} (from your last session). Suggest to rank crops.")
+            self.index_restored.emit(result)
+            return
         if key != SUGGEST:
             return
         running, self._running = self._running, None
@@ -174,6 +222,11 @@ class SuggestionsController(QObject):
 
     @Slot(str, object)
     def _on_errored(self, key: str, exc: object) -> None:
+        if key == INDEX_CHECK and self._restoring is not None:
+            folder, self._restoring = self._restoring, None
+            detail = str(exc) if isinstance(exc, CropStudioError) else f"{type(exc).__name__}: {exc}"
+            self._index_lost(f"The saved ProCrop index '{folder}' cannot be used ({detail}); using the default index.")
+            return
         if key != SUGGEST:
             return
         self._settled, self._running = self._running, None

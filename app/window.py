@@ -5,7 +5,9 @@ analysis in another (key ``"attention"``, once per image; recent images and anal
 cached). The window renders the :class:`~app.workbench.Workbench`'s state and forwards the
 panels' intents to it; exports run in a worker (:mod:`app.exporter`) with progress in the
 status bar, and ProCrop's suggestions in another (:mod:`app.suggestions_controller`, key
-``"suggest"``). Opening a new file while one is loading supersedes the older request. Errors
+``"suggest"``), dataset builds in their own (:mod:`app.dataset_builder_controller`); each
+image's crop and layout are saved for the next session (:mod:`app.crop_store`). Opening a
+new file while one is loading supersedes the older request. Errors
 are reported without modal dialogs: in the status bar, a banner above the view, or the panel
 concerned. The one question asked is before overwriting files.
 """
@@ -22,7 +24,9 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVB
 from app.actions import build_actions
 from app.analysis import ImageAnalysis, analyse_image
 from app.canvas.guides import GUIDES
+from app.crop_store import CropStore
 from app.cropset_controller import CropSetController
+from app.dataset_builder_controller import DatasetBuilderController
 from app.export import ExportSettings
 from app.exporter import Exporter
 from app.image_view import ImageView
@@ -30,6 +34,7 @@ from app.library import ImageCache, Library, folder_images, remember_recent
 from app.panels.aspect import AspectPanel
 from app.panels.attention import AttentionPanel
 from app.panels.cropset import CropSetPanel
+from app.panels.dataset_builder import DatasetBuilderPanel
 from app.panels.filmstrip import Filmstrip
 from app.panels.layout import LayoutPanel
 from app.panels.suggestions import SuggestionsPanel
@@ -136,6 +141,17 @@ class MainWindow(QMainWindow):
         sets.raise_()  # ProCrop runs when its tab is shown, not behind the user's back
         self.suggestions = SuggestionsController(self, self.suggestions_panel)
         self.suggestions_dock.visibilityChanged.connect(self.suggestions.panel_shown)
+        self.dataset_panel = DatasetBuilderPanel(self)
+        self.dataset_dock = _dock(self, "Dataset builder", "dataset-dock", self.dataset_panel,
+                                  Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
+        self.tabifyDockWidget(self.suggestions_dock, self.dataset_dock)
+        self.dataset_dock.hide()  # a tool for training data: View > Panels shows it (in front)
+        self.dataset_dock.toggleViewAction().triggered.connect(lambda on: on and self.dataset_dock.raise_())
+        sets.raise_()
+        self.dataset_builder = DatasetBuilderController(self.dataset_panel, self, status=self.statusBar().showMessage)
+        self.crop_store = CropStore(self)  # each image's crop and layout, kept across restarts
+        self.crop_store.status.connect(lambda _level, text: self.statusBar().showMessage(text, 10_000))
+        self.cropsets.exporter.finished.connect(lambda _report: self.crop_store.resave())  # the batch rewrote it
 
         self._crop_info = QLabel(self)
         self.exporter = Exporter(self, self._tasks, self._export_items, self._report)
@@ -143,6 +159,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._crop_info)
 
         self.actions_ = build_actions(self)
+        panels = next(a.menu() for a in self.menuBar().actions() if a.menu() and a.text() == "&View").addMenu("&Panels")
+        for dock in self.findChildren(QDockWidget):
+            panels.addAction(dock.toggleViewAction())
         self._wire()
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
@@ -477,6 +496,8 @@ class MainWindow(QMainWindow):
         settings.setValue(_SETTINGS_GEOMETRY, self.saveGeometry())
         settings.setValue(_SETTINGS_STATE, self.saveState())
         self.cropsets.shutdown()
+        self.dataset_builder.shutdown()  # stops after the sample under way: the data set stays valid
+        self.crop_store.flush()
         self._tasks.shutdown()
         self.library.shutdown()
         super().closeEvent(event)

@@ -50,3 +50,11 @@ def drag(view, start: tuple[float, float], end: tuple[float, float], *, steps: i
         y = start[1] + (end[1] - start[1]) * i / steps
         send_mouse(vp, QEvent.Type.MouseMove, at(x, y), button=Qt.MouseButton.NoButton, modifiers=modifiers)
     send_mouse(vp, QEvent.Type.MouseButtonRelease, at(*end), buttons=Qt.MouseButton.NoButton, modifiers=modifiers)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_crop_store(monkeypatch, tmp_path):
+    """The per-user crop store (read-only folders, bundled samples) lives in the test's tmp folder."""
+    import app.crop_store
+
+    monkeypatch.setattr(app.crop_store, "default_store_dir", lambda: tmp_path / "appdata" / "crops")

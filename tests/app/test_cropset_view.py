@@ -276,7 +276,7 @@ def test_clicking_a_card_shows_its_crop_and_editing_it_stores_an_undoable_manual
 
 
 def test_regions_and_manual_crops_in_the_project_file_are_shown(qtbot, window, set_file, photos):
-    window.workbench.add_region("avoid", Box(0, 0, 100, 100))  # drawn before a set is chosen: not saved yet
+    window.workbench.add_region("avoid", Box(0, 0, 100, 100))  # drawn before a set is chosen: saved a moment later
     assert not (photos / ".cropstudio.json").exists()
     coffee = photos / "coffee.jpg"  # 600x400
     entry = {"keep": [[0.375, 0.25, 0.5, 0.5]], "overrides": {"sq": [0.25, 0.125, 0.75, 0.875]}}

@@ -54,10 +54,32 @@ def test_entry_fields_are_optional(tmp_path):
     assert load_project(path).entry(tmp_path / "a.jpg") == ImageEntry(keep=(RelativeBox(0, 0, 0.5, 0.5),))
 
 
+def test_version_2_holds_the_app_crop_and_aspect_and_older_files_still_load(tmp_path):
+    path = tmp_path / PROJECT_FILENAME
+    v1 = {"a.jpg": {"keep": [[0, 0, 0.5, 0.5]], "content_hash": "sha256:x"}}
+    path.write_text(json.dumps({"format": "cropstudio-project", "version": 1, "images": v1}))
+    project = load_project(path)
+    old = project.entry(tmp_path / "a.jpg")
+    assert old.crop is None and old.aspect is None and old.keep == (RelativeBox(0, 0, 0.5, 0.5),)
+    save_project(project)  # nothing of version 2 in it: still written as version 1
+    assert json.loads(path.read_text())["version"] == 1
+    new = ImageEntry(keep=old.keep, crop=RelativeBox(0.1, 0.2, 0.9, 0.8), aspect="16:9")
+    save_project(project.with_entry(tmp_path / "b.jpg", new))
+    data = json.loads(path.read_text())
+    assert data["version"] == 2 and data["images"]["b.jpg"]["aspect"] == "16:9"
+    assert "crop" not in data["images"]["a.jpg"]  # entries without them stay as version 1 wrote them
+    back = load_project(path)
+    assert back.entry(tmp_path / "b.jpg") == new and back.entry(tmp_path / "a.jpg") == old
+    assert new.settings() == ImageEntry(keep=old.keep).settings()  # not part of the batch's content hash
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
-        ({"format": "cropstudio-project", "version": 2, "images": {}}, "version 2; this Crop Studio reads version 1"),
+        ({"format": "cropstudio-project", "version": 3, "images": {}}, "version 3; this Crop Studio reads versions 1"),
+        ({"format": "cropstudio-project", "version": 1, "images": {"a.jpg": {"crop": [0, 0, 1, 1]}}}, "needs schema v"),
+        ({"format": "cropstudio-project", "version": 2, "images": {"a.jpg": {"crop": [0, 0, 1]}}}, "crop must be four"),
+        ({"format": "cropstudio-project", "version": 2, "images": {"a.jpg": {"aspect": 16}}}, "aspect must be a short"),
         ({"format": "cropstudio-project", "images": {}}, "schema version None"),
         ({"format": "something-else", "version": 1}, "not a Crop Studio project"),
         ([1, 2], "not a Crop Studio project"),
