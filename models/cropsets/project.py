@@ -2,25 +2,31 @@
 
 ``.cropstudio.json`` in a source folder (or any path given with ``--project``) stores, per
 image, its keep / avoid regions and manual focal point (relative coordinates, so they hold
-at any resolution), the crops the user moved by hand for a target, and the content hash of
-the last run (image bytes + settings) to tell what changed. Format, version 1::
+at any resolution), the crops the user moved by hand for a target, the desktop app's own
+crop and aspect choice for the image (version 2), and the content hash of the last run
+(image bytes + settings) to tell what changed. Format, version 2::
 
     {
       "format": "cropstudio-project",
-      "version": 1,
+      "version": 2,
       "images": {
         "beach.jpg": {                       # path relative to the project file's folder
           "keep": [[0.5, 0.0, 1.0, 0.5]],    # x0, y0, x1, y1 in fractions of the upright image
           "avoid": [],
           "focal_point": [0.62, 0.4],        # x, y in fractions; null for none
           "overrides": {"square": [0.1, 0.0, 0.85, 1.0]},   # target name -> manual crop
-          "content_hash": "sha256:..."       # written by the batch; null before the first run
+          "content_hash": "sha256:...",      # written by the batch; null before the first run
+          "crop": [0.05, 0.1, 0.9, 0.8],     # version 2: the app's crop, in fractions; null for none
+          "aspect": "16:9"                   # version 2: "free", "original", "W:H" or a size "WxH"
         }
       }
     }
 
-Every field of an image is optional. Files are written atomically; a file of another
-version is refused with a message saying so (never guessed at).
+Every field of an image is optional. Version 2 only adds ``crop`` and ``aspect`` (the
+workbench's state, which the batch does not use: they are not part of the content hash);
+version 1 files load unchanged, and a file is written as version 1 while no image uses the
+version-2 fields, so older Crop Studios keep reading it. Files are written atomically; a
+file of an unknown version is refused with a message saying so (never guessed at).
 """
 
 from __future__ import annotations
@@ -37,26 +43,32 @@ from models.cropsets.atomic import write_text_atomically
 from models.cropsets.regions import RelativeBox, RelativePoint
 from models.errors import InvalidInputError
 
-__all__ = ["PROJECT_FILENAME", "PROJECT_FORMAT", "PROJECT_VERSION", "ImageEntry", "Project", "content_hash",
-           "file_digest", "load_project", "save_project"]  # fmt: skip
+__all__ = ["PROJECT_FILENAME", "PROJECT_FORMAT", "PROJECT_VERSION", "READABLE_VERSIONS", "ImageEntry", "Project",
+           "content_hash", "file_digest", "load_project", "save_project"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
 PROJECT_FILENAME = ".cropstudio.json"
 PROJECT_FORMAT = "cropstudio-project"
-PROJECT_VERSION = 1
-_ENTRY_KEYS = frozenset({"keep", "avoid", "focal_point", "overrides", "content_hash"})
+PROJECT_VERSION = 2  # the newest schema this module reads and writes
+READABLE_VERSIONS = (1, 2)
+_ENTRY_KEYS = frozenset({"keep", "avoid", "focal_point", "overrides", "content_hash", "crop", "aspect"})
+_V2_KEYS = ("crop", "aspect")
+_ASPECT_MAX = 40  # characters of an aspect text
 
 
 @dataclass(frozen=True, slots=True)
 class ImageEntry:
-    """One image's settings: regions and focal point in fractions, manual crops by target name."""
+    """One image's settings: regions and focal point in fractions, manual crops by target name;
+    ``crop`` and ``aspect`` are the desktop app's crop (fractions) and aspect text (version 2)."""
 
     keep: tuple[RelativeBox, ...] = ()
     avoid: tuple[RelativeBox, ...] = ()
     focal_point: RelativePoint | None = None
     overrides: Mapping[str, RelativeBox] = field(default_factory=dict)
     content_hash: str | None = None
+    crop: RelativeBox | None = None
+    aspect: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overrides", dict(self.overrides))  # a copy: the caller's dict may change
@@ -70,8 +82,16 @@ class ImageEntry:
             "overrides": {name: list(b.as_tuple()) for name, b in sorted(self.overrides.items())},
         }
 
+    def uses_version_2(self) -> bool:
+        """Whether the entry has a field version 1 cannot hold."""
+        return self.crop is not None or self.aspect is not None
+
     def to_json(self) -> dict:
-        return {**self.settings(), "content_hash": self.content_hash}
+        data = {**self.settings(), "content_hash": self.content_hash}
+        if self.uses_version_2():
+            data["crop"] = None if self.crop is None else list(self.crop.as_tuple())
+            data["aspect"] = self.aspect
+        return data
 
     @classmethod
     def from_json(cls, data: object, where: str) -> ImageEntry:
@@ -93,12 +113,17 @@ class ImageEntry:
         content_hash = data.get("content_hash")
         if content_hash is not None and not isinstance(content_hash, str):
             raise InvalidInputError(f"{where}: content_hash must be a string or null")
+        crop, aspect = data.get("crop"), data.get("aspect")
+        if aspect is not None and (not isinstance(aspect, str) or not aspect or len(aspect) > _ASPECT_MAX):
+            raise InvalidInputError(f"{where}: aspect must be a short text such as \"16:9\", or null")
         return cls(
             keep=boxes["keep"],
             avoid=boxes["avoid"],
             focal_point=None if focal is None else RelativePoint.from_sequence(focal, f"{where}: focal_point"),
             overrides={str(k): RelativeBox.from_sequence(v, f"{where}: override {k!r}") for k, v in overrides.items()},
             content_hash=content_hash,
+            crop=None if crop is None else RelativeBox.from_sequence(crop, f"{where}: crop"),
+            aspect=aspect,
         )
 
 
@@ -127,9 +152,10 @@ class Project:
         return replace(self, images={**self.images, self.key(image): entry})
 
     def to_json(self) -> dict:
+        v2 = any(entry.uses_version_2() for entry in self.images.values())
         return {
             "format": PROJECT_FORMAT,
-            "version": PROJECT_VERSION,
+            "version": PROJECT_VERSION if v2 else 1,  # the oldest schema that holds it
             "images": {key: self.images[key].to_json() for key in sorted(self.images)},
         }
 
@@ -158,12 +184,16 @@ def load_project(path: str | os.PathLike) -> Project:
             f"project file '{path}': not a Crop Studio project (no \"format\": \"{PROJECT_FORMAT}\")"
         )
     version = data.get("version")
-    if version != PROJECT_VERSION:
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise InvalidInputError(
-            f"project file '{path}' has schema version {version!r}; this Crop Studio reads version "
-            f"{PROJECT_VERSION} only (a newer file needs a newer Crop Studio)"
+            f"project file '{path}' has schema version {version!r}; this Crop Studio reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))} (a newer file needs a newer Crop Studio)"
         )
     images = data.get("images") or {}
+    if version == 1 and isinstance(images, dict):
+        for k, v in images.items():
+            if isinstance(v, dict) and (late := [key for key in _V2_KEYS if key in v]):
+                raise InvalidInputError(f"project file '{path}': image {k!r}: {late[0]!r} needs schema version 2")
     if not isinstance(images, dict):
         raise InvalidInputError(f"project file '{path}': images must map file names to settings")
     entries = {str(k): ImageEntry.from_json(v, f"project file '{path}': image {k!r}") for k, v in images.items()}
