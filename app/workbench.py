@@ -117,6 +117,7 @@ class Workbench(QObject):
         if state is None:
             return
         if state.keep or state.avoid:
+            self.attention_message.emit("Attention map ready; the crop follows the layout regions.")
             if state.box is None or self._waiting or self._timer.isActive():
                 self._schedule(self._command)
             return

@@ -196,3 +196,17 @@ def test_edits_made_before_the_saved_crop_is_read_win(qtbot, photo, store, monke
     entry = load_project(photo.parent / PROJECT_FILENAME).entry(photo)
     assert_close(entry.crop.to_pixels(512, 512), mine)
     gate.set()
+
+
+def test_reopening_an_image_with_regions_clears_the_attention_panels_wait(qtbot, photo):
+    """An image whose layout regions came back: its analysis arriving must not leave the
+    attention panel saying it is still computing (the crop follows the regions)."""
+    other = Path(shutil.copy(SAMPLES / "coffee.jpg", photo.parent / "coffee.jpg"))
+    win = new_window(qtbot)
+    open_and_analyse(qtbot, win, photo)
+    edit(qtbot, win)
+    open_and_analyse(qtbot, win, other)
+    open_and_analyse(qtbot, win, photo)
+    qtbot.waitUntil(lambda: "Computing" not in win.attention_panel.result_text(), timeout=TIMEOUT_MS)
+    assert "layout regions" in win.attention_panel.result_text()
+    close(qtbot, win)
