@@ -191,6 +191,8 @@ class CropSetPanel(QWidget):
         self._description.setText(target_set.description if target_set else "Choose a target set to see every size "
                                   "of this photo at once.")  # fmt: skip
         self._select(target_set)
+        if target_set is None:
+            self.show_status("info", "")  # the previous set's status no longer applies
         for button in (self.export_button, self.export_all_button):
             button.setEnabled(target_set is not None)
 

@@ -177,6 +177,14 @@ def test_a_card_for_every_target_with_its_status(qtbot, window):
     assert status["card"][1].startswith("upscaled x1.56")
 
 
+def test_choosing_no_set_clears_the_previous_sets_status(qtbot, window):
+    choose(qtbot, window, "web")
+    assert window.cropset_panel.status()[1]  # "web: 5 targets..."
+    window.cropset_panel.choose(None)
+    qtbot.waitUntil(lambda: not window.cropset_panel.cards(), timeout=TIMEOUT_MS)
+    assert window.cropset_panel.status()[1] == ""
+
+
 def test_a_bad_set_file_is_reported_and_the_set_in_use_stays(qtbot, window, tmp_path):
     choose(qtbot, window, "web")
     bad = tmp_path / "bad.toml"
