@@ -33,13 +33,16 @@ STEPS = 3  # progress: predictor loaded, image analysed, crops ranked
 class SuggestRequest:
     """What to suggest for: the image (``path``, full size ``image_size = (W, H)``), the locked
     ratio (``aspect`` = width / height in pixels, ``None`` when free), the index folder
-    (``None``: the bundled one) and how many crops."""
+    (``None``: the bundled one), how many crops, and the layout regions every suggestion
+    keeps in / leaves out (full-resolution pixels, as the canvas draws them)."""
 
     path: Path
     image_size: tuple[int, int]
     aspect: float | None = None
     index: Path | None = None
     top_k: int = 6
+    keep: tuple[Box, ...] = ()
+    avoid: tuple[Box, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +118,9 @@ def compute_suggestions(
     with _PREDICT_LOCK:
         predictor.set_image(rgb)
         report(2, STEPS)
-        suggestions = predictor.suggest(request.top_k, aspect=request.aspect)
-    width, height = request.image_size
+        width, height = request.image_size
+        norm = lambda boxes: tuple(Box(*b.to_normalized(width, height)) for b in boxes)  # noqa: E731
+        suggestions = predictor.suggest(request.top_k, aspect=request.aspect, keep=norm(request.keep), avoid=norm(request.avoid))
     crops = tuple(
         SuggestedCrop(s.rank, s.score, Box.from_normalized(s.box.as_tuple(), width, height), _thumbnail(rgb, s.box))
         for s in suggestions.items

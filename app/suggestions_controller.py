@@ -84,7 +84,8 @@ class SuggestionsController(QObject):
             return None
         ratio = state.ratio
         return SuggestRequest(image_key(image.info.path), state.image_size,
-                              ratio.value if ratio is not None else None, self._index)  # fmt: skip
+                              ratio.value if ratio is not None else None, self._index,
+                              keep=tuple(state.keep), avoid=tuple(state.avoid))  # fmt: skip
 
     @Slot()
     def suggest(self) -> None:
@@ -177,11 +178,11 @@ class SuggestionsController(QObject):
         self._follow()
 
     def _follow(self) -> None:
-        """The image or ratio may have changed: drop what no longer fits, and run again."""
+        """The image, ratio or layout regions may have changed: drop what no longer fits, and run again."""
         request = self.request()
         if request is None or request in (self._settled, self._running):
             return
-        self._stale("Out of date: the image or ratio changed." if self._shown else "")
+        self._stale("Out of date: the image, ratio or layout regions changed." if self._shown else "")
         if self._wanted():
             self.suggest()
 

@@ -1,7 +1,8 @@
-"""``cropstudio suggest IMAGE [--top N] [--aspect R] [--index DIR] [--json] [--out-dir DIR]``.
+"""``cropstudio suggest IMAGE [--top N] [--aspect R] [--keep B] [--avoid B] [--index DIR] [--json] [--out-dir DIR]``.
 
 ProCrop's ranked, diverse crop suggestions for one photo, the retrieved reference
-compositions (ids and provenance, never pixels), and optionally every suggestion written to
+compositions (ids and provenance, never pixels); with ``--keep`` / ``--avoid`` every
+suggestion keeps those regions in frame and leaves the others out, and optionally every suggestion written to
 a file (``{stem}_suggestion{rank}.jpg``, atomic, never overwriting without ``--overwrite``).
 """
 
@@ -29,6 +30,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--aspect", help="fit every suggestion to this ratio: 16:9, 4x5, 1.5")
     p.add_argument("--min-iou-gap", type=float, default=0.7, dest="iou",
                    help="largest overlap (IoU) allowed between two suggestions (default 0.7)")  # fmt: skip
+    p.add_argument("--keep", action="append", default=[], metavar="X0,Y0,X1,Y1", help="region every suggestion keeps (repeatable)")
+    p.add_argument("--avoid", action="append", default=[], metavar="X0,Y0,X1,Y1", help="region every suggestion leaves out (repeatable)")
+    p.add_argument("--units", choices=("auto", "px", "fraction"), default="auto", help="unit of region coordinates")
     p.add_argument("--index", type=Path, help="composition index folder (default: the bundled one)")
     p.add_argument("--weights", type=Path, help="ProCrop weights file (default: the bundled one)")
     p.add_argument("--out-dir", type=Path, help="write every suggestion as an image into this folder")
@@ -37,20 +41,37 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def _snap(box: Box, w: int, h: int, aspect: float | None, keep: tuple[Box, ...], avoid: tuple[Box, ...]) -> Box:
+    from models.constraints.problem import CropProblem
+    from models.constraints.search import snap_to_pixels
+    from models.geometry import AspectRatio
+
+    px = lambda b: Box.from_normalized(b.as_tuple(), w, h)  # noqa: E731
+    ratio = aspect if aspect is not None else box.width / box.height
+    problem = CropProblem((w, h), AspectRatio(ratio, 1.0), tuple(map(px, keep)), tuple(map(px, avoid)))
+    return snap_to_pixels(box, problem)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise InvalidInputError(f"--top must be at least 1, got {args.top}")
     aspect = parse_aspect(args.aspect).value if args.aspect else None
     image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)  # clear errors for bad files first
+    from models.cli.crop import _regions
+
+    w, h = image.info.width, image.info.height
+    keep = tuple(Box(*b.to_normalized(w, h)) for b in _regions(args.keep, args.units, w, h, "keep"))
+    avoid = tuple(Box(*b.to_normalized(w, h)) for b in _regions(args.avoid, args.units, w, h, "avoid"))
     from models.procrop.predictor import load_predictor  # imports torch
 
     predictor = load_predictor(args.weights, args.index)
     predictor.set_image(image.rgb)
-    result = predictor.suggest(args.top, aspect=aspect, iou_threshold=args.iou)
-    w, h = image.info.width, image.info.height
+    result = predictor.suggest(args.top, aspect=aspect, iou_threshold=args.iou, keep=keep, avoid=avoid)
     rows = []
     for s in result.items:
         box = Box.from_normalized(s.box.as_tuple(), w, h)
+        if keep or avoid:  # whole pixels that still keep the regions in and the others out
+            box = _snap(box, w, h, aspect, keep, avoid)
         coords = [int(round(v)) for v in box.as_tuple()]
         written = None
         if args.out_dir is not None:

@@ -5,6 +5,10 @@ compositions from the index and runs the network: every query's box and score is
 ``suggest`` only ranks them: by score, dropping a box that overlaps a better one by more
 than ``iou_threshold`` (non-maximum suppression), so suggestions are diverse; an optional
 aspect ratio re-fits each box (the smallest box of the ratio around it, inside the image).
+Layout regions (``keep`` must stay in, ``avoid`` must stay out: the design-constraints
+problem of :mod:`models.constraints`) re-fit each proposal, best first, to the constrained
+box of its ratio (or ``aspect``) that overlaps it most, from the exact candidate set of
+:func:`~models.constraints.candidates.enumerate_candidates`; every suggestion satisfies them.
 
 A model trained with text fusion (``config.text``, seed Eq. 2) also captions the image with
 the local BLIP model (``blip_model=`` or ``$CROPSTUDIO_BLIP_MODEL``) in ``set_image``; it
@@ -25,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.errors import InvalidInputError
+from models.errors import InfeasibleError, InvalidInputError
 from models.geometry import Box, fit_ratio_around
 from models.nn.checkpoint import load_checkpoint
 from models.procrop.box_ops import box_iou
@@ -161,11 +165,21 @@ class ProCropPredictor:
         with self._lock:
             self._cached = _Cached(boxes, out.logits[0].sigmoid().double().numpy(), ids, sims, ratio)
 
-    def suggest(self, top_k: int = 5, *, aspect: float | None = None, iou_threshold: float = 0.7) -> Suggestions:
+    def suggest(
+        self,
+        top_k: int = 5,
+        *,
+        aspect: float | None = None,
+        iou_threshold: float = 0.7,
+        keep: tuple[Box, ...] = (),
+        avoid: tuple[Box, ...] = (),
+    ) -> Suggestions:
         """``top_k`` ranked, diverse crops of the image given to :meth:`set_image`.
 
         ``aspect`` (crop width / height in pixels) re-fits every box to that ratio before
         ranking; ``iou_threshold`` is the largest overlap allowed between two suggestions.
+        ``keep`` / ``avoid``: normalised regions every suggestion keeps in / leaves out
+        (:class:`~models.errors.InfeasibleError` naming the conflict when none can).
         """
         if self._cached is None:
             raise InvalidInputError("call set_image(rgb) before suggest()")
@@ -174,6 +188,8 @@ class ProCropPredictor:
         if not 0 <= iou_threshold <= 1:
             raise InvalidInputError(f"iou_threshold must be in [0, 1], got {iou_threshold}")
         c = self._cached
+        if keep or avoid:
+            return self._constrained(top_k, aspect, iou_threshold, tuple(keep), tuple(avoid))
         boxes = c.boxes
         if aspect is not None:
             if not (aspect > 0 and np.isfinite(aspect)):
@@ -183,6 +199,51 @@ class ProCropPredictor:
         keep = nms(boxes, c.scores, iou_threshold, top_k)
         items = tuple(Suggestion(Box(*(min(max(float(v), 0.0), 1.0) for v in boxes[i])), float(c.scores[i]), r)
                       for r, i in enumerate(keep))  # fmt: skip
+        return Suggestions(items, c.references, c.similarities)
+
+    def _constrained(self, top_k: int, aspect: float | None, iou_threshold: float,
+                     keep: tuple[Box, ...], avoid: tuple[Box, ...]) -> Suggestions:  # fmt: skip
+        """Proposals best first, each re-fitted to the layout; diverse by ``iou_threshold``."""
+        from models.constraints.candidates import GridSpec, enumerate_candidates
+        from models.constraints.problem import CropProblem, check_feasible
+        from models.geometry import AspectRatio
+
+        c = self._cached
+        size = (1000.0 * c.ratio, 1000.0)  # a nominal pixel grid of the image's shape
+        to_px = lambda b: Box(b.x0 * size[0], b.y0 * size[1], b.x1 * size[0], b.y1 * size[1])  # noqa: E731
+        keep_px, avoid_px = tuple(map(to_px, keep)), tuple(map(to_px, avoid))
+        grid = GridSpec(sizes=24, steps=13, min_scale=0.2)
+        if aspect is not None:
+            check_feasible(CropProblem(size, AspectRatio(aspect, 1.0), keep_px, avoid_px))
+        fitted: dict[float, object] = {}
+        chosen: list[tuple[Box, float]] = []
+        for i in np.argsort(-c.scores, kind="stable"):
+            x0, y0, x1, y1 = (float(v) for v in c.boxes[i])
+            ratio = aspect if aspect is not None else (x1 - x0) * size[0] / max((y1 - y0) * size[1], 1e-9)
+            key = round(ratio, 3)
+            if key not in fitted:
+                try:
+                    problem = CropProblem(size, AspectRatio(aspect if aspect is not None else key, 1.0), keep_px, avoid_px)
+                    check_feasible(problem)
+                    fitted[key] = enumerate_candidates(problem, grid)
+                except InfeasibleError:
+                    fitted[key] = None
+            cands = fitted[key]
+            if cands is None or len(cands) == 0:
+                continue
+            p = to_px(Box(x0, y0, x1, y1))
+            iw = np.clip(np.minimum(cands.x1, p.x1) - np.maximum(cands.x0, p.x0), 0, None)
+            ih = np.clip(np.minimum(cands.y1, p.y1) - np.maximum(cands.y0, p.y0), 0, None)
+            inter = iw * ih
+            j = int(np.argmax(inter / (cands.area + p.area - inter)))
+            box = Box(cands.x0[j] / size[0], cands.y0[j] / size[1], cands.x1[j] / size[0], cands.y1[j] / size[1])
+            if all(box.iou(other) <= iou_threshold for other, _ in chosen):
+                chosen.append((box, float(c.scores[i])))
+                if len(chosen) == top_k:
+                    break
+        if not chosen:
+            raise InfeasibleError("no crop suggestion can keep every keep region in and every avoid region out")
+        items = tuple(Suggestion(b, sc, r) for r, (b, sc) in enumerate(chosen))
         return Suggestions(items, c.references, c.similarities)
 
 

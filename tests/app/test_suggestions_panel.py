@@ -55,7 +55,7 @@ class GatedPredictor:
         self.calls.append(rgb.shape)
         self.gate.wait(10)
 
-    def suggest(self, top_k, *, aspect=None, iou_threshold=0.7) -> Suggestions:
+    def suggest(self, top_k, *, aspect=None, iou_threshold=0.7, keep=(), avoid=()) -> Suggestions:
         box = Box(0.1, 0.2, 0.6, 0.7)
         return Suggestions((Suggestion(box, 0.9, 0),), ("ref-1",), (0.5,))
 
@@ -106,7 +106,17 @@ def test_a_locked_ratio_is_respected_and_a_new_one_reruns(window, qtbot):
         assert crop.box.width / crop.box.height == pytest.approx(16 / 9, rel=0.02)
 
 
-@pytest.mark.parametrize("change", ["image", "aspect"])
+def test_suggestions_keep_the_layout_regions(window, qtbot):
+    show_dock(window, qtbot)
+    keep = Box(175, 40, 300, 190)  # the astronaut's face
+    with qtbot.waitSignal(window.suggestions.result_ready, timeout=TIMEOUT_MS) as blocker:
+        window.workbench.add_region("keep", keep)
+    result = blocker.args[0]
+    assert result.request.keep == (keep,) and result.crops
+    assert all(crop.box.contains(keep, tol=1e-6) for crop in result.crops)
+
+
+@pytest.mark.parametrize("change", ["image", "aspect", "keep"])
 def test_a_stale_result_is_dropped(window, qtbot, gated, sample_image, change):
     shown = []
     window.suggestions.result_ready.connect(shown.append)
@@ -116,8 +126,10 @@ def test_a_stale_result_is_dropped(window, qtbot, gated, sample_image, change):
     if change == "image":
         with qtbot.waitSignal(window.image_loaded, timeout=TIMEOUT_MS):
             window.open_path(sample_image.parent / "chelsea.jpg")
-    else:
+    elif change == "aspect":
         window.aspect_panel.choose_text("1:1")
+    else:
+        window.workbench.add_region("keep", Box(100, 100, 200, 200))
     assert window.suggestions.is_running() and window.suggestions.request() != first
     with qtbot.waitSignal(window.suggestions.result_ready, timeout=TIMEOUT_MS) as blocker:
         gated.gate.set()

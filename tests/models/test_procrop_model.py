@@ -124,6 +124,29 @@ def test_predictor_suggests_ranked_diverse_crops(trained):
         assert s.box.width * w / (s.box.height * h) == pytest.approx(1.0, rel=1e-6)
 
 
+@pytest.mark.parametrize("aspect", [None, 1.0, 16 / 9])
+def test_suggestions_follow_layout_regions(trained, aspect):
+    from models.errors import InfeasibleError
+    from models.geometry import Box
+
+    _, index, weights, _ = trained
+    predictor = load_predictor(weights, index)
+    rgb = np.asarray(Image.open(SAMPLE_DIR / "chelsea.jpg").convert("RGB"))  # 451 x 300
+    predictor.set_image(rgb)
+    keep, avoid = Box(0.55, 0.2, 0.75, 0.45), Box(0.0, 0.0, 0.12, 1.0)
+    out = predictor.suggest(4, aspect=aspect, keep=(keep,), avoid=(avoid,), iou_threshold=0.8)
+    assert 1 <= len(out.items) <= 4 and [s.rank for s in out.items] == list(range(len(out.items)))
+    h, w = rgb.shape[:2]
+    for s in out.items:
+        assert s.box.contains(keep, tol=1e-9)
+        assert s.box.x0 >= avoid.x1 - 1e-9  # clear of the left strip
+        if aspect is not None:
+            assert s.box.width * w / (s.box.height * h) == pytest.approx(aspect, rel=1e-6)
+        assert all(s.box.iou(o.box) <= 0.8 + 1e-9 for o in out.items if o is not s)
+    with pytest.raises(InfeasibleError):
+        predictor.suggest(3, aspect=aspect or 1.0, keep=(Box(0.05, 0.1, 0.3, 0.3),), avoid=(Box(0.1, 0.0, 0.2, 1.0),))
+
+
 def test_eval_method_end_to_end(trained, monkeypatch, capsys):
     folder, index, weights, _ = trained
     monkeypatch.setenv("CROPSTUDIO_PROCROP_WEIGHTS", str(weights))

@@ -22,6 +22,22 @@ def test_suggestions_are_ranked_inside_the_image_and_fit_the_ratio(sample_image,
     assert out["references"] and all("id" in ref for ref in out["references"])
 
 
+def test_layout_regions_hold_for_every_suggestion(sample_image, capsys):
+    # the astronaut's face kept (pixels), the flag's strip at the left edge left out (fractions)
+    args = ["suggest", str(sample_image), "--top", "3", "--aspect", "4:5", "--keep", "175,40,300,190",
+            "--avoid", "0,0.6,0.14,1", "--json"]  # fmt: skip
+    assert main(args) == 0
+    rows = json.loads(capsys.readouterr().out)["suggestions"]
+    assert rows
+    for r in rows:
+        x0, y0, x1, y1 = r["box"]
+        assert x0 <= 175 and y0 <= 40 and x1 >= 300 and y1 >= 190
+        assert x0 >= round(0.14 * 512) or y1 <= round(0.6 * 512)
+        assert abs((x1 - x0) / (y1 - y0) - 0.8) < 0.02
+    assert main(["suggest", str(sample_image), "--aspect", "4:1", "--keep", "0,0,0.5,0.9"]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
 def test_out_dir_writes_each_suggestion_once(sample_image, tmp_path, capsys):
     args = ["suggest", str(sample_image), "--top", "2", "--out-dir", str(tmp_path), "--json"]
     assert main(args) == 0
