@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -49,7 +49,7 @@ from app.canvas.region_item import REGION_Z, RegionItem, paint_region
 from app.state import RegionKind
 from models.geometry import Box
 
-__all__ = ["ImageView", "rgb_to_qimage"]
+__all__ = ["ImageView", "fitted_pixmap", "rgb_to_qimage"]
 
 MIN_ZOOM = 0.02
 MAX_ZOOM = 40.0
@@ -77,6 +77,19 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     return QImage(buf.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
+def fitted_pixmap(image: np.ndarray | QImage, size: QSize, dpr: float) -> QPixmap:
+    """``image`` (an RGB array or a ``QImage``) scaled to fit ``size`` logical pixels, keeping its
+    ratio, on a display of device pixel ratio ``dpr``: rendered at ``size * dpr`` device pixels
+    and marked with ``dpr``, so thumbnails stay sharp at 200% (and are not drawn twice as big)."""
+    qimage = rgb_to_qimage(image) if isinstance(image, np.ndarray) else image
+    dpr = dpr if dpr > 0 else 1.0
+    target = QSize(max(1, round(size.width() * dpr)), max(1, round(size.height() * dpr)))
+    pixmap = QPixmap.fromImage(qimage.scaled(target, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation))  # fmt: skip
+    pixmap.setDevicePixelRatio(dpr)
+    return pixmap
+
+
 class _DraftItem(QGraphicsItem):
     """The region being drawn, styled like the region it will become."""
 
@@ -99,7 +112,7 @@ class _DraftItem(QGraphicsItem):
 class ImageView(QGraphicsView):
     """Shows an RGB image with an editable crop and layout regions (see the module docstring)."""
 
-    zoom_changed = Signal(float)  # the view's scale (screen pixels per full-resolution pixel)
+    zoom_changed = Signal(float)  # device (physical) pixels per full-resolution pixel, see zoom()
     crop_changing = Signal(object)  # Box, live during a drag
     crop_edited = Signal(object, object, str)  # Box before, after, "move" | "resize" | "nudge"
     region_changing = Signal(str, int, object)  # kind, index, Box, live during a drag
@@ -347,8 +360,9 @@ class ImageView(QGraphicsView):
 
     # -- zoom -------------------------------------------------------------------------
     def zoom(self) -> float:
-        """Screen pixels per full-resolution image pixel."""
-        return self.transform().m11()
+        """Device (physical) pixels per full-resolution image pixel: 1.0 is "actual pixels" at any
+        display scaling. The view's transform is in logical pixels, ``zoom() / devicePixelRatioF()``."""
+        return self.transform().m11() * self.devicePixelRatioF()
 
     def is_fitted(self) -> bool:
         """Whether the view follows the window size (no user zoom since the last fit)."""
@@ -374,7 +388,7 @@ class ImageView(QGraphicsView):
         self.zoom_changed.emit(self.zoom())
 
     def set_actual_size(self) -> None:
-        """One image pixel per screen pixel."""
+        """One image pixel per device pixel (half a logical pixel at 200%)."""
         if self.has_image():
             self.zoom_by(1.0 / self.zoom())
 

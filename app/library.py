@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 
 import numpy as np
 from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 
 from app.session import image_key
 from app.workers import TaskRunner
@@ -33,6 +34,7 @@ __all__ = [
     "load_thumbnail",
     "recent_paths",
     "remember_recent",
+    "thumbnail_side",
 ]
 
 log = logging.getLogger(__name__)
@@ -54,9 +56,17 @@ def folder_images(folder: str | os.PathLike) -> list[Path]:
     return sorted(found, key=lambda p: (p.name.lower(), p.name))
 
 
-def load_thumbnail(path: Path) -> np.ndarray:
+def load_thumbnail(path: Path, max_side: int = THUMB_SIDE) -> np.ndarray:
     """A small upright RGB copy of ``path`` (JPEGs decode at reduced size: fast)."""
-    return load_image(path, max_side=THUMB_SIDE).rgb
+    return load_image(path, max_side=max_side).rgb
+
+
+def thumbnail_side() -> int:
+    """:data:`THUMB_SIDE` logical pixels in device pixels of the most scaled screen (320 at 200%),
+    so the filmstrip's thumbnails are sharp at any display scaling."""
+    app = QGuiApplication.instance()
+    dpr = app.devicePixelRatio() if isinstance(app, QGuiApplication) else 1.0
+    return round(THUMB_SIDE * max(1.0, dpr))
 
 
 # -- recent files -------------------------------------------------------------------------
@@ -126,8 +136,9 @@ class Library(QObject):
         new = [k for k in dict.fromkeys(image_key(p) for p in paths) if k not in self._paths]
         self._paths.extend(new)
         self.paths_changed.emit(list(self._paths))
+        side = thumbnail_side()
         for path in new:
-            self._thumbs.submit(_THUMB + str(path), load_thumbnail, path)
+            self._thumbs.submit(_THUMB + str(path), load_thumbnail, path, side)
 
     @Slot(str, object)
     def _on_thumbnail(self, key: str, rgb: object) -> None:

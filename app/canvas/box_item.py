@@ -10,20 +10,30 @@ per drag, with the box before and after (whole pixels), for the undo stack.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsSceneMouseEvent
 
 from app.canvas.boxes import Handle, resize_box, snap_box
 from app.canvas.handles import HandleItem, cursor_for
 from models.geometry import Box
 
-__all__ = ["BoxItem", "box_rect"]
+__all__ = ["BoxItem", "box_rect", "cosmetic_pen"]
 
 MIN_SIZE = 4.0  # image pixels
 
 
 def box_rect(box: Box) -> QRectF:
     return QRectF(box.x0, box.y0, box.width, box.height)
+
+
+def cosmetic_pen(painter: QPainter, color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    """A pen ``width`` screen pixels wide whatever the zoom, at any display scaling: Qt strokes
+    cosmetic pens in device pixels, so the width is multiplied by the painted device's pixel ratio
+    (a 2 px frame stays 2 logical pixels, 4 device pixels, at 200%)."""
+    device = painter.device()
+    pen = QPen(color, width * (device.devicePixelRatioF() if device is not None else 1.0), style)
+    pen.setCosmetic(True)
+    return pen
 
 
 class BoxItem(QGraphicsObject):

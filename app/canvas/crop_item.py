@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from app.canvas.box_item import BoxItem, box_rect
+from app.canvas.box_item import BoxItem, box_rect, cosmetic_pen
 from app.canvas.guides import GUIDES, guide_polylines
 from models.geometry import Box
 
@@ -21,18 +21,12 @@ _GUIDE = QColor(255, 255, 255, 200)
 _SHADOW = QColor(0, 0, 0, 110)
 
 
-def _cosmetic(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(color, width, style)
-    pen.setCosmetic(True)  # screen pixels whatever the zoom
-    return pen
-
-
 def draw_frame(painter: QPainter, box: Box) -> None:
     """A yellow frame with a dark outline, readable on light and dark photos."""
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.setPen(_cosmetic(_SHADOW, 4))
+    painter.setPen(cosmetic_pen(painter, _SHADOW, 4))
     painter.drawRect(box_rect(box))
-    painter.setPen(_cosmetic(_FRAME, 2))
+    painter.setPen(cosmetic_pen(painter, _FRAME, 2))
     painter.drawRect(box_rect(box))
 
 
@@ -67,7 +61,7 @@ class CropItem(BoxItem):
             if kind not in self._guides:
                 continue
             lines = [QPolygonF([QPointF(x, y) for x, y in line]) for line in guide_polylines(kind, box)]
-            for pen in (_cosmetic(_SHADOW, 3), _cosmetic(_GUIDE, 1)):
+            for pen in (cosmetic_pen(painter, _SHADOW, 3), cosmetic_pen(painter, _GUIDE, 1)):
                 painter.setPen(pen)
                 for poly in lines:
                     painter.drawPolyline(poly)

@@ -7,10 +7,10 @@ A region is selectable; its handles show while it is selected. Edits are reporte
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QTransform
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSimpleTextItem, QStyleOptionGraphicsItem, QWidget
 
-from app.canvas.box_item import BoxItem, box_rect
+from app.canvas.box_item import BoxItem, box_rect, cosmetic_pen
 from app.state import RegionKind
 from models.geometry import Box
 
@@ -22,21 +22,24 @@ REGION_COLORS: dict[str, QColor] = {"keep": QColor(46, 204, 113), "avoid": QColo
 
 def paint_region(painter: QPainter, kind: str, box: Box, *, selected: bool = False) -> None:
     """Keep: a solid green frame over a light green wash. Avoid: a dashed red frame over red
-    hatching (drawn at screen scale, whatever the zoom)."""
+    hatching (drawn at screen scale, whatever the zoom and the display scaling)."""
     color = REGION_COLORS[kind]
-    scale = painter.worldTransform().m11() or 1.0
+    scale = painter.worldTransform().m11() or 1.0  # logical pixels per image pixel
+    painter.save()
     if kind == "keep":
         brush = QBrush(QColor(color.red(), color.green(), color.blue(), 45))
         style = Qt.PenStyle.SolidLine
     else:
         brush = QBrush(QColor(color.red(), color.green(), color.blue(), 150), Qt.BrushStyle.BDiagPattern)
+        # Pattern brushes are drawn in device pixels unless told otherwise (half as wide and dense
+        # at 200%); with the hint the pattern follows the transform, which this undoes to logical pixels.
+        painter.setRenderHint(QPainter.RenderHint.NonCosmeticBrushPatterns, True)
         brush.setTransform(QTransform.fromScale(1 / scale, 1 / scale))
         style = Qt.PenStyle.DashLine
-    pen = QPen(color, 3 if selected else 2, style)
-    pen.setCosmetic(True)
-    painter.setPen(pen)
+    painter.setPen(cosmetic_pen(painter, color, 3 if selected else 2, style))
     painter.setBrush(brush)
     painter.drawRect(box_rect(box))
+    painter.restore()
 
 
 class RegionItem(BoxItem):

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.image_view import fitted_pixmap
 from app.panels.layout import STATUS_STYLES
 from models.errors import InvalidInputError
 
@@ -244,7 +245,8 @@ class DatasetBuilderPanel(QWidget):
     def add_preview(self, preview: SamplePreview) -> None:
         """Show a finished sample first in the grid (the oldest beyond :data:`MAX_PREVIEWS` go)."""
         label = QLabel(self._grid_box)
-        label.setPixmap(QPixmap.fromImage(preview.thumbnail))
+        thumb = preview.thumbnail  # at its own size (and pixel ratio), rendered for this display's ratio
+        label.setPixmap(fitted_pixmap(thumb, thumb.deviceIndependentSize().toSize(), self.devicePixelRatioF()))
         x0, y0, x1, y1 = preview.label
         label.setToolTip(f"#{preview.index + 1} {preview.image.name}\nlabel {x0:.2f},{y0:.2f}–{x1:.2f},{y1:.2f}")
         self._previews.insert(0, (preview, label))

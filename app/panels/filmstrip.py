@@ -14,7 +14,7 @@ from PySide6.QtCore import QModelIndex, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QListView, QSizePolicy, QWidget
 
-from app.image_view import rgb_to_qimage
+from app.image_view import fitted_pixmap
 from app.session import image_key
 
 __all__ = ["Filmstrip"]
@@ -50,9 +50,10 @@ class Filmstrip(QListView):
         self.clicked.connect(self._on_clicked)
         self.activated.connect(self._on_clicked)
 
-    @staticmethod
-    def _blank_icon() -> QIcon:
-        pixmap = QPixmap(ICON)
+    def _blank_icon(self) -> QIcon:
+        dpr = self.devicePixelRatioF()
+        pixmap = QPixmap(round(ICON.width() * dpr), round(ICON.height() * dpr))
+        pixmap.setDevicePixelRatio(dpr)
         pixmap.fill(QColor(70, 70, 70))
         return QIcon(pixmap)
 
@@ -76,7 +77,8 @@ class Filmstrip(QListView):
     def set_thumbnail(self, path: Path, rgb: np.ndarray) -> None:
         row = self._row(path)
         if row >= 0:
-            self._model.item(row).setIcon(QIcon(QPixmap.fromImage(rgb_to_qimage(rgb))))
+            # At the display's pixel ratio: sharp at 200% (the library loads thumbnails big enough).
+            self._model.item(row).setIcon(QIcon(fitted_pixmap(rgb, ICON, self.devicePixelRatioF())))
 
     def has_thumbnail(self, path: Path) -> bool:
         row = self._row(path)

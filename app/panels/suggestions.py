@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QMouseEvent, QPixmap
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.image_view import rgb_to_qimage
+from app.image_view import fitted_pixmap
 from app.panels.layout import STATUS_STYLES
 from app.suggest_engine import THUMB_SIDE, SuggestedCrop, SuggestResult
 
@@ -52,9 +52,7 @@ class SuggestionCard(QFrame):
         self.thumb = QLabel(self)
         self.thumb.setFixedSize(QSize(THUMB_SIDE, THUMB_SIDE))
         self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        pixmap = QPixmap.fromImage(rgb_to_qimage(crop.thumbnail))
-        self.thumb.setPixmap(pixmap.scaled(self.thumb.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                           Qt.TransformationMode.SmoothTransformation))  # fmt: skip
+        self.thumb.setPixmap(fitted_pixmap(crop.thumbnail, self.thumb.size(), self.devicePixelRatioF()))
         box = crop.box
         self.title = QLabel(f"<b>#{crop.rank + 1}</b> · score {crop.score:.2f}", self)
         size = QLabel(f"{round(box.width)}x{round(box.height)} px", self)

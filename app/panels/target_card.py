@@ -4,12 +4,12 @@ the target on the canvas."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from app.cropset_engine import THUMB_SIZE, TargetCrop
-from app.image_view import rgb_to_qimage
+from app.image_view import fitted_pixmap
 from models.cropsets import Target
 
 __all__ = ["CARD_WIDTH", "TargetCard", "describe_target"]
@@ -30,9 +30,11 @@ def describe_target(target: Target) -> str:
     return f"{target.ratio} · {size}"
 
 
-def _placeholder(target: Target, text: str) -> QPixmap:
-    """A grey frame of the target's ratio, for a crop not computed or not possible."""
-    pixmap = QPixmap(QSize(*THUMB_SIZE))
+def _placeholder(target: Target, text: str, dpr: float = 1.0) -> QPixmap:
+    """A grey frame of the target's ratio, for a crop not computed or not possible (drawn at the
+    display's pixel ratio ``dpr``: sharp lines and text at 200%)."""
+    pixmap = QPixmap(round(THUMB_SIZE[0] * dpr), round(THUMB_SIZE[1] * dpr))
+    pixmap.setDevicePixelRatio(dpr)
     pixmap.fill(QColor(0, 0, 0, 0))
     ratio = target.size[0] / target.size[1] if target.size else target.ratio.value
     w, h = THUMB_SIZE
@@ -40,7 +42,7 @@ def _placeholder(target: Target, text: str) -> QPixmap:
     painter = QPainter(pixmap)
     painter.setPen(QPen(QColor(140, 140, 140), 1, Qt.PenStyle.DashLine))
     painter.drawRect(round((w - fw) / 2), round((h - fh) / 2), round(fw) - 1, round(fh) - 1)
-    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, text)
+    painter.drawText(QRect(0, 0, w, h), Qt.AlignmentFlag.AlignCenter, text)
     painter.end()
     return pixmap
 
@@ -76,15 +78,15 @@ class TargetCard(QFrame):
 
     # -- rendering -------------------------------------------------------------------------
     def show_pending(self, text: str) -> None:
-        self.thumb.setPixmap(_placeholder(self.target, ""))
+        self.thumb.setPixmap(_placeholder(self.target, "", self.devicePixelRatioF()))
         self._set_status("busy", text)
 
     def show_crop(self, crop: TargetCrop) -> None:
         """Show the computed crop (moved by hand or not), or why there is none."""
         if crop.thumbnail is not None:
-            self.thumb.setPixmap(QPixmap.fromImage(rgb_to_qimage(crop.thumbnail)))
+            self.thumb.setPixmap(fitted_pixmap(crop.thumbnail, self.thumb.size(), self.devicePixelRatioF()))
         else:
-            self.thumb.setPixmap(_placeholder(self.target, "no crop"))
+            self.thumb.setPixmap(_placeholder(self.target, "no crop", self.devicePixelRatioF()))
         record = crop.record
         size = f"{record.output_size[0]}x{record.output_size[1]} px" if record.output_size else ""
         tip = [f"{self.target.spec()}", f"writes {record.output}" if record.output and crop.ok else ""]
