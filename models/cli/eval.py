@@ -124,6 +124,9 @@ def _print_table(title: str, task: Task, reports: Sequence[Report]) -> None:
             f"{r.method:<{width}}  {_fmt(r.mean_iou, '.4f'):>6}  {_fmt(r.mean_disp, '.4f'):>6}  "
             f"{_fmt(r.ms_per_item_total, '.2f'):>8}  {r.n_items:>6}  {r.skipped:>7}  {violations:>10}"
         )
+    for r in reports:
+        if isinstance(r, AnnotationReport) and r.best_of_3_iou is not None:
+            print(f"{r.method}: best of its top 3 IoU {_fmt(r.best_of_3_iou, '.4f')}")
     graded = [r for r in reports if isinstance(r, AnnotationReport) and r.acc_1_5 is not None]
     for r in graded:
         print(f"{r.method}: ACC_1/5 {_fmt(r.acc_1_5, '.4f')}, ACC_1/10 {_fmt(r.acc_1_10, '.4f')}")

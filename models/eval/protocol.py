@@ -20,7 +20,7 @@ from models.errors import InvalidInputError
 from models.geometry import Box
 from models.imaging import LoadedImage
 
-__all__ = ["CropMethod", "CropRequest"]
+__all__ = ["CropMethod", "CropRequest", "RankedCropMethod"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,4 +72,14 @@ class CropMethod(Protocol):
 
     def crop(self, analysis: object, request: CropRequest) -> Box:
         """Once per item/target (the fast part): one crop in full-resolution pixels."""
+        ...
+
+
+@runtime_checkable
+class RankedCropMethod(CropMethod, Protocol):
+    """A method that ranks several crops (ProCrop): the evaluation also scores the best of
+    its top ``k`` (best-of-top-3 IoU); :meth:`crop` must be the first of :meth:`ranked`."""
+
+    def ranked(self, analysis: object, request: CropRequest, k: int) -> tuple[Box, ...]:
+        """Up to ``k`` crops, best first, in full-resolution pixels."""
         ...

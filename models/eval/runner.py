@@ -26,7 +26,7 @@ from typing import TypeVar
 from models.errors import CropStudioError, ImageReadError
 from models.eval.datasets import AnnotatedImage, AnnotationSet, ConstraintItem
 from models.eval.metrics import acc_k_n, best_disp, best_iou, disp, iou
-from models.eval.protocol import CropMethod, CropRequest
+from models.eval.protocol import CropMethod, CropRequest, RankedCropMethod
 from models.geometry import Box
 from models.imaging import ANALYSIS_MAX_SIDE, LoadedImage, load_image
 
@@ -88,7 +88,9 @@ class AnnotationReport:
     Fields as in :class:`ConstraintReport`, averaged over images (one item per image);
     ``mean_iou`` / ``mean_disp`` use the best ground-truth crop of each image.
     ``acc_1_5`` / ``acc_1_10`` are ACC_1/5 and ACC_1/10 for graded sets (``None`` when the
-    set has no scores).
+    set has no scores). ``best_of_3_iou``: for methods that rank crops
+    (:class:`~models.eval.protocol.RankedCropMethod`), the best IoU among the top three,
+    averaged over images (``None`` for single-crop methods).
     """
 
     method: str
@@ -102,6 +104,7 @@ class AnnotationReport:
     ms_per_item_total: float
     acc_1_5: float | None = None
     acc_1_10: float | None = None
+    best_of_3_iou: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,7 @@ class _Run:
 
     items: tuple  # the scored items
     preds: tuple[Box, ...]
+    top3: tuple[tuple[Box, ...], ...] | None  # ranked methods: their top three per item (normalised)
     n_images: int
     skipped: int
     analyse_s: float
@@ -200,7 +204,11 @@ def evaluate_annotations(
     disps = [best_disp(p, it.crops) for p, it in zip(run.preds, run.items, strict=True)]
     graded = [(p, it) for p, it in zip(run.preds, run.items, strict=True) if it.scores is not None]
     acc = {n: _mean([acc_k_n([p], it.crops, it.scores, 1, n) for p, it in graded]) if graded else None for n in (5, 10)}
-    return AnnotationReport(method=method.name, **_common(run, ious, disps), acc_1_5=acc[5], acc_1_10=acc[10])
+    top3 = None
+    if run.top3 is not None:
+        top3 = _mean([max(best_iou(p, it.crops) for p in alts) for alts, it in zip(run.top3, run.items, strict=True)])
+    return AnnotationReport(method=method.name, **_common(run, ious, disps), acc_1_5=acc[5], acc_1_10=acc[10],
+                            best_of_3_iou=top3)  # fmt: skip
 
 
 # -- the shared pass ---------------------------------------------------------------------
@@ -239,6 +247,8 @@ def _run(
     total, done = len(items), 0
     scored: list[_Item] = []
     preds: list[Box] = []
+    ranked = isinstance(method, RankedCropMethod)
+    top3: list[tuple[Box, ...]] = []
     n_images = skipped = 0
     analyse_s = crop_s = 0.0
     for path, group in _group_by_file(items).items():
@@ -259,6 +269,9 @@ def _run(
                     crop_s += time.perf_counter() - start
                     preds.append(_normalised(box, size, method.name))
                     scored.append(item)
+                    if ranked:  # not timed: an extra for the report, not part of cropping
+                        alts = method.ranked(analysis, req, 3) or (box,)
+                        top3.append(tuple(_normalised(b, size, method.name) for b in alts))
             except CropStudioError as exc:
                 raise EvaluationError(f"method {method.name} failed on {path.name}: {exc}") from exc
         done += len(group)
@@ -266,7 +279,7 @@ def _run(
             progress(done, total)
     if skipped:
         log.warning("%s: %d item(s) skipped (missing or unreadable images)", method.name, skipped)
-    return _Run(tuple(scored), tuple(preds), n_images, skipped, analyse_s, crop_s)
+    return _Run(tuple(scored), tuple(preds), tuple(top3) if ranked else None, n_images, skipped, analyse_s, crop_s)
 
 
 def _normalised(box: object, size: tuple[int, int], name: str) -> Box:

@@ -1,4 +1,5 @@
-"""``procrop`` (and ``procrop-no-retrieval``) for ``cropstudio eval``: the top-1 suggestion.
+"""``procrop`` (and ``procrop-no-retrieval``) for ``cropstudio eval``: the top-1 suggestion
+(and the top three, ranked, for the best-of-top-3 IoU).
 
 Registered for the ``annotations`` task (free cropping). With a required ratio, the top
 suggestion is re-fitted to it (see :meth:`~models.procrop.predictor.ProCropPredictor.suggest`).
@@ -28,18 +29,21 @@ class ProCropMethod:
     def analyse(self, image: LoadedImage) -> Suggestions:
         predictor = load_predictor()
         predictor.set_image(image.rgb, retrieval=self.retrieval)
-        return predictor.suggest(1)
+        return predictor.suggest(3)  # diverse top three; the first is the top-1 crop
 
     def crop(self, analysis: object, request: CropRequest) -> Box:
+        return self.ranked(analysis, request, 1)[0]
+
+    def ranked(self, analysis: object, request: CropRequest, k: int) -> tuple[Box, ...]:
         if not isinstance(analysis, Suggestions):
             raise InvalidInputError(f"{self.name} needs its own analysis, got {type(analysis).__name__}")
-        box = analysis.items[0].box
+        w, h = request.image_size
+        boxes = [Box.from_normalized(s.box.as_tuple(), w, h) for s in analysis.items[:k]]
         if request.aspect is not None:
             from models.geometry import fit_ratio_around
 
-            w, h = request.image_size
-            return fit_ratio_around(Box.from_normalized(box.as_tuple(), w, h), request.aspect, w, h)
-        return Box.from_normalized(box.as_tuple(), *request.image_size)
+            boxes = [fit_ratio_around(b, request.aspect, w, h) for b in boxes]
+        return tuple(boxes)
 
 
 register_method("procrop", ProCropMethod, tasks=("annotations",))

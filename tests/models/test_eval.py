@@ -494,6 +494,23 @@ def test_runner_on_annotations(dataset):
     assert report.acc_1_5 == 1.0 and report.acc_1_10 == 1.0
 
 
+def test_ranked_methods_also_get_their_best_of_top_3(dataset):
+    """The tall image's ground truth is (0.1, 0.1, 0.9, 0.9): a method whose second crop is
+    exactly that scores 1.0 there in best-of-3, while its top-1 (the full frame) scores 0.64."""
+
+    @dataclass
+    class Ranked(Counting):
+        def ranked(self, analysis, request, k):
+            w, h = request.image_size
+            boxes = (Box(0, 0, w, h), Box.from_normalized((0.1, 0.1, 0.9, 0.9), w, h), Box(0, 0, w / 2, h / 2))
+            return boxes[:k]
+
+    report = evaluate_annotations(load_annotations(dataset), Ranked())
+    assert report.mean_iou == pytest.approx((1.0 + 0.64) / 2)
+    assert report.best_of_3_iou == pytest.approx((1.0 + 1.0) / 2)
+    assert evaluate_annotations(load_annotations(dataset), Counting()).best_of_3_iou is None
+
+
 def test_runner_reports_method_errors_with_the_image(dataset):
     class Failing(Counting):
         def crop(self, analysis, request):

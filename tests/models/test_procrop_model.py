@@ -157,6 +157,8 @@ def test_eval_method_end_to_end(trained, monkeypatch, capsys):
     results = {r["method"]: r for r in json.loads(capsys.readouterr().out)["results"]}
     assert {"procrop", "procrop-no-retrieval", "full-image"} <= set(results)
     assert 0 < results["procrop"]["mean_iou"] <= 1 and results["procrop"]["n_images"] == 4
+    assert results["procrop"]["mean_iou"] <= results["procrop"]["best_of_3_iou"] <= 1
+    assert results["full-image"]["best_of_3_iou"] is None
 
 
 def test_cli_train_procrop(trained, tmp_path, capsys):
