@@ -13,6 +13,8 @@ def add_procrop_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=int, default=16, help="images per step (default 16)")
     p.add_argument("--extra", type=Path, action="append", default=[], metavar="FOLDER",
                    help="more training images (e.g. a `cropstudio build-dataset` folder); repeatable")  # fmt: skip
+    p.add_argument("--blip-model", type=Path, metavar="DIR",
+                   help="train the optional text fusion with this local BLIP captioning model")  # fmt: skip
 
 
 def run(args: argparse.Namespace, train_fn, command_fn) -> int:
@@ -25,4 +27,4 @@ def run(args: argparse.Namespace, train_fn, command_fn) -> int:
         raise InvalidInputError(f"--batch must be at least 1, got {args.batch}")
     settings = ProCropTraining(epochs=args.epochs, batch=args.batch, seed=args.seed,
                                holdout=not args.all_images, retrieval=not args.no_retrieval)  # fmt: skip
-    return train_fn(args, partial(train_procrop, index=args.index, extra=tuple(args.extra)), settings)
+    return train_fn(args, partial(train_procrop, index=args.index, extra=tuple(args.extra), blip_model=args.blip_model), settings)

@@ -14,6 +14,10 @@ image there that records a ``source`` (the professional photo it was made from, 
 to the source folder) retrieves without that photo's own composition, as the folder's own
 images do, and is left out when its source is a hold-out image: hold-out photos must not
 reach training through their outpainted copies.
+
+``blip_model`` (a local BLIP captioning folder) trains the optional text fusion (seed
+Eq. 2): every image is captioned and its caption tokens embedded once, before training
+(:func:`models.procrop.text.caption_and_embed`; a mirrored image keeps its caption).
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ class _Split:
     query: torch.Tensor
     refs: torch.Tensor | None
     ratios: torch.Tensor
+    text: torch.Tensor | None = None  # (N, T, D) caption token embeddings, with ``blip_model``
+    padding: torch.Tensor | None = None  # (N, T) True where no token
 
 
 def _mirror(boxes: torch.Tensor) -> torch.Tensor:
@@ -101,7 +107,7 @@ def _extra_images(folder: Path, holdout: bool) -> tuple[list[AnnotatedImage], li
 
 def _prepare(
     images: list[AnnotatedImage], exclude: list[list[str]], encoder: CompositionEncoder, config: ProCropConfig,
-    index: CompositionIndex | None, mirror: bool, cache, progress,
+    index: CompositionIndex | None, mirror: bool, cache, progress, blip_model=None, text_progress=None,
 ) -> _Split:  # fmt: skip
     feats = folder_features([im.file for im in images], encoder, backbone_name=config.encoder,
                             size=config.input_size, mirror=mirror, cache=cache, progress=progress)  # fmt: skip
@@ -116,19 +122,31 @@ def _prepare(
             per_view.append(maps[torch.from_numpy(idx).clamp_min(0)])  # [N, k, C_r, g, g]
         refs = torch.stack(per_view)
     ratios = torch.tensor([im.width / im.height for im in images], dtype=torch.float32)
-    return _Split(images, query, refs, ratios)
+    text = padding = None
+    if blip_model is not None:
+        from models.imaging import ANALYSIS_MAX_SIDE, load_image
+        from models.procrop.text import caption_and_embed
+
+        rgbs = [load_image(im.file, max_side=ANALYSIS_MAX_SIDE).rgb for im in images]
+        feats = caption_and_embed(rgbs, blip_model, max_tokens=config.text_tokens, progress=text_progress)
+        text, padding = feats.tensors()
+        text = text.half()
+    return _Split(images, query, refs, ratios, text, padding)
 
 
-def _batch(split: _Split, ids: list[int], flips: list[bool]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, list[torch.Tensor]]:
+def _batch(split: _Split, ids: list[int], flips: list[bool]) -> tuple[tuple, list[torch.Tensor]]:
+    """The model's inputs ``(query, ratios, refs, text, text_padding)`` and the targets."""
     view = torch.tensor([int(f) for f in flips])
     idx = torch.tensor(ids)
     query = split.query[view, idx].float()
     refs = split.refs[view, idx].float() if split.refs is not None else None
+    text = split.text[idx].float() if split.text is not None else None
+    padding = split.padding[idx] if split.padding is not None else None
     targets = []
     for i, f in zip(ids, flips):
         t = torch.tensor([c.as_tuple() for c in split.images[i].crops], dtype=torch.float32)
         targets.append(_mirror(t) if f else t)
-    return query, split.ratios[idx], refs, targets
+    return (query, split.ratios[idx], refs, text, padding), targets
 
 
 @torch.no_grad()
@@ -137,8 +155,8 @@ def _validate(model, split: _Split) -> float:
     ious = []
     for s in range(0, len(split.images), 64):
         ids = list(range(s, min(s + 64, len(split.images))))
-        query, ratios, refs, targets = _batch(split, ids, [False] * len(ids))
-        out = model(query, ratios, refs)
+        inputs, targets = _batch(split, ids, [False] * len(ids))
+        out = model(*inputs)
         for b, t in enumerate(targets):
             ious.append(top1_iou(out.boxes[b], out.logits[b], t))
     model.train()
@@ -157,6 +175,7 @@ def train_procrop(
     command: str = "",
     progress: Callable[[str, int, int], None] | None = None,
     extra: tuple[str | os.PathLike, ...] = (),
+    blip_model: str | os.PathLike | None = None,
 ) -> dict:
     """Train, write the weights to ``out`` and return the checkpoint's ``meta``."""
     rng = random.Random(settings.seed)
@@ -176,6 +195,10 @@ def train_procrop(
     if (encoder.query_key, encoder.channels[encoder.query_key], encoder.input_size) != (config.query_key, config.query_channels, config.input_size):
         config = ProCropConfig(**{**config.to_dict(), "query_key": encoder.query_key,
                                   "query_channels": encoder.channels[encoder.query_key], "input_size": encoder.input_size})  # fmt: skip
+    if blip_model is not None:
+        from models.procrop.text import blip_text_dim
+
+        config = ProCropConfig(**{**config.to_dict(), "text": True, "text_dim": blip_text_dim(blip_model)})
     db = None
     index_path = Path(index) if index is not None else default_index()
     if settings.retrieval:
@@ -183,9 +206,11 @@ def train_procrop(
         if db.encoder != config.encoder:
             raise InvalidInputError(f"index {index_path} was built with {db.encoder}, the model uses {config.encoder}")
     stage = (lambda name: (lambda i, n: progress(name, i, n))) if progress else (lambda name: None)
-    train = _prepare(train_images, exclude, encoder, config, db, True, cache, stage("features"))
+    train = _prepare(train_images, exclude, encoder, config, db, True, cache, stage("features"), blip_model,
+                     stage("captions"))  # fmt: skip
     val_exclude = [[im.file.relative_to(aset.folder).as_posix()] for im in val_images]
-    val = _prepare(val_images, val_exclude, encoder, config, db, False, cache, stage("validation features")) if val_images else None
+    val = _prepare(val_images, val_exclude, encoder, config, db, False, cache, stage("validation features"),
+                   blip_model, stage("validation captions")) if val_images else None  # fmt: skip
     model = build_model(config)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     steps = settings.epochs * math.ceil(len(train_images) / settings.batch)
@@ -199,8 +224,8 @@ def train_procrop(
         total, count = 0.0, 0
         for s in range(0, len(order), settings.batch):
             ids = order[s : s + settings.batch]
-            query, ratios, refs, targets = _batch(train, ids, [rng.random() < 0.5 for _ in ids])
-            loss = criterion(model(query, ratios, refs).layers, targets)
+            inputs, targets = _batch(train, ids, [rng.random() < 0.5 for _ in ids])
+            loss = criterion(model(*inputs).layers, targets)
             opt.zero_grad()
             loss.total.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), settings.clip)
@@ -219,6 +244,7 @@ def train_procrop(
         "holdout_excluded": settings.holdout, "validation_images": len(val_images), "epochs": settings.epochs,
         "batch": settings.batch, "lr": settings.lr, "retrieval": settings.retrieval,
         "index": {"path": index_path.name, "items": len(db), "source": db.source} if db is not None else None,
+        "text": {"blip_model": Path(blip_model).name} if blip_model is not None else None,
         "train_loss": curve[-1]["loss"], "val_iou": curve[-1].get("val_iou"), "curve": curve,
         "train_seconds": round(time.perf_counter() - started, 1),
     }  # fmt: skip

@@ -147,3 +147,34 @@ def test_predictor_with_text_end_to_end(blip, tmp_path, monkeypatch):
         ref = predictor.model(comp.maps["s32"], torch.tensor([128 / 96]), None, text, padding)
     best = int(ref.logits[0].argmax())
     assert out.items[0].score == pytest.approx(float(ref.logits[0, best].sigmoid()), abs=1e-5)
+
+
+def test_cli_trains_the_text_fusion_with_a_blip_folder(blip, tmp_path, monkeypatch, capsys):
+    """`train procrop --blip-model DIR` captions every image once, trains the text branch and
+    records it; the weights then load (with BLIP configured) and suggest."""
+    from PIL import Image
+
+    from models.cli.main import main
+
+    folder = tmp_path / "data"
+    (folder / "images").mkdir(parents=True)
+    entries = []
+    for i in range(4):
+        Image.fromarray(_image(i, 48, 64)).save(folder / "images" / f"p{i}.png")
+        entries.append({"file": f"images/p{i}.png", "width": 64, "height": 48, "crops": [[0.1, 0.1, 0.8, 0.9]]})
+    import json
+
+    (folder / "annotations.json").write_text(json.dumps({"name": "tiny", "images": entries}))
+    out = tmp_path / "text.pt"
+    args = ["train", "procrop", str(folder), "--out", str(out), "--epochs", "1", "--batch", "2", "--all-images",
+            "--no-retrieval", "--blip-model", str(blip), "--json"]  # fmt: skip
+    assert main(args) == 0
+    meta = json.loads(capsys.readouterr().out)
+    assert meta["text"] == {"blip_model": blip.name}
+    data = load_checkpoint(out, KIND)
+    assert data["config"]["text"] and data["config"]["text_dim"] == blip_text_dim(blip)
+    assert any(k.startswith("text_fusion.") for k in data["state_dict"])
+    monkeypatch.setenv(BLIP_MODEL_ENV, str(blip))
+    predictor = load_predictor(out, tmp_path / "no-index")
+    predictor.set_image(_image(9, 48, 64))
+    assert predictor.suggest(2).items
