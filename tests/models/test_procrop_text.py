@@ -103,13 +103,14 @@ def test_one_training_step_with_text_lowers_the_loss():
 
 @pytest.mark.parametrize("name", ["procrop-lite0.pt", "procrop-lite0-noret.pt"])
 def test_shipped_weights_are_unchanged_by_the_text_branch(name):
-    """Checkpoints saved before ``text`` existed: strict load, no text parameters, and the
-    forward pass is exactly the pre-text composition memory -> retrieval fusion -> decoder."""
+    """The shipped checkpoints, one saved before ``text`` existed (no key) and one after
+    (``text: false``): strict load, no text parameters, and the forward pass is exactly the
+    pre-text composition memory -> retrieval fusion -> decoder."""
     path = resource_path(f"weights/{name}")
     if not path.is_file():
         pytest.skip(f"{path} not built")
     data = load_checkpoint(path, KIND)
-    assert "text" not in data["config"]
+    assert not data["config"].get("text", False)
     config = ProCropConfig.from_dict(data["config"])
     model = build_model(config).eval()
     model.load_state_dict(data["state_dict"], strict=True)
