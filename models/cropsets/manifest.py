@@ -14,14 +14,12 @@ import csv
 import io
 import json
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from models.cropsets.atomic import write_text_atomically
-from models.errors import ExportError
+from models.cropsets.atomic import append_json_lines, write_text_atomically
 
 __all__ = ["BOX_CONVENTION", "DETERMINISTIC_ERRORS", "JOURNAL_NAME", "MANIFEST_CSV", "MANIFEST_JSON", "ErrorKind",
            "OutputRecord", "Status", "append_journal", "read_previous", "write_manifests"]  # fmt: skip
@@ -101,17 +99,7 @@ def _csv_row(r: OutputRecord) -> dict:
 def append_journal(out_dir: Path, records: Iterable[OutputRecord]) -> None:
     """Append ``records`` to the journal, one JSON line each, in one ``write`` (safe from
     several processes: the file is opened for appending)."""
-    data = "".join(json.dumps(r.to_json(), separators=(",", ":")) + "\n" for r in records).encode()
-    if not data:
-        return
-    try:
-        fd = os.open(out_dir / JOURNAL_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
-        try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise ExportError(f"cannot write the batch journal in '{out_dir}': {exc.strerror or exc}") from exc
+    append_json_lines(out_dir / JOURNAL_NAME, (r.to_json() for r in records), what="the batch journal")
 
 
 def _read_manifest(path: Path) -> list[OutputRecord]:

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from models.cropsets.atomic import write_text_atomically
+from models.cropsets.atomic import append_json_lines, write_text_atomically
 from models.dataset_builder.expand import Expansion
 from models.dataset_builder.quality import QualityReport
 from models.errors import ExportError
@@ -109,18 +108,7 @@ class RoundRecord:
 def append_journal(out: Path, records: Iterable[SampleRecord | RoundRecord]) -> None:
     """Append ``records`` (one ``write``, then ``fsync``: a kill leaves whole lines, or one
     partial last line that :func:`read_journal` drops)."""
-    data = "".join(json.dumps(r.to_json(), separators=(",", ":")) + "\n" for r in records).encode()
-    if not data:
-        return
-    try:
-        fd = os.open(out / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise ExportError(f"cannot write the build journal in '{out}': {exc.strerror or exc}") from exc
+    append_json_lines(out / JOURNAL, (r.to_json() for r in records), what="the build journal", fsync=True)
 
 
 def read_journal(out: Path) -> tuple[dict[int, SampleRecord], dict[int, RoundRecord]]:
