@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.cropsets ../shared/data/fcdb_train/images
 	OMP_NUM_THREADS=1 $(BIN)/python -m tests.bench.retrieval
 	OMP_NUM_THREADS=1 $(BIN)/python -m tests.bench.suggest
+	OMP_NUM_THREADS=1 $(BIN)/python -m tests.bench.dataset_builder ../shared/data/fcdb_train
 
 clean-venv:
 	rm -rf $(VENV)
