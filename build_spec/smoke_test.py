@@ -80,6 +80,15 @@ def main(argv: list[str]) -> int:
                             work, env, suggest_json))
         results.append(_run("cli crop --out (export)", [str(cli), "crop", "astronaut.jpg", "--aspect", "4:5",
                              "--out", "out/crop.jpg"], work, env, exported))
+        samples = bundle / "_internal" / "resources" / "samples"
+
+        def dataset_ok(_out: str) -> str | None:
+            built = work / "dataset"
+            files = list((built / "images").glob("*.jpg"))
+            return None if len(files) == 3 and (built / "annotations.json").is_file() else f"{len(files)} images"
+
+        results.append(_run("cli build-dataset (opencv backend)", [str(cli), "build-dataset", str(samples), "dataset",
+                            "--samples", "3", "--json"], work, env, dataset_ok))  # fmt: skip
         results.append(_run("gui --version", [str(gui), "--version"], work, env))
         results.append(_run("gui offscreen smoke test", [str(gui), "astronaut.jpg", "--smoke-test", "gui"],
                             work, env, gui_ok))
