@@ -161,7 +161,7 @@ def _prepare_out(settings: BuildSettings, identity: dict) -> None:
         for name in (IMAGES_DIR, JOURNAL, MANIFEST, ANNOTATIONS, "refine"):
             p = out / name
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
-    elif previous is None and out.is_dir() and any(out.iterdir()) and not settings.overwrite:
+    elif previous is None and out.is_dir() and any(out.iterdir()):  # even with --overwrite: not ours to replace
         raise InvalidInputError(f"'{out}' is not empty and holds no dataset build; choose an empty or new folder")
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -241,6 +241,9 @@ def test_bad_settings_and_folders_are_refused(photos: Path, tmp_path: Path) -> N
     (tmp_path / "busy" / "x.txt").write_text("mine")
     with pytest.raises(InvalidInputError, match="not empty"):
         build_dataset(BuildSettings(photos, tmp_path / "busy", 3))
+    with pytest.raises(InvalidInputError, match="not empty"):  # --overwrite replaces a build, never other files
+        build_dataset(BuildSettings(photos, tmp_path / "busy", 3, overwrite=True))
+    assert [p.name for p in (tmp_path / "busy").iterdir()] == ["x.txt"]
     with pytest.raises(InvalidInputError, match="does not exist"):
         build_dataset(BuildSettings(tmp_path / "missing", tmp_path / "o", 3))
 
