@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.panels.status_line import StatusLine
 from app.cropset_engine import CropSetResult, ExportChoices
-from app.panels.layout import STATUS_STYLES
 from app.panels.target_card import CARD_WIDTH, TargetCard
 from models.cropsets import DEFAULT_TEMPLATE, FORMATS, OutputNaming, TargetSet, bundled_target_sets
 from models.errors import CropStudioError
@@ -125,10 +125,7 @@ class CropSetPanel(QWidget):
         self.export_all_button = QPushButton("Export set for all images", self)
         self.progress = QProgressBar(self)
         self.cancel_button = QPushButton("Cancel", self)
-        self._status = QLabel(self)
-        self._status.setWordWrap(True)
-        self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._level = "info"
+        self._status = StatusLine(self)
         self._shown = 0  # the combo's index of the set asked for last
         self._layout(scroll, browse)
         self.combo.activated.connect(self._on_combo)
@@ -223,12 +220,10 @@ class CropSetPanel(QWidget):
         return next(c for c in self.grid.cards if c.target.name == name)
 
     def show_status(self, level: str, text: str) -> None:
-        self._level = level
-        self._status.setStyleSheet(STATUS_STYLES.get(level, ""))
-        self._status.setText(text)
+        self._status.show_status(level, text)
 
     def status(self) -> tuple[str, str]:
-        return self._level, self._status.text()
+        return self._status.status()
 
     def set_exporting(self, running: bool, total: int = 0) -> None:
         self.progress.setVisible(running)

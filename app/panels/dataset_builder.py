@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.panels.status_line import StatusLine
 from app.image_view import fitted_pixmap
-from app.panels.layout import STATUS_STYLES
 from models.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -131,9 +131,7 @@ class DatasetBuilderPanel(QWidget):
             buttons.addWidget(button)
         self.progress = QProgressBar(self)
         self._stage = QLabel(self)
-        self._status = QLabel(self)
-        self._status.setWordWrap(True)
-        self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._status = StatusLine(self)
         self._grid_box = QWidget(self)
         self._grid = QGridLayout(self._grid_box)
         self._grid.setContentsMargins(0, 0, 0, 0)
@@ -156,7 +154,6 @@ class DatasetBuilderPanel(QWidget):
         self.pause_button.clicked.connect(self.pause_requested)
         self.resume_button.clicked.connect(self.resume_requested)
         self.cancel_button.clicked.connect(self.cancel_requested)
-        self._level = "info"
         self.restore_settings()
         self.set_state("idle")
         self.show_status("error" if problem else "info", problem or "Choose a source and an output folder, then Start.")
@@ -234,12 +231,10 @@ class DatasetBuilderPanel(QWidget):
     @Slot(str, str)
     def show_status(self, level: str, text: str) -> None:
         """``level``: info, busy, ok, warn or error (shown inline, never as a dialog)."""
-        self._status.setStyleSheet(STATUS_STYLES.get(level, ""))
-        self._status.setText(text)
-        self._level = level
+        self._status.show_status(level, text)
 
     def status(self) -> tuple[str, str]:
-        return self._level, self._status.text()
+        return self._status.status()
 
     @Slot(object)
     def add_preview(self, preview: SamplePreview) -> None:

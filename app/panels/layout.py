@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -20,18 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.panels.status_line import STATUS_STYLES, StatusLine
 from app.state import RegionKind
 from models.geometry import Box
 
-__all__ = ["LayoutPanel", "STATUS_STYLES"]
+__all__ = ["LayoutPanel", "STATUS_STYLES"]  # STATUS_STYLES: re-exported from status_line
 
-STATUS_STYLES = {
-    "info": "",
-    "busy": "color: palette(mid);",
-    "ok": "color: #2e9e5b;",
-    "warn": "color: #c98a00;",
-    "error": "color: white; background: #7a2e2e; padding: 4px;",
-}
 
 
 def _describe(kind: str, index: int, box: Box) -> str:
@@ -61,10 +54,7 @@ class LayoutPanel(QWidget):
         self.clear_button = QPushButton("Clear all", self)
         self.fit_button = QPushButton("Crop to layout", self)
         self.fit_button.setToolTip("Compute the best crop that keeps and avoids these regions")
-        self._status = QLabel(self)
-        self._status.setWordWrap(True)
-        self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._level = "info"
+        self._status = StatusLine(self)
 
         draw_row = QHBoxLayout()
         draw_row.addWidget(self.keep_button)
@@ -127,13 +117,11 @@ class LayoutPanel(QWidget):
 
     def show_status(self, level: str, text: str) -> None:
         """``level``: info, busy, ok, warn or error (styles the line)."""
-        self._level = level
-        self._status.setStyleSheet(STATUS_STYLES.get(level, ""))
-        self._status.setText(text)
+        self._status.show_status(level, text)
 
     def status(self) -> tuple[str, str]:
         """``(level, text)`` of the status line."""
-        return self._level, self._status.text()
+        return self._status.status()
 
     def rows(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())]

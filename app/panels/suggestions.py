@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.panels.status_line import StatusLine
 from app.image_view import fitted_pixmap
-from app.panels.layout import STATUS_STYLES
 from app.suggest_engine import THUMB_SIDE, SuggestedCrop, SuggestResult
 
 __all__ = ["CHOOSE_INDEX", "DEFAULT_INDEX", "SuggestionCard", "SuggestionsPanel"]
@@ -94,9 +94,7 @@ class SuggestionsPanel(QWidget):
         self.progress = QProgressBar(self)
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(8)
-        self._status = QLabel(self)
-        self._status.setWordWrap(True)
-        self._status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._status = StatusLine(self)
         self._cards_box = QWidget(self)
         self._cards_layout = QVBoxLayout(self._cards_box)
         self._cards_layout.setContentsMargins(0, 0, 0, 0)
@@ -142,12 +140,10 @@ class SuggestionsPanel(QWidget):
     @Slot(str, str)
     def show_status(self, level: str, text: str) -> None:
         """``level``: info, busy, ok, warn or error (shown inline, never as a dialog)."""
-        self._status.setStyleSheet(STATUS_STYLES.get(level, ""))
-        self._status.setText(text)
-        self._level = level
+        self._status.show_status(level, text)
 
     def status(self) -> tuple[str, str]:
-        return self._level, self._status.text()
+        return self._status.status()
 
     def show_result(self, result: SuggestResult) -> None:
         cards = [SuggestionCard(crop, self._cards_box) for crop in result.crops]
