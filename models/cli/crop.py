@@ -12,7 +12,8 @@ from models.constraints.problem import CropProblem, check_feasible
 from models.errors import InfeasibleError, InvalidInputError
 from models.eval.protocol import CropRequest
 from models.eval.registry import available_methods, make_method
-from models.geometry import Box, parse_aspect, parse_box
+from models.cli.regions import add_region_options, parse_regions
+from models.geometry import parse_aspect
 from models.imaging import ANALYSIS_MAX_SIDE, MAX_PIXELS, export_crop, load_image
 
 
@@ -30,9 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("image", type=Path)
     p.add_argument("--aspect", help="crop ratio (required): 16:9, 4x5, 1.91:1, 1.5")
-    p.add_argument("--keep", action="append", default=[], metavar="X0,Y0,X1,Y1", help="region to keep (repeatable)")
-    p.add_argument("--avoid", action="append", default=[], metavar="X0,Y0,X1,Y1", help="region to leave out (repeatable)")
-    p.add_argument("--units", choices=("auto", "px", "fraction"), default="auto", help="unit of region coordinates")
+    add_region_options(p)
     p.add_argument("--method", default="attention", help="scoring method (default attention; see --list-methods)")
     p.add_argument("--list-methods", action="store_true", help="print the available methods and exit")
     p.add_argument("--out", type=Path, help="write the crop to this file (JPEG, PNG, TIFF, WebP, BMP)")
@@ -41,19 +40,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (default 92)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(run=run)
-
-
-def _regions(texts: list[str], units: str, width: int, height: int, kind: str) -> tuple[Box, ...]:
-    boxes = []
-    for text in texts:
-        values = parse_box(text)
-        fraction = units == "fraction" or (units == "auto" and all(0.0 <= v <= 1.0 for v in values))
-        try:
-            box = Box.from_normalized(values, width, height) if fraction else Box(*values)
-        except InvalidInputError as exc:
-            raise InvalidInputError(f"--{kind} {text!r}: {exc}") from None
-        boxes.append(box)
-    return tuple(boxes)
 
 
 def _size(text: str | None) -> tuple[int, int] | None:
@@ -84,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
     request = CropRequest(
         (width, height),
         aspect.value,
-        keep=_regions(args.keep, args.units, width, height, "keep"),
-        avoid=_regions(args.avoid, args.units, width, height, "avoid"),
+        keep=parse_regions(args.keep, args.units, width, height, "keep"),
+        avoid=parse_regions(args.avoid, args.units, width, height, "avoid"),
     )
     _check_feasible(request, aspect)
     box = method.crop(method.analyse(image), request)

@@ -2,8 +2,9 @@
 
 ProCrop's ranked, diverse crop suggestions for one photo, the retrieved reference
 compositions (ids and provenance, never pixels); with ``--keep`` / ``--avoid`` every
-suggestion keeps those regions in frame and leaves the others out, and optionally every suggestion written to
-a file (``{stem}_suggestion{rank}.jpg``, atomic, never overwriting without ``--overwrite``).
+suggestion keeps those regions in frame and leaves the others out. Optionally every
+suggestion is written to a file (``{stem}_suggestion{rank}.jpg``, atomic, never
+overwriting without ``--overwrite``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import sys
 from pathlib import Path
 
+from models.cli.regions import add_region_options, parse_regions
 from models.errors import InvalidInputError
 from models.geometry import Box, parse_aspect
 from models.imaging import ANALYSIS_MAX_SIDE, export_crop, load_image
@@ -30,9 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--aspect", help="fit every suggestion to this ratio: 16:9, 4x5, 1.5")
     p.add_argument("--min-iou-gap", type=float, default=0.7, dest="iou",
                    help="largest overlap (IoU) allowed between two suggestions (default 0.7)")  # fmt: skip
-    p.add_argument("--keep", action="append", default=[], metavar="X0,Y0,X1,Y1", help="region every suggestion keeps (repeatable)")
-    p.add_argument("--avoid", action="append", default=[], metavar="X0,Y0,X1,Y1", help="region every suggestion leaves out (repeatable)")
-    p.add_argument("--units", choices=("auto", "px", "fraction"), default="auto", help="unit of region coordinates")
+    add_region_options(p, "every suggestion")
     p.add_argument("--index", type=Path, help="composition index folder (default: the bundled one)")
     p.add_argument("--weights", type=Path, help="ProCrop weights file (default: the bundled one)")
     p.add_argument("--out-dir", type=Path, help="write every suggestion as an image into this folder")
@@ -57,11 +57,9 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--top must be at least 1, got {args.top}")
     aspect = parse_aspect(args.aspect).value if args.aspect else None
     image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)  # clear errors for bad files first
-    from models.cli.crop import _regions
-
     w, h = image.info.width, image.info.height
-    keep = tuple(Box(*b.to_normalized(w, h)) for b in _regions(args.keep, args.units, w, h, "keep"))
-    avoid = tuple(Box(*b.to_normalized(w, h)) for b in _regions(args.avoid, args.units, w, h, "avoid"))
+    keep = tuple(Box(*b.to_normalized(w, h)) for b in parse_regions(args.keep, args.units, w, h, "keep"))
+    avoid = tuple(Box(*b.to_normalized(w, h)) for b in parse_regions(args.avoid, args.units, w, h, "avoid"))
     from models.procrop.predictor import load_predictor  # imports torch
 
     predictor = load_predictor(args.weights, args.index)

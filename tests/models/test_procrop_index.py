@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from models.cli.main import main
 from models.errors import InvalidInputError
 from models.procrop.encoder import build_encoder
 from models.procrop.index import CompositionIndex, IndexItem, build_index, load_index, save_index
-from tests.conftest import SAMPLES as SAMPLE_DIR
+from tests.tiny_data import tiny_folder
 
-NAMES = ("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg")
-
-
-def tiny_folder(root: Path, annotations: bool = True) -> Path:
-    (root / "images").mkdir(parents=True)
-    entries = []
-    for i, name in enumerate(NAMES):
-        img = Image.open(SAMPLE_DIR / name).convert("RGB")
-        img.thumbnail((128, 128))
-        img.save(root / "images" / name)
-        entries.append({"file": f"images/{name}", "width": img.width, "height": img.height,
-                        "crops": [[0.1, 0.05, 0.9, 0.95] if i % 2 else [0.0, 0.0, 0.8, 0.9]]})  # fmt: skip
-    if annotations:
-        (root / "annotations.json").write_text(json.dumps({"name": "tiny", "images": entries}))
-    return root
 
 
 @pytest.fixture(scope="module")

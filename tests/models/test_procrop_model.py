@@ -4,7 +4,6 @@ tiny models on a tiny folder (CPU, seconds)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,22 +22,9 @@ from models.procrop.model import ProCropConfig, build_model
 from models.procrop.predictor import load_predictor, nms
 from models.procrop.train import ProCropTraining, train_procrop
 from tests.conftest import SAMPLES as SAMPLE_DIR
+from tests.tiny_data import NAMES, tiny_folder
 
-NAMES = ("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg")
 TINY = ProCropConfig(width=32, heads=2, decoder_layers=2, queries=12, ffn=64, top_k=2)
-
-
-def tiny_folder(root: Path) -> Path:
-    (root / "images").mkdir(parents=True)
-    entries = []
-    for i, name in enumerate(NAMES):
-        img = Image.open(SAMPLE_DIR / name).convert("RGB")
-        img.thumbnail((128, 128))
-        img.save(root / "images" / name)
-        entries.append({"file": f"images/{name}", "width": img.width, "height": img.height,
-                        "crops": [[0.1, 0.05, 0.9, 0.95] if i % 2 else [0.0, 0.0, 0.8, 0.9]]})  # fmt: skip
-    (root / "annotations.json").write_text(json.dumps({"name": "tiny", "images": entries}))
-    return root
 
 
 @pytest.fixture(scope="module")
