@@ -26,6 +26,7 @@ __all__ = [
     "CentreTerm",
     "FaceCutTerm",
     "MapIntegral",
+    "OverlapTerm",
     "ScoreTerm",
 ]
 
@@ -104,6 +105,23 @@ class AreaTerm:
     def __call__(self, cands: Candidates) -> np.ndarray:
         w, h = self.image_size
         return self.weight * cands.area / (w * h)
+
+
+@dataclass(frozen=True, slots=True)
+class OverlapTerm:
+    """Stay close to a given crop: ``weight * IoU(candidate, box)``. With it alone, the search
+    returns the constrained box nearest ``box`` (a ProCrop proposal re-fitted to a layout)."""
+
+    box: Box
+    weight: float = 1.0
+    name: str = "overlap"
+
+    def __call__(self, cands: Candidates) -> np.ndarray:
+        b = self.box
+        iw = np.clip(np.minimum(cands.x1, b.x1) - np.maximum(cands.x0, b.x0), 0, None)
+        ih = np.clip(np.minimum(cands.y1, b.y1) - np.maximum(cands.y0, b.y0), 0, None)
+        inter = iw * ih
+        return self.weight * inter / (cands.area + b.area - inter)
 
 
 @dataclass(frozen=True, slots=True)

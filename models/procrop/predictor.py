@@ -7,8 +7,9 @@ than ``iou_threshold`` (non-maximum suppression), so suggestions are diverse; an
 aspect ratio re-fits each box (the smallest box of the ratio around it, inside the image).
 Layout regions (``keep`` must stay in, ``avoid`` must stay out: the design-constraints
 problem of :mod:`models.constraints`) re-fit each proposal, best first, to the constrained
-box of its ratio (or ``aspect``) that overlaps it most, from the exact candidate set of
-:func:`~models.constraints.candidates.enumerate_candidates`; every suggestion satisfies them.
+box of its ratio (or ``aspect``) that overlaps it most (:class:`~models.constraints.terms.OverlapTerm`
+over the exact candidate set of the constrained search, unsnapped so the ratio stays exact
+at any resolution); every suggestion satisfies them.
 
 A model trained with text fusion (``config.text``, seed Eq. 2) also captions the image with
 the local BLIP model (``blip_model=`` or ``$CROPSTUDIO_BLIP_MODEL``) in ``set_image``; it
@@ -204,8 +205,9 @@ class ProCropPredictor:
     def _constrained(self, top_k: int, aspect: float | None, iou_threshold: float,
                      keep: tuple[Box, ...], avoid: tuple[Box, ...]) -> Suggestions:  # fmt: skip
         """Proposals best first, each re-fitted to the layout; diverse by ``iou_threshold``."""
-        from models.constraints.candidates import GridSpec, enumerate_candidates
+        from models.constraints.candidates import GridSpec, enumerate_candidates, ensure_room
         from models.constraints.problem import CropProblem, check_feasible
+        from models.constraints.terms import OverlapTerm
         from models.geometry import AspectRatio
 
         c = self._cached
@@ -215,27 +217,17 @@ class ProCropPredictor:
         grid = GridSpec(sizes=24, steps=13, min_scale=0.2)
         if aspect is not None:
             check_feasible(CropProblem(size, AspectRatio(aspect, 1.0), keep_px, avoid_px))
-        fitted: dict[float, object] = {}
         chosen: list[tuple[Box, float]] = []
         for i in np.argsort(-c.scores, kind="stable"):
-            x0, y0, x1, y1 = (float(v) for v in c.boxes[i])
-            ratio = aspect if aspect is not None else (x1 - x0) * size[0] / max((y1 - y0) * size[1], 1e-9)
-            key = round(ratio, 3)
-            if key not in fitted:
-                try:
-                    problem = CropProblem(size, AspectRatio(aspect if aspect is not None else key, 1.0), keep_px, avoid_px)
-                    check_feasible(problem)
-                    fitted[key] = enumerate_candidates(problem, grid)
-                except InfeasibleError:
-                    fitted[key] = None
-            cands = fitted[key]
-            if cands is None or len(cands) == 0:
+            p = to_px(Box(*(float(v) for v in c.boxes[i])))
+            ratio = aspect if aspect is not None else round(p.width / max(p.height, 1e-9), 3)
+            problem = CropProblem(size, AspectRatio(ratio, 1.0), keep_px, avoid_px)
+            try:
+                check_feasible(problem)
+                cands = ensure_room(problem, enumerate_candidates(problem, grid), grid)
+            except InfeasibleError:  # a proposal of a ratio that cannot hold the regions
                 continue
-            p = to_px(Box(x0, y0, x1, y1))
-            iw = np.clip(np.minimum(cands.x1, p.x1) - np.maximum(cands.x0, p.x0), 0, None)
-            ih = np.clip(np.minimum(cands.y1, p.y1) - np.maximum(cands.y0, p.y0), 0, None)
-            inter = iw * ih
-            j = int(np.argmax(inter / (cands.area + p.area - inter)))
+            j = int(np.argmax(OverlapTerm(p)(cands)))
             box = Box(cands.x0[j] / size[0], cands.y0[j] / size[1], cands.x1[j] / size[0], cands.y1[j] / size[1])
             if all(box.iou(other) <= iou_threshold for other, _ in chosen):
                 chosen.append((box, float(c.scores[i])))

@@ -223,3 +223,12 @@ def test_compiled_box_mass_equals_the_corner_formula(seed):
     got = mi.over(Candidates(x[:, 0], y[:, 0], x[:, 1], y[:, 1]))
     want = mi._at(x[:, 1], y[:, 1]) - mi._at(x[:, 0], y[:, 1]) - mi._at(x[:, 1], y[:, 0]) + mi._at(x[:, 0], y[:, 0])
     assert np.allclose(got, want, atol=1e-12)
+
+
+def test_overlap_term_is_the_iou_with_its_box():
+    from models.constraints.candidates import Candidates
+    from models.constraints.terms import OverlapTerm
+
+    cands = Candidates(*(np.array(v, float) for v in ([0, 50, 0], [0, 0, 100], [100, 150, 50], [100, 100, 200])))
+    scores = OverlapTerm(Box(0, 0, 100, 100), weight=2.0)(cands)
+    assert scores == pytest.approx([2.0, 2.0 * 50 * 100 / (2 * 100 * 100 - 50 * 100), 0.0])
