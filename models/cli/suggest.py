@@ -35,6 +35,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_region_options(p, "every suggestion")
     p.add_argument("--index", type=Path, help="composition index folder (default: the bundled one)")
     p.add_argument("--weights", type=Path, help="ProCrop weights file (default: the bundled one)")
+    p.add_argument("--no-rerank", action="store_true",
+                   help="rank by ProCrop's own scores, without the learned crop scorer")  # fmt: skip
     p.add_argument("--out-dir", type=Path, help="write every suggestion as an image into this folder")
     p.add_argument("--overwrite", action="store_true", help="replace existing files in --out-dir")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from models.procrop.predictor import load_predictor  # imports torch
 
     predictor = load_predictor(args.weights, args.index)
-    predictor.set_image(image.rgb)
+    predictor.set_image(image.rgb, rerank=not args.no_rerank)
     result = predictor.suggest(args.top, aspect=aspect, iou_threshold=args.iou, keep=keep, avoid=avoid)
     rows = []
     for s in result.items:

@@ -87,7 +87,7 @@ def procrop_proposer(weights: Path, images: Sequence[Path], settings: RefineSett
     from models.imaging import load_image
     from models.procrop.predictor import load_predictor
 
-    predictor = load_predictor(weights)
+    predictor = load_predictor(weights, rerank=None)  # the proposal's own score, or the scorer's alone
     scorer = None
     if settings.scorer:
         from models.scorer.model import load_scorer

@@ -1,10 +1,12 @@
-"""``procrop`` (and ``procrop-no-retrieval``) for ``cropstudio eval``: the top-1 suggestion
-(and the top three, ranked, for the best-of-top-3 IoU).
+"""``procrop`` (and its ablations) for ``cropstudio eval``: the top-1 suggestion (and the top
+three, ranked, for the best-of-top-3 IoU).
 
 Registered for the ``annotations`` task (free cropping). With a required ratio, the top
 suggestion is re-fitted to it (see :meth:`~models.procrop.predictor.ProCropPredictor.suggest`).
 ``procrop-no-retrieval`` runs the same weights with the fusion skipped (references removed
 at inference); the seed's ablation proper is a model trained with ``--no-retrieval``.
+``procrop-no-rerank`` ranks by the decoder's scores alone, without the crop scorer
+(:mod:`models.procrop.rerank`).
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ __all__ = ["ProCropMethod"]
 @dataclass(frozen=True, slots=True)
 class ProCropMethod:
     retrieval: bool = True
+    rerank: bool = True
     name: str = "procrop"
 
     def analyse(self, image: LoadedImage) -> Suggestions:
         predictor = load_predictor()
-        predictor.set_image(image.rgb, retrieval=self.retrieval)
+        predictor.set_image(image.rgb, retrieval=self.retrieval, rerank=self.rerank)
         return predictor.suggest(3)  # diverse top three; the first is the top-1 crop
 
     def crop(self, analysis: object, request: CropRequest) -> Box:
@@ -48,4 +51,6 @@ class ProCropMethod:
 
 register_method("procrop", ProCropMethod, tasks=("annotations",))
 register_method("procrop-no-retrieval", lambda: ProCropMethod(retrieval=False, name="procrop-no-retrieval"),
+                tasks=("annotations",), by_default=False)  # fmt: skip
+register_method("procrop-no-rerank", lambda: ProCropMethod(rerank=False, name="procrop-no-rerank"),
                 tasks=("annotations",), by_default=False)  # fmt: skip

@@ -11,6 +11,10 @@ box of its ratio (or ``aspect``) that overlaps it most (:class:`~models.constrai
 over the exact candidate set of the constrained search, unsnapped so the ratio stays exact
 at any resolution); every suggestion satisfies them.
 
+Scores are re-ranked by the learned crop scorer (:mod:`models.procrop.rerank`) unless the
+predictor is built with ``rerank=None`` or ``set_image(..., rerank=False)``; a suggestion's
+``score`` is then the fused ranking score.
+
 A model trained with text fusion (``config.text``, seed Eq. 2) also captions the image with
 the local BLIP model (``blip_model=`` or ``$CROPSTUDIO_BLIP_MODEL``) in ``set_image``; it
 refuses to load without one. Models without the text branch never touch BLIP.
@@ -37,6 +41,7 @@ from models.procrop.box_ops import box_iou
 from models.procrop.encoder import CompositionEncoder, build_encoder
 from models.procrop.index import CompositionIndex, load_index
 from models.procrop.model import KIND, ProCropConfig, ProCropNet, build_model
+from models.procrop.rerank import ScorerRerank
 from models.procrop.text import BLIP_MODEL_ENV, blip_text_dim, caption_and_embed
 from models.resources import resource_path
 
@@ -71,7 +76,8 @@ def default_index() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    """One proposal: ``box`` normalised, ``score`` in (0, 1) (higher is better), ``rank`` from 0."""
+    """One proposal: ``box`` normalised, ``score`` in (0, 1) (higher is better: the decoder's
+    score, fused with the crop scorer's when re-ranking), ``rank`` from 0."""
 
     box: Box
     score: float
@@ -130,7 +136,7 @@ class ProCropPredictor:
     """The model, its encoder and its index, loaded once; see the module docstring."""
 
     def __init__(self, model: ProCropNet, encoder: CompositionEncoder, index: CompositionIndex | None, meta: dict | None = None,
-                 *, blip_model: str | os.PathLike | None = None) -> None:  # fmt: skip
+                 *, blip_model: str | os.PathLike | None = None, rerank: ScorerRerank | None = None) -> None:  # fmt: skip
         if index is not None and index.encoder != encoder.name:
             raise InvalidInputError(f"the index was built with {index.encoder}, the model uses {encoder.name}")
         self.blip_model = _text_model(model.config, blip_model)
@@ -138,6 +144,7 @@ class ProCropPredictor:
         self.encoder = encoder
         self.index = index
         self.meta = meta or {}
+        self.rerank = rerank
         self._cached: _Cached | None = None
         self._lock = threading.Lock()
 
@@ -146,8 +153,12 @@ class ProCropPredictor:
         return self.model.config
 
     @torch.inference_mode()
-    def set_image(self, rgb: np.ndarray, *, retrieval: bool = True) -> None:
-        """Analyse one ``(H, W, 3)`` uint8 RGB image (the slow part, once per image)."""
+    def set_image(self, rgb: np.ndarray, *, retrieval: bool = True, rerank: bool = True) -> None:
+        """Analyse one ``(H, W, 3)`` uint8 RGB image (the slow part, once per image).
+
+        ``retrieval=False`` skips the references (the seed's ablation at inference);
+        ``rerank=False`` ranks by the decoder's scores alone even when the predictor has a
+        re-ranker."""
         comp = self.encoder.encode(rgb)
         refs, ids, sims = None, (), ()
         if retrieval and self.index is not None and self.config.retrieval:
@@ -163,8 +174,11 @@ class ProCropPredictor:
             text, padding = caption_and_embed([rgb], self.blip_model, max_tokens=self.config.text_tokens).tensors()
         out = self.model(comp.maps[self.config.query_key].float(), torch.tensor([ratio]), refs, text, padding)
         boxes = _clean(out.boxes[0].float()).double().numpy()
+        scores = out.logits[0].sigmoid().double().numpy()
+        if rerank and self.rerank is not None:
+            scores = self.rerank(rgb, boxes, scores, ratio)
         with self._lock:
-            self._cached = _Cached(boxes, out.logits[0].sigmoid().double().numpy(), ids, sims, ratio)
+            self._cached = _Cached(boxes, scores, ids, sims, ratio)
 
     def suggest(
         self,
@@ -256,19 +270,22 @@ def _text_model(config: ProCropConfig, blip_model: str | os.PathLike | None) -> 
     return Path(value)
 
 
-_loaded: dict[tuple[str, str, str], ProCropPredictor] = {}
+_loaded: dict[tuple[str, str, str, ScorerRerank | None], ProCropPredictor] = {}
 _load_lock = threading.Lock()
 
 
 def load_predictor(weights: str | os.PathLike | None = None, index: str | os.PathLike | None = None,
-                   *, blip_model: str | os.PathLike | None = None) -> ProCropPredictor:  # fmt: skip
+                   *, blip_model: str | os.PathLike | None = None,
+                   rerank: ScorerRerank | None = ScorerRerank()) -> ProCropPredictor:  # fmt: skip
     """The predictor from ``weights`` and ``index`` (defaults: bundled), loaded once per process.
-    ``blip_model`` (default ``$CROPSTUDIO_BLIP_MODEL``) is used only by text-fusion models."""
+    ``blip_model`` (default ``$CROPSTUDIO_BLIP_MODEL``) is used only by text-fusion models;
+    ``rerank``: the crop-scorer re-ranking (default: the bundled scorer), ``None`` for none."""
     wpath = str(Path(weights) if weights is not None else default_weights())
     ipath = str(Path(index) if index is not None else default_index())
     bpath = str(blip_model if blip_model is not None else os.environ.get(BLIP_MODEL_ENV, ""))
+    key = (wpath, ipath, bpath, rerank)
     with _load_lock:
-        if (wpath, ipath, bpath) not in _loaded:
+        if key not in _loaded:
             data = load_checkpoint(wpath, KIND)
             config = ProCropConfig.from_dict(data["config"])
             model = build_model(config)
@@ -276,5 +293,5 @@ def load_predictor(weights: str | os.PathLike | None = None, index: str | os.Pat
             text_dir = _text_model(config, bpath or None)  # before the slow parts
             db = load_index(ipath) if config.retrieval else None
             encoder = build_encoder(config.encoder)
-            _loaded[(wpath, ipath, bpath)] = ProCropPredictor(model, encoder, db, data["meta"], blip_model=text_dir)
-        return _loaded[(wpath, ipath, bpath)]
+            _loaded[key] = ProCropPredictor(model, encoder, db, data["meta"], blip_model=text_dir, rerank=rerank)
+        return _loaded[key]
