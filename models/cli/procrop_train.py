@@ -11,8 +11,6 @@ def add_procrop_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, help="composition index to retrieve from (default: the bundled one)")
     p.add_argument("--no-retrieval", action="store_true", help="train without retrieval (the seed's ablation)")
     p.add_argument("--batch", type=int, default=16, help="images per step (default 16)")
-    p.add_argument("--extra", type=Path, action="append", default=[], metavar="FOLDER",
-                   help="more training images (e.g. a `cropstudio build-dataset` folder); repeatable")  # fmt: skip
     p.add_argument("--blip-model", type=Path, metavar="DIR",
                    help="train the optional text fusion with this local BLIP captioning model")  # fmt: skip
 

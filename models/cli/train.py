@@ -1,4 +1,4 @@
-"""``cropstudio train heatmap|scorer FOLDER --out FILE``: train a learned head (CPU is fine)."""
+"""``cropstudio train heatmap|scorer|procrop FOLDER --out FILE [--extra FOLDER]``: train a learned head (CPU is fine)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import shlex
 import sys
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
@@ -33,6 +34,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         h.add_argument("--cache", type=Path, help="folder for cached backbone features (reused by later runs)")
         h.add_argument("--all-images", action="store_true", help="train on the hold-out images too")
         h.add_argument("--json", action="store_true", help="print the result as JSON")
+        if name != "scorer":  # the scorer learns from ranking.json pairs, which built data has none of
+            h.add_argument("--extra", type=Path, action="append", default=[], metavar="FOLDER",
+                           help="more training images (e.g. a `cropstudio build-dataset` folder); repeatable")  # fmt: skip
         h.set_defaults(run=run)
     from models.cli.procrop_train import add_procrop_options
 
@@ -64,7 +68,8 @@ def _command(args: argparse.Namespace) -> str:
 def run_heatmap(args: argparse.Namespace) -> int:
     from models.heatmap.train import HeatmapTraining, train_heatmap
 
-    return _train(args, train_heatmap, HeatmapTraining(epochs=args.epochs, seed=args.seed, holdout=not args.all_images))
+    settings = HeatmapTraining(epochs=args.epochs, seed=args.seed, holdout=not args.all_images)
+    return _train(args, partial(train_heatmap, extra=tuple(args.extra)), settings)
 
 
 def run_scorer(args: argparse.Namespace) -> int:

@@ -5,7 +5,9 @@
 The backbone is frozen and its features are computed once (with mirrored copies for
 augmentation); each epoch then trains only the head, a few seconds on two CPU cores. Images
 of the hold-out part (:func:`models.eval.split.is_holdout`) are left out unless
-``holdout=False``, so weights can be tuned on images the head never saw.
+``holdout=False``, so weights can be tuned on images the head never saw. ``extra`` folders
+add training images, e.g. the dataset builder's outpainted photos, whose label is the
+photographer's own frame (hold-out photos stay out through their copies too).
 """
 
 from __future__ import annotations
@@ -52,13 +54,15 @@ def train_heatmap(
     cache: str | os.PathLike | None = None,
     command: str = "",
     progress: Callable[[str, int, int], None] | None = None,
+    extra: tuple[str | os.PathLike, ...] = (),
 ) -> dict:
     """Train, write the weights to ``out`` and return the checkpoint's ``meta``."""
     random.seed(settings.seed)
     np.random.seed(settings.seed)
     torch.manual_seed(settings.seed)
     images, feats = training_features(folder, backbone_name=config.backbone, size=config.input_size,
-                                      holdout=settings.holdout, limit=limit, cache=cache, progress=progress)  # fmt: skip
+                                      holdout=settings.holdout, limit=limit, cache=cache, progress=progress,
+                                      extra=extra)  # fmt: skip
     m = feats.maps["s8"].shape[-1]
     targets = torch.from_numpy(np.stack([pseudo_heatmap(im.crops, m) for im in images]))
     mirrored = torch.from_numpy(np.stack([pseudo_heatmap(im.crops, m, mirror=True) for im in images]))
@@ -88,6 +92,7 @@ def train_heatmap(
         "seed": settings.seed,
         "data": Path(folder).name,
         "images": len(images),
+        "extra": [Path(e).name for e in extra],
         "holdout_excluded": settings.holdout,
         "epochs": settings.epochs,
         "train_loss": round(loss_value, 5),

@@ -119,18 +119,21 @@ def training_features(
     limit: int | None,
     cache: str | os.PathLike | None,
     progress: Callable[[str, int, int], None] | None,
+    extra: Sequence[str | os.PathLike] = (),
 ) -> tuple[list, FolderFeatures]:
     """The training images of an ``annotations.json`` folder (hold-out part left out when
-    ``holdout``) and their frozen-backbone features (with mirrors): what every head's
-    training starts from."""
+    ``holdout``), then those of the ``extra`` folders (:func:`models.eval.split.extra_images`),
+    and their frozen-backbone features (with mirrors): what every head's training starts from."""
     from models.errors import InvalidInputError
     from models.eval.datasets import load_annotations
-    from models.eval.split import split_images
+    from models.eval.split import extra_images, split_images
     from models.nn.backbone import build_backbone
 
     images, _ = split_images(load_annotations(folder).items, holdout=holdout, limit=limit)
     if not images:
         raise InvalidInputError(f"no training images in {folder}")
+    for more in extra:
+        images += extra_images(more, holdout)[0]
     feats = folder_features(
         [im.file for im in images], build_backbone(backbone_name), backbone_name=backbone_name, size=size,
         cache=cache, progress=(lambda i, n: progress("features", i, n)) if progress else None,

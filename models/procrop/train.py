@@ -22,7 +22,6 @@ Eq. 2): every image is captioned and its caption tokens embedded once, before tr
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -37,7 +36,7 @@ import torch
 
 from models.errors import InvalidInputError
 from models.eval.datasets import AnnotatedImage, load_annotations
-from models.eval.split import is_holdout, split_images
+from models.eval.split import extra_images, split_images
 from models.nn.checkpoint import save_checkpoint
 from models.nn.features import folder_features
 from models.procrop.criterion import SetCriterion
@@ -85,24 +84,6 @@ def _vectors(encoder: CompositionEncoder, maps: dict[str, torch.Tensor]) -> np.n
     for s in range(0, len(next(iter(maps.values()))), 64):
         out.append(encoder.describe({k: v[s : s + 64].float() for k, v in maps.items()})[1].numpy())
     return np.concatenate(out)
-
-
-def _extra_images(folder: Path, holdout: bool) -> tuple[list[AnnotatedImage], list[list[str]]]:
-    """The images of an extra training folder and, per image, the index files to exclude."""
-    aset = load_annotations(folder)
-    try:
-        entries = json.loads((aset.folder / "annotations.json").read_text())["images"]
-        sources = {(aset.folder / e["file"]).resolve(): e.get("source") for e in entries}
-    except (OSError, ValueError, KeyError, TypeError):
-        sources = {}
-    images, exclude = [], []
-    for im in aset.items:
-        source = sources.get(im.file.resolve())
-        if holdout and is_holdout(Path(source).name if isinstance(source, str) else im.file.name):
-            continue
-        images.append(im)
-        exclude.append([source] if isinstance(source, str) else [])
-    return images, exclude
 
 
 def _prepare(
@@ -188,8 +169,8 @@ def train_procrop(
     exclude = [[im.file.relative_to(aset.folder).as_posix()] for im in train_images]
     extra_counts = {}
     for more in extra:
-        images, excluded = _extra_images(Path(more), settings.holdout)
-        train_images, exclude = train_images + images, exclude + excluded
+        images, sources = extra_images(more, settings.holdout)
+        train_images, exclude = train_images + images, exclude + [[src] if src else [] for src in sources]
         extra_counts[Path(more).name] = len(images)
     encoder = build_encoder(config.encoder)
     if (encoder.query_key, encoder.channels[encoder.query_key], encoder.input_size) != (config.query_key, config.query_channels, config.input_size):

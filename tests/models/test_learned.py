@@ -233,6 +233,32 @@ def test_cli_trains_and_crops_with_the_new_weights(folder, tmp_path, monkeypatch
     assert main(["train", "scorer", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
 
 
+def test_heatmap_trains_on_extra_folders_without_hold_out_sources(folder, tmp_path, capsys):
+    """Built data (``source`` recorded) adds training images; copies of hold-out photos stay out."""
+    from models.eval.split import is_holdout
+
+    extra = tmp_path / "built"
+    (extra / "images").mkdir(parents=True)
+    sources = ["images/astronaut.jpg", "images/rocket.jpg", None]  # rocket.jpg is a hold-out photo
+    assert is_holdout("rocket.jpg") and not is_holdout("astronaut.jpg")
+    entries = []
+    for i, source in enumerate(sources):
+        Image.new("RGB", (96, 64), (40 * i, 90, 160)).save(extra / "images" / f"{i:06d}.jpg")
+        entry = {"file": f"images/{i:06d}.jpg", "width": 96, "height": 64, "crops": [[0.2, 0.1, 0.8, 0.9]]}
+        entries.append(entry | ({"source": source} if source else {}))
+    (extra / "annotations.json").write_text(json.dumps({"name": "built", "images": entries}))
+    own = sum(not is_holdout(name) for name in SAMPLES)
+    out = tmp_path / "h.pt"
+    assert main(["train", "heatmap", str(folder), "--out", str(out), "--epochs", "1", "--extra", str(extra), "--json"]) == 0
+    meta = json.loads(capsys.readouterr().out)
+    assert meta["images"] == own + 2 and meta["extra"] == ["built"]  # 000000 and 000002; not rocket's copy
+    assert main(["train", "heatmap", str(folder), "--out", str(out), "--epochs", "1", "--extra", str(extra),
+                 "--all-images", "--json"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["images"] == len(SAMPLES) + 3
+    with pytest.raises(SystemExit):  # the scorer learns from ranking pairs: no --extra
+        main(["train", "scorer", str(folder), "--out", str(out), "--extra", str(extra)])
+
+
 def test_bundled_weights_load_and_say_how_they_were_made():
     heat = load_heatmap_model()
     assert "train heatmap" in heat.meta["command"] and heat.meta["data"] == "fcdb_train"

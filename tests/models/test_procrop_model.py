@@ -110,6 +110,47 @@ def test_predictor_suggests_ranked_diverse_crops(trained):
         assert s.box.width * w / (s.box.height * h) == pytest.approx(1.0, rel=1e-6)
 
 
+def test_fused_scores_keep_or_follow_the_scorer_order():
+    from models.procrop.rerank import ScorerRerank, fuse_scores
+
+    p = np.array([0.9, 0.6, 0.3, 0.2])
+    s = np.array([-1.0, 0.0, 3.0, 1.0])
+    assert np.argsort(-fuse_scores(p, s, 0.0)).tolist() == [0, 1, 2, 3]
+    assert np.argsort(-fuse_scores(p, np.full(4, 2.0), 5.0)).tolist() == [0, 1, 2, 3]  # no spread: no change
+    assert np.argsort(-fuse_scores(p, s, 100.0)).tolist() == [2, 3, 1, 0]
+    fused = fuse_scores(p, s, 0.5)
+    assert ((0 < fused) & (fused < 1)).all()
+    z = (s - s.mean()) / s.std()
+    assert fused == pytest.approx(1 / (1 + np.exp(-(np.log(p / (1 - p)) + 0.5 * z))))
+    with pytest.raises(InvalidInputError, match="one scorer score per query"):
+        fuse_scores(p, s[:3], 0.5)
+    with pytest.raises(InvalidInputError, match=">= 0"):
+        ScorerRerank(weight=-1.0)
+
+
+def test_predictor_reranks_its_queries_with_the_crop_scorer(trained):
+    from models.procrop.rerank import ScorerRerank, fuse_scores
+    from models.scorer.model import load_scorer
+
+    _, index, weights, _ = trained
+    rgb = np.asarray(Image.open(SAMPLE_DIR / "chelsea.jpg").convert("RGB"))
+    plain = load_predictor(weights, index, rerank=None)
+    plain.set_image(rgb)
+    boxes, probs = plain._cached.boxes, plain._cached.scores
+    reranked = load_predictor(weights, index, rerank=ScorerRerank(weight=0.5))
+    assert reranked is not plain
+    reranked.set_image(rgb)
+    scorer = load_scorer()
+    expected = fuse_scores(probs, scorer.score(scorer.prepare(rgb), boxes, rgb.shape[1] / rgb.shape[0]), 0.5)
+    assert reranked._cached.boxes == pytest.approx(boxes)
+    assert reranked._cached.scores == pytest.approx(expected)
+    assert not np.allclose(expected, probs)
+    top = reranked.suggest(1, iou_threshold=1.0).items[0]
+    assert top.score == pytest.approx(expected.max())
+    reranked.set_image(rgb, rerank=False)  # per call: the decoder's scores alone
+    assert reranked._cached.scores == pytest.approx(probs)
+
+
 @pytest.mark.parametrize("aspect", [None, 1.0, 16 / 9])
 def test_suggestions_follow_layout_regions(trained, aspect):
     from models.errors import InfeasibleError
@@ -162,8 +203,6 @@ def test_cli_train_procrop(trained, tmp_path, capsys):
 def test_extra_folders_train_without_their_sources(trained, tmp_path):
     """Outpainted copies (dataset builder output) train too; each retrieves without its own
     source photo, and copies of hold-out photos (rocket.jpg is one) are left out."""
-    from models.procrop import train as train_module
-
     folder, index, _, _ = trained
     extra = tmp_path / "built"
     (extra / "images").mkdir(parents=True)
@@ -173,11 +212,13 @@ def test_extra_folders_train_without_their_sources(trained, tmp_path):
         entry = {"file": f"images/{i:06d}.jpg", "width": 96, "height": 64, "crops": [[0.2, 0.1, 0.8, 0.9]]}
         entries.append(entry | ({"source": source} if source else {}))
     (extra / "annotations.json").write_text(json.dumps({"name": "built", "images": entries}))
-    images, exclude = train_module._extra_images(extra, holdout=True)
+    from models.eval.split import extra_images
+
+    images, sources = extra_images(extra, holdout=True)
     assert [im.file.name for im in images] == ["000000.jpg", "000002.jpg"]
-    assert exclude == [["images/astronaut.jpg"], []]
-    images, exclude = train_module._extra_images(extra, holdout=False)
-    assert len(images) == 3 and exclude[1] == ["images/rocket.jpg"]
+    assert sources == ["images/astronaut.jpg", None]
+    images, sources = extra_images(extra, holdout=False)
+    assert len(images) == 3 and sources[1] == "images/rocket.jpg"
     from models.procrop.index import CompositionIndex
 
     seen = []
