@@ -2,7 +2,8 @@
 
 ``set_image`` runs the frozen encoder, retrieves the ``top_k`` nearest professional
 compositions from the index and runs the network: every query's box and score is cached.
-``suggest`` only ranks them: by score, dropping a box that overlaps a better one by more
+``suggest`` (the module's :func:`rank` on the predictor's :class:`Queries`, which can
+also be kept per image and ranked later) only ranks them: by score, dropping a box that overlaps a better one by more
 than ``iou_threshold`` (non-maximum suppression), so suggestions are diverse; an optional
 aspect ratio re-fits each box (the smallest box of the ratio around it, inside the image).
 Layout regions (``keep`` must stay in, ``avoid`` must stay out: the design-constraints
@@ -49,12 +50,14 @@ __all__ = [
     "DEFAULT_INDEX",
     "DEFAULT_WEIGHTS",
     "ProCropPredictor",
+    "Queries",
     "Suggestion",
     "Suggestions",
     "default_index",
     "default_weights",
     "load_predictor",
     "nms",
+    "rank",
     "top1_iou",
 ]
 
@@ -123,10 +126,15 @@ def top1_iou(boxes: torch.Tensor, logits: torch.Tensor, targets: torch.Tensor) -
     return float(box_iou(best, targets.float())[0].max())
 
 
-@dataclass(eq=False)
-class _Cached:
-    boxes: np.ndarray  # [Q, 4]
-    scores: np.ndarray  # [Q]
+@dataclass(frozen=True, eq=False)
+class Queries:
+    """Everything :meth:`ProCropPredictor.set_image` computed for one image: every query's
+    normalised box and ranking score, the retrieved references and the image's W / H.
+    :func:`rank` turns it into suggestions, so it can be kept per image and ranked later
+    for any number of requests (the evaluation does)."""
+
+    boxes: np.ndarray  # [Q, 4] normalised x0, y0, x1, y1
+    scores: np.ndarray  # [Q] in (0, 1)
     references: tuple[str, ...]
     similarities: tuple[float, ...]
     ratio: float  # image width / height in pixels
@@ -145,7 +153,7 @@ class ProCropPredictor:
         self.index = index
         self.meta = meta or {}
         self.rerank = rerank
-        self._cached: _Cached | None = None
+        self._cached: Queries | None = None
         self._lock = threading.Lock()
 
     @property
@@ -178,7 +186,14 @@ class ProCropPredictor:
         if rerank and self.rerank is not None:
             scores = self.rerank(rgb, boxes, scores, ratio)
         with self._lock:
-            self._cached = _Cached(boxes, scores, ids, sims, ratio)
+            self._cached = Queries(boxes, scores, ids, sims, ratio)
+
+    @property
+    def queries(self) -> Queries:
+        """The queries of the image last given to :meth:`set_image`."""
+        if self._cached is None:
+            raise InvalidInputError("call set_image(rgb) before suggest()")
+        return self._cached
 
     def suggest(
         self,
@@ -189,68 +204,79 @@ class ProCropPredictor:
         keep: tuple[Box, ...] = (),
         avoid: tuple[Box, ...] = (),
     ) -> Suggestions:
-        """``top_k`` ranked, diverse crops of the image given to :meth:`set_image`.
+        """``top_k`` ranked, diverse crops of the image given to :meth:`set_image`; see :func:`rank`."""
+        return rank(self.queries, top_k, aspect=aspect, iou_threshold=iou_threshold, keep=keep, avoid=avoid)
 
-        ``aspect`` (crop width / height in pixels) re-fits every box to that ratio before
-        ranking; ``iou_threshold`` is the largest overlap allowed between two suggestions.
-        ``keep`` / ``avoid``: normalised regions every suggestion keeps in / leaves out
-        (:class:`~models.errors.InfeasibleError` naming the conflict when none can).
-        """
-        if self._cached is None:
-            raise InvalidInputError("call set_image(rgb) before suggest()")
-        if top_k < 1:
-            raise InvalidInputError(f"top_k must be at least 1, got {top_k}")
-        if not 0 <= iou_threshold <= 1:
-            raise InvalidInputError(f"iou_threshold must be in [0, 1], got {iou_threshold}")
-        c = self._cached
-        if keep or avoid:
-            return self._constrained(top_k, aspect, iou_threshold, tuple(keep), tuple(avoid))
-        boxes = c.boxes
-        if aspect is not None:
-            if not (aspect > 0 and np.isfinite(aspect)):
-                raise InvalidInputError(f"aspect must be a positive number, got {aspect!r}")
-            unit = aspect / c.ratio  # the ratio in normalised units
-            boxes = np.array([fit_ratio_around(Box(*b), unit, 1.0, 1.0).as_tuple() for b in boxes])
-        keep = nms(boxes, c.scores, iou_threshold, top_k)
-        items = tuple(Suggestion(Box(*(min(max(float(v), 0.0), 1.0) for v in boxes[i])), float(c.scores[i]), r)
-                      for r, i in enumerate(keep))  # fmt: skip
-        return Suggestions(items, c.references, c.similarities)
 
-    def _constrained(self, top_k: int, aspect: float | None, iou_threshold: float,
-                     keep: tuple[Box, ...], avoid: tuple[Box, ...]) -> Suggestions:  # fmt: skip
-        """Proposals best first, each re-fitted to the layout; diverse by ``iou_threshold``."""
-        from models.constraints.candidates import GridSpec, enumerate_candidates, ensure_room
-        from models.constraints.problem import CropProblem, check_feasible
-        from models.constraints.terms import OverlapTerm
-        from models.geometry import AspectRatio
+def rank(
+    queries: Queries,
+    top_k: int = 5,
+    *,
+    aspect: float | None = None,
+    iou_threshold: float = 0.7,
+    keep: tuple[Box, ...] = (),
+    avoid: tuple[Box, ...] = (),
+) -> Suggestions:
+    """``top_k`` ranked, diverse crops from one image's ``queries``.
 
-        c = self._cached
-        size = (1000.0 * c.ratio, 1000.0)  # a nominal pixel grid of the image's shape
-        to_px = lambda b: Box(b.x0 * size[0], b.y0 * size[1], b.x1 * size[0], b.y1 * size[1])  # noqa: E731
-        keep_px, avoid_px = tuple(map(to_px, keep)), tuple(map(to_px, avoid))
-        grid = GridSpec(sizes=24, steps=13, min_scale=0.2)
-        if aspect is not None:
-            check_feasible(CropProblem(size, AspectRatio(aspect, 1.0), keep_px, avoid_px))
-        chosen: list[tuple[Box, float]] = []
-        for i in np.argsort(-c.scores, kind="stable"):
-            p = to_px(Box(*(float(v) for v in c.boxes[i])))
-            ratio = aspect if aspect is not None else round(p.width / max(p.height, 1e-9), 3)
-            problem = CropProblem(size, AspectRatio(ratio, 1.0), keep_px, avoid_px)
-            try:
-                check_feasible(problem)
-                cands = ensure_room(problem, enumerate_candidates(problem, grid), grid)
-            except InfeasibleError:  # a proposal of a ratio that cannot hold the regions
-                continue
-            j = int(np.argmax(OverlapTerm(p)(cands)))
-            box = Box(cands.x0[j] / size[0], cands.y0[j] / size[1], cands.x1[j] / size[0], cands.y1[j] / size[1])
-            if all(box.iou(other) <= iou_threshold for other, _ in chosen):
-                chosen.append((box, float(c.scores[i])))
-                if len(chosen) == top_k:
-                    break
-        if not chosen:
-            raise InfeasibleError("no crop suggestion can keep every keep region in and every avoid region out")
-        items = tuple(Suggestion(b, sc, r) for r, (b, sc) in enumerate(chosen))
-        return Suggestions(items, c.references, c.similarities)
+    ``aspect`` (crop width / height in pixels) re-fits every box to that ratio before
+    ranking; ``iou_threshold`` is the largest overlap allowed between two suggestions.
+    ``keep`` / ``avoid``: normalised regions every suggestion keeps in / leaves out
+    (:class:`~models.errors.InfeasibleError` naming the conflict when none can).
+    """
+    if top_k < 1:
+        raise InvalidInputError(f"top_k must be at least 1, got {top_k}")
+    if not 0 <= iou_threshold <= 1:
+        raise InvalidInputError(f"iou_threshold must be in [0, 1], got {iou_threshold}")
+    if aspect is not None and not (aspect > 0 and np.isfinite(aspect)):
+        raise InvalidInputError(f"aspect must be a positive number, got {aspect!r}")
+    c = queries
+    if keep or avoid:
+        return _constrained(c, top_k, aspect, iou_threshold, tuple(keep), tuple(avoid))
+    boxes = c.boxes
+    if aspect is not None:
+        unit = aspect / c.ratio  # the ratio in normalised units
+        boxes = np.array([fit_ratio_around(Box(*b), unit, 1.0, 1.0).as_tuple() for b in boxes])
+    chosen = nms(boxes, c.scores, iou_threshold, top_k)
+    items = tuple(Suggestion(Box(*(min(max(float(v), 0.0), 1.0) for v in boxes[i])), float(c.scores[i]), r)
+                  for r, i in enumerate(chosen))  # fmt: skip
+    return Suggestions(items, c.references, c.similarities)
+
+
+def _constrained(c: Queries, top_k: int, aspect: float | None, iou_threshold: float,
+                 keep: tuple[Box, ...], avoid: tuple[Box, ...]) -> Suggestions:  # fmt: skip
+    """Proposals best first, each re-fitted to the layout; diverse by ``iou_threshold``."""
+    from models.constraints.candidates import GridSpec, enumerate_candidates, ensure_room
+    from models.constraints.problem import CropProblem, check_feasible
+    from models.constraints.terms import OverlapTerm
+    from models.geometry import AspectRatio
+
+    size = (1000.0 * c.ratio, 1000.0)  # a nominal pixel grid of the image's shape
+    to_px = lambda b: Box(b.x0 * size[0], b.y0 * size[1], b.x1 * size[0], b.y1 * size[1])  # noqa: E731
+    keep_px, avoid_px = tuple(map(to_px, keep)), tuple(map(to_px, avoid))
+    grid = GridSpec(sizes=24, steps=13, min_scale=0.2)
+    if aspect is not None:
+        check_feasible(CropProblem(size, AspectRatio(aspect, 1.0), keep_px, avoid_px))
+    chosen: list[tuple[Box, float]] = []
+    for i in np.argsort(-c.scores, kind="stable"):
+        p = to_px(Box(*(float(v) for v in c.boxes[i])))
+        ratio = aspect if aspect is not None else round(p.width / max(p.height, 1e-9), 3)
+        problem = CropProblem(size, AspectRatio(ratio, 1.0), keep_px, avoid_px)
+        try:
+            check_feasible(problem)
+            cands = ensure_room(problem, enumerate_candidates(problem, grid), grid)
+        except InfeasibleError:  # a proposal of a ratio that cannot hold the regions
+            continue
+        j = int(np.argmax(OverlapTerm(p)(cands)))
+        box = Box(cands.x0[j] / size[0], cands.y0[j] / size[1], cands.x1[j] / size[0], cands.y1[j] / size[1])
+        if all(box.iou(other) <= iou_threshold for other, _ in chosen):
+            chosen.append((box, float(c.scores[i])))
+            if len(chosen) == top_k:
+                break
+    if not chosen:
+        raise InfeasibleError("no crop suggestion can keep every keep region in and every avoid region out")
+    items = tuple(Suggestion(b, sc, r) for r, (b, sc) in enumerate(chosen))
+    return Suggestions(items, c.references, c.similarities)
 
 
 def _text_model(config: ProCropConfig, blip_model: str | os.PathLike | None) -> Path | None:

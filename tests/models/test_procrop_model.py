@@ -136,19 +136,19 @@ def test_predictor_reranks_its_queries_with_the_crop_scorer(trained):
     rgb = np.asarray(Image.open(SAMPLE_DIR / "chelsea.jpg").convert("RGB"))
     plain = load_predictor(weights, index, rerank=None)
     plain.set_image(rgb)
-    boxes, probs = plain._cached.boxes, plain._cached.scores
+    boxes, probs = plain.queries.boxes, plain.queries.scores
     reranked = load_predictor(weights, index, rerank=ScorerRerank(weight=0.5))
     assert reranked is not plain
     reranked.set_image(rgb)
     scorer = load_scorer()
     expected = fuse_scores(probs, scorer.score(scorer.prepare(rgb), boxes, rgb.shape[1] / rgb.shape[0]), 0.5)
-    assert reranked._cached.boxes == pytest.approx(boxes)
-    assert reranked._cached.scores == pytest.approx(expected)
+    assert reranked.queries.boxes == pytest.approx(boxes)
+    assert reranked.queries.scores == pytest.approx(expected)
     assert not np.allclose(expected, probs)
     top = reranked.suggest(1, iou_threshold=1.0).items[0]
     assert top.score == pytest.approx(expected.max())
     reranked.set_image(rgb, rerank=False)  # per call: the decoder's scores alone
-    assert reranked._cached.scores == pytest.approx(probs)
+    assert reranked.queries.scores == pytest.approx(probs)
 
 
 @pytest.mark.parametrize("aspect", [None, 1.0, 16 / 9])
@@ -186,6 +186,39 @@ def test_eval_method_end_to_end(trained, monkeypatch, capsys):
     assert 0 < results["procrop"]["mean_iou"] <= 1 and results["procrop"]["n_images"] == 4
     assert results["procrop"]["mean_iou"] <= results["procrop"]["best_of_3_iou"] <= 1
     assert results["full-image"]["best_of_3_iou"] is None
+
+
+def test_eval_method_ranks_a_kept_snapshot_and_honours_layouts(trained, monkeypatch):
+    """``analyse`` returns the image's queries (later images do not change them); a
+    constraints request gets crops of its ratio that keep / avoid its regions."""
+    from models.eval.protocol import CropRequest
+    from models.geometry import Box
+    from models.imaging import load_image
+    from models.procrop.predictor import Queries, rank
+
+    _, index, weights, _ = trained
+    monkeypatch.setenv("CROPSTUDIO_PROCROP_WEIGHTS", str(weights))
+    monkeypatch.setenv("CROPSTUDIO_PROCROP_INDEX", str(index))
+    method = make_method("procrop")
+    cat = load_image(SAMPLE_DIR / "chelsea.jpg")
+    w, h = cat.info.width, cat.info.height
+    analysis = method.analyse(cat)
+    assert isinstance(analysis, Queries)
+    free = method.ranked(analysis, CropRequest((w, h), None), 3)
+    first = rank(analysis, 3).items
+    expected = [Box.from_normalized(s.box.as_tuple(), w, h).as_tuple() for s in first]
+    assert np.allclose([b.as_tuple() for b in free], expected)
+    keep, avoid = Box(0.55 * w, 0.2 * h, 0.75 * w, 0.45 * h), Box(0, 0, 0.12 * w, h)
+    request = CropRequest((w, h), 16 / 9, keep=(keep,), avoid=(avoid,))
+    before = method.ranked(analysis, request, 3)
+    method.analyse(load_image(SAMPLE_DIR / "coffee.jpg"))  # the predictor moves on to another image
+    assert method.ranked(analysis, request, 3) == before  # the snapshot does not
+    for box in before:
+        assert box.contains(keep, tol=1e-6) and box.x0 >= avoid.x1 - 1e-6
+        assert box.width / box.height == pytest.approx(16 / 9, rel=1e-6)
+    assert method.crop(analysis, request) == before[0]
+    with pytest.raises(InvalidInputError, match="its own analysis"):
+        method.crop(object(), request)
 
 
 def test_cli_train_procrop(trained, tmp_path, capsys):
