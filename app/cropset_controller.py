@@ -44,6 +44,7 @@ from app.cropset_engine import (
 )
 from app.cropset_exporter import SetExporter
 from app.cropset_project import ImageSettings, read_settings, write_settings
+from app.display import display_scale
 from app.library import ImageCache
 from app.session import image_key
 from app.state import CropState
@@ -224,7 +225,8 @@ class CropSetController(QObject):
         if self._set is None or path is None or state is None or path not in self._seen:
             return None
         return CropSetRequest(path, self._set.targets, self._choices.out_dir(path), self._choices.naming, self.method,
-                              self._choices.allow_upscale, ImageSettings.from_state(state))  # fmt: skip
+                              self._choices.allow_upscale, ImageSettings.from_state(state),
+                              thumb_scale=display_scale())  # fmt: skip
 
     @Slot()
     def _refresh(self) -> None:

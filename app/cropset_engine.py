@@ -78,6 +78,7 @@ class CropSetRequest:
     method: str = "attention"
     allow_upscale: bool = False
     settings: ImageSettings = ImageSettings()
+    thumb_scale: float = 1.0  # device pixels per logical pixel of the thumbnails (2 at 200 %)
 
     def options(self, **changes: object) -> BatchOptions:
         """The batch's options for this request (``changes``: e.g. ``dry_run=True``)."""
@@ -162,8 +163,9 @@ class _Analysed:
         return getattr(self._method, name)
 
 
-def _thumbnail(image: LoadedImage, box: Box | None) -> np.ndarray | None:
-    """``box`` (full-resolution pixels) cut from ``image``'s copy, fitted into THUMB_SIZE."""
+def _thumbnail(image: LoadedImage, box: Box | None, scale: float = 1.0) -> np.ndarray | None:
+    """``box`` (full-resolution pixels) cut from ``image``'s copy, fitted into THUMB_SIZE times
+    ``scale`` (the display's device pixel ratio)."""
     if box is None:
         return None
     b = image.from_full(box)
@@ -171,7 +173,8 @@ def _thumbnail(image: LoadedImage, box: Box | None) -> np.ndarray | None:
     x0, y0 = min(max(int(b.x0), 0), w - 1), min(max(int(b.y0), 0), h - 1)
     x1, y1 = max(min(round(b.x1), w), x0 + 1), max(min(round(b.y1), h), y0 + 1)
     part = Image.fromarray(image.rgb[y0:y1, x0:x1])
-    part.thumbnail(THUMB_SIZE, Image.Resampling.BILINEAR)
+    scale = max(1.0, scale)
+    part.thumbnail((round(THUMB_SIZE[0] * scale), round(THUMB_SIZE[1] * scale)), Image.Resampling.BILINEAR)
     return np.asarray(part.convert("RGB"), dtype=np.uint8)
 
 
@@ -188,7 +191,7 @@ def compute_crop_set(request: CropSetRequest, analysed: SetAnalysis) -> CropSetR
     for target in request.targets:
         record = by_name[target.name]
         box = Box(*record.box) if record.box is not None and record.status != "error" else None
-        crops.append(TargetCrop(target, record, _thumbnail(analysed.image, box)))
+        crops.append(TargetCrop(target, record, _thumbnail(analysed.image, box, request.thumb_scale)))
     return CropSetResult(request, tuple(crops))
 
 

@@ -18,8 +18,8 @@ from typing import Generic, TypeVar
 
 import numpy as np
 from PySide6.QtCore import QObject, QSettings, Signal, Slot
-from PySide6.QtGui import QGuiApplication
 
+from app.display import display_scale
 from app.session import image_key
 from app.workers import TaskRunner
 from models.imaging import SUPPORTED_SUFFIXES, load_image
@@ -64,9 +64,7 @@ def load_thumbnail(path: Path, max_side: int = THUMB_SIDE) -> np.ndarray:
 def thumbnail_side() -> int:
     """:data:`THUMB_SIDE` logical pixels in device pixels of the most scaled screen (320 at 200%),
     so the filmstrip's thumbnails are sharp at any display scaling."""
-    app = QGuiApplication.instance()
-    dpr = app.devicePixelRatio() if isinstance(app, QGuiApplication) else 1.0
-    return round(THUMB_SIDE * max(1.0, dpr))
+    return round(THUMB_SIDE * display_scale())
 
 
 # -- recent files -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from models.geometry import Box
@@ -33,8 +34,9 @@ STEPS = 3  # progress: predictor loaded, image analysed, crops ranked
 class SuggestRequest:
     """What to suggest for: the image (``path``, full size ``image_size = (W, H)``), the locked
     ratio (``aspect`` = width / height in pixels, ``None`` when free), the index folder
-    (``None``: the bundled one), how many crops, and the layout regions every suggestion
-    keeps in / leaves out (full-resolution pixels, as the canvas draws them)."""
+    (``None``: the bundled one), how many crops, the layout regions every suggestion
+    keeps in / leaves out (full-resolution pixels, as the canvas draws them), and the
+    display's scale, so thumbnails are made at the pixel size they are shown at."""
 
     path: Path
     image_size: tuple[int, int]
@@ -43,11 +45,13 @@ class SuggestRequest:
     top_k: int = 6
     keep: tuple[Box, ...] = ()
     avoid: tuple[Box, ...] = ()
+    thumb_scale: float = 1.0  # device pixels per logical pixel of the thumbnails (2 at 200 %)
 
 
 @dataclass(frozen=True, slots=True)
 class SuggestedCrop:
-    """One ranked crop: ``box`` in full-resolution pixels, ``thumbnail`` ``(h, w, 3)`` uint8."""
+    """One ranked crop: ``box`` in full-resolution pixels, ``thumbnail`` ``(h, w, 3)`` uint8 (at most
+    ``THUMB_SIDE * thumb_scale`` pixels on its long side)."""
 
     rank: int
     score: float
@@ -71,14 +75,20 @@ class SuggestResult:
     references: tuple[Reference, ...]
 
 
-def _thumbnail(rgb: np.ndarray, box: Box) -> np.ndarray:
-    """The part of ``rgb`` under normalised ``box``, subsampled to at most ``THUMB_SIDE``."""
+def _thumbnail(rgb: np.ndarray, box: Box, scale: float = 1.0) -> np.ndarray:
+    """The part of ``rgb`` under normalised ``box``, shrunk (area averaging) to at most
+    ``THUMB_SIDE * scale`` on its long side."""
     h, w = rgb.shape[:2]
     x0, y0 = min(int(box.x0 * w), w - 1), min(int(box.y0 * h), h - 1)
     x1, y1 = max(round(box.x1 * w), x0 + 1), max(round(box.y1 * h), y0 + 1)
     part = rgb[y0:y1, x0:x1]
-    step = max(1, -(-max(part.shape[:2]) // THUMB_SIDE))  # ceil: never larger than THUMB_SIDE
-    return np.ascontiguousarray(part[::step, ::step])
+    side = max(1, round(THUMB_SIDE * max(1.0, scale)))
+    ph, pw = part.shape[:2]
+    if max(ph, pw) <= side:
+        return np.ascontiguousarray(part)
+    f = side / max(ph, pw)
+    size = (max(1, min(side, round(pw * f))), max(1, min(side, round(ph * f))))
+    return cv2.resize(part, size, interpolation=cv2.INTER_AREA)
 
 
 def _provenance(index: object, ids: tuple[str, ...]) -> dict[str, str]:
@@ -122,7 +132,8 @@ def compute_suggestions(
         norm = lambda boxes: tuple(Box(*b.to_normalized(width, height)) for b in boxes)  # noqa: E731
         suggestions = predictor.suggest(request.top_k, aspect=request.aspect, keep=norm(request.keep), avoid=norm(request.avoid))
     crops = tuple(
-        SuggestedCrop(s.rank, s.score, Box.from_normalized(s.box.as_tuple(), width, height), _thumbnail(rgb, s.box))
+        SuggestedCrop(s.rank, s.score, Box.from_normalized(s.box.as_tuple(), width, height),
+                     _thumbnail(rgb, s.box, request.thumb_scale))
         for s in suggestions.items
     )
     origin = _provenance(predictor.index, suggestions.references)

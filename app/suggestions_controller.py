@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal, Slot
 
+from app.display import display_scale
 from app.session import image_key
 from app.state import CropState
 from app.suggest_engine import STEPS, SuggestRequest, SuggestResult, compute_suggestions
@@ -85,7 +86,7 @@ class SuggestionsController(QObject):
         ratio = state.ratio
         return SuggestRequest(image_key(image.info.path), state.image_size,
                               ratio.value if ratio is not None else None, self._index,
-                              keep=tuple(state.keep), avoid=tuple(state.avoid))  # fmt: skip
+                              keep=tuple(state.keep), avoid=tuple(state.avoid), thumb_scale=display_scale())  # fmt: skip
 
     @Slot()
     def suggest(self) -> None:

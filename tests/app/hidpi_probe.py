@@ -71,11 +71,13 @@ def _probe(qapp: QApplication, scratch: Path) -> dict:
 
     crop_store.default_store_dir = lambda: scratch / "appdata" / "crops"  # not the user's store
     from app.cropset_engine import THUMB_SIZE
+    from app.cropset_engine import _thumbnail as cropset_thumbnail
     from app.dataset_builder_controller import preview_of
     from app.panels.filmstrip import ICON
     from app.panels.suggestions import SuggestionCard
     from app.panels.target_card import TargetCard
     from app.suggest_engine import THUMB_SIDE, SuggestedCrop
+    from app.suggest_engine import _thumbnail as suggest_thumbnail
     from app.window import MainWindow
     from models.cropsets.targets import parse_target
     from models.geometry import Box
@@ -158,7 +160,11 @@ def _probe(qapp: QApplication, scratch: Path) -> dict:
         out["filmstrip"] = {"icon": ICON.toTuple(), "sizes": [s.toTuple() for s in item.icon().availableSizes()],
                             "pixmap": _size(item.icon().pixmap(ICON, dpr)), "loaded": thumbnails}  # fmt: skip
         rgb = win.current_image().rgb
-        card = SuggestionCard(SuggestedCrop(0, 0.5, Box(0, 0, w, h), np.ascontiguousarray(rgb[::2, ::2])))
+        scale = win.suggestions.request().thumb_scale  # what the workers are asked for
+        thumb = suggest_thumbnail(rgb, Box(0, 0, 1, 1), scale)
+        out["worker_thumbnails"] = {"scale": scale, "suggest": list(thumb.shape[:2]), "cropset": list(
+            cropset_thumbnail(win.current_image(), Box(0, 0, w, h), scale).shape[:2])}  # fmt: skip
+        card = SuggestionCard(SuggestedCrop(0, 0.5, Box(0, 0, w, h), thumb))
         out["suggestion_card"] = {"label": [THUMB_SIDE, THUMB_SIDE], **_size(card.thumb.pixmap())}
         target_card = TargetCard(parse_target("portrait 4:5 1080x1350"))
         out["target_card"] = {"label": list(THUMB_SIZE), **_size(target_card.thumb.pixmap())}

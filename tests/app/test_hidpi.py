@@ -116,6 +116,22 @@ def test_thumbnails_and_cards_are_rendered_for_the_display(probes):
         assert w >= strip["pixmap"]["pixels"][0] and h >= strip["pixmap"]["pixels"][1]
 
 
+def test_workers_make_thumbnails_at_the_displays_pixel_size(probes):
+    """Suggestion and crop-set thumbnails are made in workers at THUMB * scale device pixels,
+    so the cards show them downscaled or 1:1 at 200 %, never blown up from 1x."""
+    from app.cropset_engine import THUMB_SIZE
+    from app.suggest_engine import THUMB_SIDE
+
+    for scale in (1, 2):
+        made = probes[scale]["worker_thumbnails"]
+        assert made["scale"] == scale
+        assert max(made["suggest"]) == THUMB_SIDE * scale  # the preview is larger than that
+        assert max(made["suggest"]) >= max(probes[scale]["suggestion_card"]["pixels"])
+        h, w = made["cropset"]
+        assert w <= THUMB_SIZE[0] * scale and h <= THUMB_SIZE[1] * scale
+        assert w == THUMB_SIZE[0] * scale or h == THUMB_SIZE[1] * scale
+
+
 def test_a_screenshot_has_twice_the_pixels_at_200_percent(probes):
     for scale in (1, 2):
         window = probes[scale]["window"]
