@@ -52,26 +52,38 @@ def _satisfies(box: Box, problem: CropProblem) -> bool:
 def snap_to_pixels(box: Box, problem: CropProblem) -> Box:
     """Whole-pixel edges for ``box`` that still satisfy every constraint.
 
-    Tries integer widths next to the exact one (heights following the ratio) at the integer
-    positions next to the exact ones; among those satisfying the constraints, the least
-    ratio error wins, then the least shift. Returns ``box`` unchanged if none does (possible
-    only when a constraint leaves less than a pixel of play).
+    Sizes are tried from both sides: integer widths next to the exact one with the heights
+    next to ``width / ratio``, and integer heights next to the exact one with the widths next
+    to ``height * ratio`` (from the width side alone, the exact-ratio sizes of a wide box
+    are missed, from the height side those of a tall one); each at the integer positions
+    next to the exact ones. Among the candidates
+    that satisfy the constraints, the least relative ratio error ``|log(w / (h * ratio))|``
+    wins (the output is resized from the crop: that error is its distortion), then the
+    least movement of the four edges; both are the same for a box and its transpose at
+    ``1 / ratio``, so tall and wide crops are snapped alike. Returns ``box`` unchanged if
+    none does (possible only when a constraint leaves less than a pixel of play).
     """
     ratio = problem.ratio
-    best: tuple[float, float, Box] | None = None
-    for w in {math.floor(box.width), math.ceil(box.width)}:
-        for h in {math.floor(w / ratio), math.ceil(w / ratio)}:
-            if w <= 0 or h <= 0:
-                continue
-            for x0 in {math.floor(box.x0), math.ceil(box.x0)}:
-                for y0 in {math.floor(box.y0), math.ceil(box.y0)}:
-                    cand = Box(x0, y0, x0 + w, y0 + h)
-                    if not _satisfies(cand, problem):
-                        continue
-                    key = (abs(w - h * ratio), abs(x0 - box.x0) + abs(y0 - box.y0), cand)
-                    if best is None or key[:2] < best[:2]:
-                        best = key
-    return box if best is None else best[2]
+    sizes = {(w, h) for w in (math.floor(box.width), math.ceil(box.width)) for h in (math.floor(w / ratio), math.ceil(w / ratio))}
+    sizes |= {(w, h) for h in (math.floor(box.height), math.ceil(box.height)) for w in (math.floor(h * ratio), math.ceil(h * ratio))}
+    best: tuple | None = None
+    for w, h in sizes:
+        if w <= 0 or h <= 0:
+            continue
+        error = round(abs(math.log(w / (h * ratio))), 12)
+        for x0 in {math.floor(box.x0), math.ceil(box.x0)}:
+            for y0 in {math.floor(box.y0), math.ceil(box.y0)}:
+                cand = Box(x0, y0, x0 + w, y0 + h)
+                if not _satisfies(cand, problem):
+                    continue
+                shift = abs(x0 - box.x0) + abs(y0 - box.y0) + abs(x0 + w - box.x1) + abs(y0 + h - box.y1)
+                key = (error, round(shift, 9), (x0, y0, w, h))
+                if best is None or key < best:
+                    best = key
+    if best is None:
+        return box
+    x0, y0, w, h = best[2]
+    return Box(x0, y0, x0 + w, y0 + h)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,10 @@
 ``set_image`` runs the frozen encoder, retrieves the ``top_k`` nearest professional
 compositions from the index and runs the network: every query's box and score is cached.
 ``suggest`` (the module's :func:`rank` on the predictor's :class:`Queries`, which can
-also be kept per image and ranked later) only ranks them: by score, dropping a box that overlaps a better one by more
-than ``iou_threshold`` (non-maximum suppression), so suggestions are diverse; an optional
-aspect ratio re-fits each box (the smallest box of the ratio around it, inside the image).
+also be kept per image and ranked later) only ranks them: by score, dropping a box that
+overlaps a better one by more than ``iou_threshold`` (non-maximum suppression), so
+suggestions are diverse; an optional aspect ratio re-fits each box (the smallest box of
+the ratio around it, inside the image).
 Layout regions (``keep`` must stay in, ``avoid`` must stay out: the design-constraints
 problem of :mod:`models.constraints`) re-fit each proposal, best first, to the constrained
 box of its ratio (or ``aspect``) that overlaps it most (:class:`~models.constraints.terms.OverlapTerm`

@@ -232,3 +232,56 @@ def test_overlap_term_is_the_iou_with_its_box():
     cands = Candidates(*(np.array(v, float) for v in ([0, 50, 0], [0, 0, 100], [100, 150, 50], [100, 100, 200])))
     scores = OverlapTerm(Box(0, 0, 100, 100), weight=2.0)(cands)
     assert scores == pytest.approx([2.0, 2.0 * 50 * 100 / (2 * 100 * 100 - 50 * 100), 0.0])
+
+
+# --- snapping to whole pixels ------------------------------------------------------------
+def _transpose(box: Box) -> Box:
+    return Box(box.y0, box.x0, box.y1, box.x1)
+
+
+def _snap_key(snapped: Box, box: Box, ratio: float) -> tuple[float, float]:
+    """What snap_to_pixels minimises: relative ratio error, then the edges' movement."""
+    error = abs(np.log(snapped.width / (snapped.height * ratio)))
+    shift = sum(abs(a - b) for a, b in zip(snapped.as_tuple(), box.as_tuple()))
+    return round(float(error), 9), round(float(shift), 6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    image=st.tuples(st.integers(4, 400), st.integers(4, 400)),
+    ratio=st.tuples(st.integers(1, 21), st.integers(1, 21)),
+    frac=st.floats(0.05, 1.0),
+    pos=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+    keep=st.booleans(),
+)
+def test_snapping_keeps_the_constraints_and_treats_tall_and_wide_alike(image, ratio, frac, pos, keep):
+    from models.constraints.search import snap_to_pixels
+    from models.geometry import largest_box_with_ratio
+
+    (width, height), aspect = image, AspectRatio(*ratio)
+    largest = largest_box_with_ratio(width, height, aspect.value)
+    bw, bh = largest.width * frac, largest.height * frac
+    box = Box.from_xywh(pos[0] * (width - bw), pos[1] * (height - bh), bw, bh)
+    regions = (Box(box.x0 + 0.4 * bw, box.y0 + 0.4 * bh, box.x0 + 0.6 * bw, box.y0 + 0.6 * bh),) if keep else ()
+    assume(all(r.area > 0 for r in regions))
+    problem = CropProblem((width, height), aspect, keep=regions)
+    mirror = CropProblem((height, width), AspectRatio(ratio[1], ratio[0]), keep=tuple(map(_transpose, regions)))
+    tbox = _transpose(box)
+    snapped, flipped = snap_to_pixels(box, problem), snap_to_pixels(tbox, mirror)
+    assert (snapped is box) == (flipped is tbox)  # the input itself comes back when nothing fits
+    if snapped is box:
+        return  # nothing whole-pixel fits (the caller handles it)
+    assert all(float(v).is_integer() for v in snapped.as_tuple())
+    assert Box(0, 0, width, height).contains(snapped) and all(snapped.contains(r) for r in regions)
+    assert max(abs(a - b) for a, b in zip(snapped.as_tuple(), box.as_tuple())) < max(aspect.value, 1 / aspect.value) + 2
+    # the transposed problem gets the transposed answer, or one exactly as good
+    assert _snap_key(flipped, tbox, 1 / aspect.value) == _snap_key(snapped, box, aspect.value)
+
+
+def test_snapping_a_tall_box_finds_the_exact_ratio_sizes_a_wide_one_gets():
+    from models.constraints.search import snap_to_pixels
+
+    wide = snap_to_pixels(Box(10.3, 20.7, 107.8, 28.2), CropProblem((200, 60), AspectRatio(13, 1)))
+    tall = snap_to_pixels(Box(20.7, 10.3, 28.2, 107.8), CropProblem((60, 200), AspectRatio(1, 13)))
+    assert wide.width == 13 * wide.height and tall.height == 13 * tall.width
+    assert tall == _transpose(wide)
