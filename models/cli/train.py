@@ -1,4 +1,6 @@
-"""``cropstudio train heatmap|scorer|procrop FOLDER --out FILE [--extra FOLDER]``: train a learned head (CPU is fine)."""
+"""``cropstudio train heatmap|scorer|procrop FOLDER --out FILE``: train a learned head (CPU is fine).
+
+``--extra FOLDER`` (heatmap, procrop) adds training images such as a dataset-builder folder."""
 
 from __future__ import annotations
 

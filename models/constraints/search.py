@@ -64,8 +64,9 @@ def snap_to_pixels(box: Box, problem: CropProblem) -> Box:
     none does (possible only when a constraint leaves less than a pixel of play).
     """
     ratio = problem.ratio
-    sizes = {(w, h) for w in (math.floor(box.width), math.ceil(box.width)) for h in (math.floor(w / ratio), math.ceil(w / ratio))}
-    sizes |= {(w, h) for h in (math.floor(box.height), math.ceil(box.height)) for w in (math.floor(h * ratio), math.ceil(h * ratio))}
+    near = lambda v: (math.floor(v), math.ceil(v))  # noqa: E731
+    sizes = {(w, h) for w in near(box.width) for h in near(w / ratio)}
+    sizes |= {(w, h) for h in near(box.height) for w in near(h * ratio)}
     best: tuple | None = None
     for w, h in sizes:
         if w <= 0 or h <= 0:
