@@ -2,7 +2,8 @@
 
 One place decides it, so the source tree, an installed package and a frozen (PyInstaller)
 build all work: ``CROPSTUDIO_RESOURCES`` if set, else ``sys._MEIPASS/resources`` in a frozen
-build, else the ``resources/`` folder beside the ``models`` package.
+build, else the ``resources/`` folder beside the ``models`` package. Files the user supplies
+(SAM checkpoints, BLIP and diffusion folders) come from :func:`configured_path`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["resource_path", "resources_dir"]
+__all__ = ["configured_path", "resource_path", "resources_dir"]
 
 
 def resources_dir() -> Path:
@@ -27,3 +28,10 @@ def resources_dir() -> Path:
 def resource_path(relative: str) -> Path:
     """``resources_dir() / relative`` (not checked: callers report a missing file clearly)."""
     return resources_dir() / relative
+
+
+def configured_path(value: str | os.PathLike | None, env: str) -> Path | None:
+    """A file or folder the user configures: ``value`` when given, else ``$env``; ``None``
+    when neither is set (callers say what is missing and how to set it)."""
+    chosen = value if value is not None else os.environ.get(env)
+    return Path(chosen).expanduser() if chosen else None

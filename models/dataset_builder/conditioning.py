@@ -45,6 +45,7 @@ import cv2
 import numpy as np
 
 from models.errors import InvalidInputError
+from models.resources import configured_path
 
 __all__ = [
     "BLIP_MODEL_ENV",
@@ -66,13 +67,12 @@ def _rgb(rgb: np.ndarray) -> np.ndarray:
 
 # -- captions ---------------------------------------------------------------------------------
 def _blip_dir(model_dir: str | os.PathLike | None) -> Path:
-    value = model_dir if model_dir is not None else os.environ.get(BLIP_MODEL_ENV)
-    if not value:
+    path = configured_path(model_dir, BLIP_MODEL_ENV)
+    if path is None:
         raise InvalidInputError(
             f"captions need a local BLIP model: pass model_dir=DIR or set {BLIP_MODEL_ENV} to a folder saved "
             f"with BlipForConditionalGeneration/BlipProcessor.save_pretrained(DIR)"
         )
-    path = Path(value).expanduser()
     if not (path / "config.json").is_file():
         raise InvalidInputError(f"{path} is not a BLIP model folder (no config.json)")
     return path

@@ -58,6 +58,7 @@ import numpy as np
 
 from models.dataset_builder.outpaint import OutpaintRequest, register_outpainter
 from models.errors import InvalidInputError
+from models.resources import configured_path
 
 __all__ = [
     "CONTROLNET_MODEL_ENV",
@@ -107,14 +108,13 @@ def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def _pipeline_dir(model_dir: str | os.PathLike | None) -> Path:
-    value = model_dir if model_dir is not None else os.environ.get(DIFFUSION_MODEL_ENV)
-    if not value:
+    path = configured_path(model_dir, DIFFUSION_MODEL_ENV)
+    if path is None:
         raise InvalidInputError(
             f"the diffusion backend needs local Stable-Diffusion inpainting weights: pass model_dir=DIR "
             f"or set {DIFFUSION_MODEL_ENV} to a diffusers pipeline folder (one saved with "
             f"StableDiffusionInpaintPipeline.from_pretrained(...).save_pretrained(DIR))"
         )
-    path = Path(value).expanduser()
     if not (path / "model_index.json").is_file():
         raise InvalidInputError(
             f"{path} is not a diffusers pipeline folder (no model_index.json); save one with "
@@ -124,10 +124,9 @@ def _pipeline_dir(model_dir: str | os.PathLike | None) -> Path:
 
 
 def _controlnet_dir(controlnet_dir: str | os.PathLike | None) -> Path | None:
-    value = controlnet_dir if controlnet_dir is not None else os.environ.get(CONTROLNET_MODEL_ENV)
-    if not value:
+    path = configured_path(controlnet_dir, CONTROLNET_MODEL_ENV)
+    if path is None:
         return None
-    path = Path(value).expanduser()
     if not (path / "config.json").is_file():
         raise InvalidInputError(f"{path} is not a ControlNet folder (no config.json); save one with ControlNetModel.save_pretrained(DIR)")
     return path

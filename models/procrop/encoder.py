@@ -52,6 +52,7 @@ import torch.nn.functional as F
 from models.errors import InvalidInputError
 from models.nn.backbone import Backbone, EfficientNetLite0, image_tensor
 from models.procrop.tiny_vit import MOBILE_SAM, TinyViT, TinyViTConfig
+from models.resources import configured_path
 
 __all__ = [
     "REF_CHANNELS",
@@ -224,12 +225,11 @@ def _sam_registry(package: str) -> dict[str, Callable[..., torch.nn.Module]]:
 
 def sam_checkpoint(checkpoint: str | os.PathLike | None) -> Path:
     """The checkpoint the user configured: the argument, else ``$CROPSTUDIO_SAM_CHECKPOINT``."""
-    value = checkpoint if checkpoint is not None else os.environ.get(SAM_CHECKPOINT_ENV)
-    if not value:
+    path = configured_path(checkpoint, SAM_CHECKPOINT_ENV)
+    if path is None:
         raise InvalidInputError(
             f"SAM encoders need a checkpoint: pass --encoder-checkpoint FILE or set {SAM_CHECKPOINT_ENV}"
         )
-    path = Path(value).expanduser()
     if not path.is_file():
         raise InvalidInputError(f"SAM checkpoint not found: {path}")
     return path

@@ -45,7 +45,7 @@ from models.procrop.index import CompositionIndex, load_index
 from models.procrop.model import KIND, ProCropConfig, ProCropNet, build_model
 from models.procrop.rerank import ScorerRerank
 from models.procrop.text import BLIP_MODEL_ENV, blip_text_dim, caption_and_embed
-from models.resources import resource_path
+from models.resources import configured_path, resource_path
 
 __all__ = [
     "DEFAULT_INDEX",
@@ -285,16 +285,16 @@ def _text_model(config: ProCropConfig, blip_model: str | os.PathLike | None) -> 
     for a model without the text branch."""
     if not config.text:
         return None
-    value = blip_model if blip_model is not None else os.environ.get(BLIP_MODEL_ENV)
-    if not value:
+    path = configured_path(blip_model, BLIP_MODEL_ENV)
+    if path is None:
         raise InvalidInputError(
             f"this ProCrop model was trained with text fusion and needs a local BLIP captioning model: "
             f"set {BLIP_MODEL_ENV} to its folder (see models/dataset_builder/conditioning.py)"
         )
-    dim = blip_text_dim(value)
+    dim = blip_text_dim(path)
     if dim != config.text_dim:
-        raise InvalidInputError(f"the BLIP model in {value} has {dim}-dim text features, this ProCrop model was trained on {config.text_dim}")
-    return Path(value)
+        raise InvalidInputError(f"the BLIP model in {path} has {dim}-dim text features, this ProCrop model was trained on {config.text_dim}")
+    return path
 
 
 _loaded: dict[tuple[str, str, str, ScorerRerank | None], ProCropPredictor] = {}
@@ -309,7 +309,7 @@ def load_predictor(weights: str | os.PathLike | None = None, index: str | os.Pat
     ``rerank``: the crop-scorer re-ranking (default: the bundled scorer), ``None`` for none."""
     wpath = str(Path(weights) if weights is not None else default_weights())
     ipath = str(Path(index) if index is not None else default_index())
-    bpath = str(blip_model if blip_model is not None else os.environ.get(BLIP_MODEL_ENV, ""))
+    bpath = str(configured_path(blip_model, BLIP_MODEL_ENV) or "")
     key = (wpath, ipath, bpath, rerank)
     with _load_lock:
         if key not in _loaded:
