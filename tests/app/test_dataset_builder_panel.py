@@ -127,17 +127,29 @@ def test_a_build_runs_with_progress_and_a_preview_of_labelled_samples(qtbot, win
     assert not panel.preview_pixmap(0).isNull()
 
 
+def _interrupt_after(qtbot, window, source, out, samples: int, done: int, button: str, check=lambda: None):
+    """Start a build of ``samples``, click ``button`` once ``done`` previews are in (then run
+    ``check``); the report the builder finishes with."""
+    panel, builder = window.dataset_panel, window.dataset_builder
+    builder.engine = stopping_after(done)
+    fill(panel, source, out, samples)
+    with qtbot.waitSignal(builder.finished, timeout=TIMEOUT_MS) as finished:
+        panel.start_button.click()
+        qtbot.waitUntil(lambda: len(panel.previews()) == done, timeout=TIMEOUT_MS)
+        getattr(panel, button).click()
+        check()
+    return finished.args[0]
+
+
 def test_pause_stops_after_the_sample_under_way_and_resume_completes(qtbot, window, source, tmp_path):
     panel, builder = window.dataset_panel, window.dataset_builder
-    builder.engine = stopping_after(2)
     out = tmp_path / "dataset"
-    fill(panel, source, out, 5)
-    with qtbot.waitSignal(builder.finished, timeout=TIMEOUT_MS) as paused:
-        panel.start_button.click()
-        qtbot.waitUntil(lambda: len(panel.previews()) == 2, timeout=TIMEOUT_MS)
-        panel.pause_button.click()
+
+    def pausing() -> None:
         assert builder.state == "pausing" and not panel.pause_button.isEnabled()
-    assert paused.args[0].cancelled and paused.args[0].written == 2
+
+    paused = _interrupt_after(qtbot, window, source, out, 5, 2, "pause_button", pausing)
+    assert paused.cancelled and paused.written == 2
     assert builder.state == "paused" and panel.resume_button.isEnabled() and panel.cancel_button.isEnabled()
     assert "Paused" in panel.status()[1]
     assert images(out) == ["000000.jpg", "000001.jpg"]
@@ -154,14 +166,9 @@ def test_pause_stops_after_the_sample_under_way_and_resume_completes(qtbot, wind
 
 def test_cancel_stops_and_leaves_nothing_to_resume(qtbot, window, source, tmp_path):
     panel, builder = window.dataset_panel, window.dataset_builder
-    builder.engine = stopping_after(1)
     out = tmp_path / "dataset"
-    fill(panel, source, out, 4)
-    with qtbot.waitSignal(builder.finished, timeout=TIMEOUT_MS) as cancelled:
-        panel.start_button.click()
-        qtbot.waitUntil(lambda: len(panel.previews()) == 1, timeout=TIMEOUT_MS)
-        panel.cancel_button.click()
-    assert cancelled.args[0].cancelled and builder.state == "cancelled"
+    cancelled = _interrupt_after(qtbot, window, source, out, 4, 1, "cancel_button")
+    assert cancelled.cancelled and builder.state == "cancelled"
     assert not panel.resume_button.isEnabled() and not builder.resume()
     assert panel.start_button.isEnabled() and panel.source.isEnabled()
     assert images(out) == ["000000.jpg"]
@@ -170,12 +177,7 @@ def test_cancel_stops_and_leaves_nothing_to_resume(qtbot, window, source, tmp_pa
 
 def test_cancel_while_paused_forgets_the_run(qtbot, window, source, tmp_path):
     panel, builder = window.dataset_panel, window.dataset_builder
-    builder.engine = stopping_after(1)
-    fill(panel, source, tmp_path / "dataset", 3)
-    with qtbot.waitSignal(builder.finished, timeout=TIMEOUT_MS):
-        panel.start_button.click()
-        qtbot.waitUntil(lambda: len(panel.previews()) == 1, timeout=TIMEOUT_MS)
-        panel.pause_button.click()
+    _interrupt_after(qtbot, window, source, tmp_path / "dataset", 3, 1, "pause_button")
     panel.cancel_button.click()
     assert builder.state == "cancelled" and not panel.resume_button.isEnabled() and not builder.resume()
 
