@@ -35,6 +35,7 @@ class Backbone(nn.Module):
     channels: dict[str, int]
     input_mean: float = 127.0
     input_std: float = 128.0
+    weights_file: str = ""  # the resolved weights it loaded ("" when unknown): same file, same maps
 
 
 class EfficientNetLite0(Backbone):
@@ -57,6 +58,7 @@ class EfficientNetLite0(Backbone):
             raise InvalidInputError(f"backbone weights not found: {path}")
         state = torch.load(path, map_location="cpu", weights_only=True)
         net.load_state_dict(state, strict=True)  # a wrong file fails here, by key and shape
+        self.weights_file = str(path.resolve())
         self.stem = nn.Sequential(net._conv_stem, net._bn0, net._swish)
         self.blocks = net._blocks
         self.requires_grad_(False)

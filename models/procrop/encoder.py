@@ -162,6 +162,7 @@ class Lite0Encoder(CompositionEncoder):
         super().__init__()
         self.backbone = EfficientNetLite0(weights if weights is not None else checkpoint)
         self.channels = dict(self.backbone.channels)
+        self.weights_file = self.backbone.weights_file
         self._init_projection()
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:

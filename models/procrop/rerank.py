@@ -60,11 +60,18 @@ class ScorerRerank:
         if not (np.isfinite(self.weight) and self.weight >= 0):
             raise InvalidInputError(f"the re-ranking weight must be a number >= 0, got {self.weight!r}")
 
-    def __call__(self, rgb: np.ndarray, boxes: np.ndarray, probs: np.ndarray, ratio: float) -> np.ndarray:
+    def __call__(self, rgb: np.ndarray, boxes: np.ndarray, probs: np.ndarray, ratio: float, *,
+                 maps: dict | None = None, maps_from: tuple[str, int, str] | None = None) -> np.ndarray:  # fmt: skip
+        """``maps``: backbone maps already computed for ``rgb`` by ``maps_from = (backbone name,
+        input size, weights file)``; used instead of a second backbone pass when the scorer's
+        backbone is that same one (ProCrop's default encoder is)."""
         if self.weight == 0 or len(boxes) == 0:
             return np.asarray(probs, np.float64)
         from models.scorer.model import load_scorer  # imports torch
 
         scorer = load_scorer(self.scorer_weights)
-        scores = scorer.score(scorer.prepare(rgb), np.asarray(boxes, np.float64), ratio)
+        own = (scorer.config.backbone, scorer.config.input_size, scorer.backbone.weights_file)
+        same = maps is not None and bool(own[2]) and maps_from == own
+        prepared = scorer.prepare_maps(maps) if same else scorer.prepare(rgb)
+        scores = scorer.score(prepared, np.asarray(boxes, np.float64), ratio)
         return fuse_scores(probs, scores, self.weight)

@@ -100,8 +100,13 @@ class ScorerModel:
     meta: dict
 
     def prepare(self, rgb: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.prepare_maps(self.backbone(image_tensor(rgb, self.config.input_size, self.backbone)))
+
+    def prepare_maps(self, maps: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`prepare` from backbone maps already computed for the image (the same backbone
+        at ``config.input_size``: ProCrop's default encoder computes exactly these)."""
         with torch.inference_mode():
-            return self.scorer.reduced(self.backbone(image_tensor(rgb, self.config.input_size, self.backbone)))
+            return self.scorer.reduced(maps)
 
     def score(self, prepared: tuple[torch.Tensor, torch.Tensor], boxes: np.ndarray, image_ratio: float) -> np.ndarray:
         """Scores of ``(N, 4)`` normalised boxes, in batches (memory stays small)."""

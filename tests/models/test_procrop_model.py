@@ -151,6 +151,33 @@ def test_predictor_reranks_its_queries_with_the_crop_scorer(trained):
     assert reranked.queries.scores == pytest.approx(probs)
 
 
+def test_reranking_reuses_the_encoders_backbone_pass_when_it_is_the_scorers(trained, monkeypatch):
+    """The default encoder and the scorer run the same EfficientNet-Lite0 at 320 px: the
+    scorer reads the encoder's maps instead of a second pass; any other backbone gets its own."""
+    from models.procrop.rerank import ScorerRerank
+    from models.scorer.model import ScorerModel, load_scorer
+
+    _, index, weights, _ = trained
+    rgb = np.asarray(Image.open(SAMPLE_DIR / "chelsea.jpg").convert("RGB"))
+    predictor = load_predictor(weights, index, rerank=ScorerRerank(weight=0.5))
+    predictor.set_image(rgb)
+    expected = predictor.queries.scores
+    scorer = load_scorer()
+    assert (predictor.encoder.name, predictor.encoder.input_size) == (scorer.config.backbone, scorer.config.input_size)
+    passes = []
+    real = ScorerModel.prepare
+    monkeypatch.setattr(ScorerModel, "prepare", lambda self, image: passes.append(1) or real(self, image))
+    predictor.set_image(rgb)
+    assert passes == [] and predictor.queries.scores == pytest.approx(expected)
+    rerank, probs = ScorerRerank(weight=0.5), np.full(len(expected), 0.5)
+    boxes = predictor.queries.boxes
+    other = ("efficientnet-lite0", 320, "/elsewhere/other-weights.pth")  # same name, other weights
+    maps = predictor.encoder.encode(rgb).maps
+    assert rerank(rgb, boxes, probs, 1.5, maps=maps, maps_from=other) == pytest.approx(
+        rerank(rgb, boxes, probs, 1.5))  # fmt: skip
+    assert passes == [1, 1]
+
+
 @pytest.mark.parametrize("aspect", [None, 1.0, 16 / 9])
 def test_suggestions_follow_layout_regions(trained, aspect):
     from models.errors import InfeasibleError
