@@ -8,8 +8,10 @@ import math
 import sys
 from pathlib import Path
 
-from models.attention import METHODS, prepare_attention
+from models import cropping
+from models.attention import METHODS
 from models.attention.crop import AttentionCrop
+from models.cli.regions import add_subjects_option
 from models.errors import ExportError, InvalidInputError
 from models.geometry import parse_aspect
 from models.imaging import ANALYSIS_MAX_SIDE, export_crop, load_image
@@ -28,12 +30,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("image", type=Path)
     tau = p.add_mutually_exclusive_group()
-    tau.add_argument("--tau", type=float, default=0.7, help="fraction of attention to keep, 0..1 (default 0.7)")
+    tau.add_argument("--tau", type=float, default=0.7, help="fraction of attention to keep, in (0, 1] (default 0.7)")
     tau.add_argument("--auto-tau", action="store_true", help="choose tau automatically (seed sec. 3.4)")
     p.add_argument("--aspect", help="crop ratio: 16:9, 4x5, 1.91:1, 1.5 (default: free)")
     p.add_argument("--regions", type=int, choices=(1, 2), default=1, help="up to two disjoint crops (needs --aspect)")
     p.add_argument("--method", choices=METHODS, default="spectral", help="saliency model (default spectral)")
     p.add_argument("--no-faces", action="store_true", help="do not add the face prior to the attention map")
+    add_subjects_option(p)
     p.add_argument("--out", type=Path, help="write the crop here (when two crops are found: NAME-1.EXT, NAME-2.EXT)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (default 92)")
@@ -51,10 +54,16 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.quality <= 100:
         raise InvalidInputError(f"--quality must be in 1..100, got {args.quality}")
     aspect = parse_aspect(args.aspect) if args.aspect else None
+    request = cropping.Request(aspect, subjects=args.subjects == "on", method="tau",
+                               tau=None if args.auto_tau else args.tau, regions=args.regions)  # fmt: skip
     image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)
-    prepared = prepare_attention(image, method=args.method, faces=not args.no_faces)
-    crop = prepared.crop(tau=None if args.auto_tau else args.tau, aspect=aspect, regions=args.regions)
-    attention = prepared.attention
+    cropping.check_request(request, (image.info.width, image.info.height))
+    analysis = cropping.analyse(image, methods=(), saliency=args.method, faces=not args.no_faces)
+    result = cropping.crop(analysis, request)
+    crop = result.details
+    crop = AttentionCrop(result.boxes, crop.map_boxes, crop.tau, crop.kept, crop.area_fraction, crop.aspect,
+                         crop.auto, "; ".join(result.notes) or None)  # fmt: skip
+    attention = analysis.prepared_attention().attention
     written = []
     if args.out is not None:
         paths = _outputs(args.out, len(crop.boxes))
@@ -64,11 +73,14 @@ def run(args: argparse.Namespace) -> int:
         for box, path in zip(crop.boxes, paths, strict=True):
             written.append(export_crop(args.image, box, path, quality=args.quality, overwrite=args.overwrite))
     if args.json:
-        json.dump(_as_json(args.image, image.info.width, image.info.height, crop, attention.faces, written),
-                  sys.stdout, indent=2)
+        data = _as_json(args.image, image.info.width, image.info.height, crop, attention.faces, written)
+        data.update({k: v for k, v in result.as_json().items() if k in ("violations", "left_out_heads")})
+        json.dump(data, sys.stdout, indent=2)
         print()
     else:
         _print_text(crop, written)
+        for head in result.left_out_heads:
+            print(f"left out head #{head.index + 1}: {head.reason}")
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from models.cli.regions import add_subjects_option
 from models.cropsets.manifest import BOX_CONVENTION
 from models.cropsets.naming import DEFAULT_TEMPLATE, FORMATS, OutputNaming
 from models.cropsets.regions import parse_relative_box
@@ -40,6 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--avoid", action="append", default=[], metavar="X0,Y0,X1,Y1",
                    help="region every crop leaves out, in fractions of each image (repeatable)")
     p.add_argument("--method", default="attention", help="scoring method (default attention; see crop --list-methods)")
+    add_subjects_option(p)
     p.add_argument("--out", type=Path, metavar="DIR", help="output folder (created if missing)")
     p.add_argument("--name", default=DEFAULT_TEMPLATE, metavar="TEMPLATE",
                    help="output name without suffix; {stem} {target} {w} {h} {ratio} {parent} (default %(default)s)")
@@ -81,6 +83,7 @@ def _options(args: argparse.Namespace) -> BatchOptions:
         out_dir=args.out,
         targets=resolve_targets(args.targets, args.target),
         method=args.method,
+        subjects=args.subjects == "on",
         keep=tuple(parse_relative_box(t, "--keep") for t in args.keep),
         avoid=tuple(parse_relative_box(t, "--avoid") for t in args.avoid),
         naming=OutputNaming(args.name, args.format),

@@ -7,12 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from models.constraints.candidates import GridSpec, ensure_room
-from models.constraints.problem import CropProblem, check_feasible
-from models.errors import InfeasibleError, InvalidInputError
-from models.eval.protocol import CropRequest
-from models.eval.registry import available_methods, make_method
-from models.cli.regions import add_region_options, parse_regions
+from models import cropping
+from models.errors import InvalidInputError
+from models.cli.regions import add_region_options, add_subjects_option, parse_regions
 from models.geometry import parse_aspect
 from models.imaging import ANALYSIS_MAX_SIDE, MAX_PIXELS, export_crop, load_image
 
@@ -32,6 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("image", type=Path)
     p.add_argument("--aspect", help="crop ratio (required): 16:9, 4x5, 1.91:1, 1.5")
     add_region_options(p)
+    add_subjects_option(p)
     p.add_argument("--method", default="attention", help="scoring method (default attention; see --list-methods)")
     p.add_argument("--list-methods", action="store_true", help="print the available methods and exit")
     p.add_argument("--out", type=Path, help="write the crop to this file (JPEG, PNG, TIFF, WebP, BMP)")
@@ -56,7 +54,7 @@ def _size(text: str | None) -> tuple[int, int] | None:
 
 def run(args: argparse.Namespace) -> int:
     if args.list_methods:
-        print("\n".join(available_methods("constraints")))
+        print("\n".join(cropping.method_names()))
         return 0
     if args.aspect is None:
         raise InvalidInputError("--aspect is required, e.g. --aspect 16:9")
@@ -64,21 +62,19 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--quality must be in 1..100, got {args.quality}")
     aspect = parse_aspect(args.aspect)
     size = _size(args.size)
-    method = make_method(args.method)
+    cropping.get_method(args.method)  # an unknown method is refused before the image is read
     image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)
     width, height = image.info.width, image.info.height
-    request = CropRequest(
-        (width, height),
-        aspect.value,
+    request = cropping.Request(
+        aspect,
         keep=parse_regions(args.keep, args.units, width, height, "keep"),
         avoid=parse_regions(args.avoid, args.units, width, height, "avoid"),
+        subjects=args.subjects == "on",
+        method=args.method,
     )
-    _check_feasible(request, aspect)
-    box = method.crop(method.analyse(image), request)
-    broken = [f"keep {b.as_tuple()}" for b in request.keep if not box.contains(b, tol=0.5)]
-    broken += [f"avoid {b.as_tuple()}" for b in request.avoid if (i := box.intersection(b)) and i.area > 0.5]
-    if broken:
-        raise InfeasibleError(f"method {args.method!r} does not honour {', '.join(broken)}; try --method attention")
+    cropping.check_request(request, (width, height))  # before the analysis: bad ratios fail fast
+    result = cropping.crop(cropping.analyse(image, methods=()), request)
+    box = result.box
     written = None
     if args.out is not None:
         written = export_crop(args.image, box, args.out, size=size, quality=args.quality, overwrite=args.overwrite)
@@ -92,20 +88,17 @@ def run(args: argparse.Namespace) -> int:
                 "keep": [[round(v, 2) for v in b.as_tuple()] for b in request.keep],
                 "avoid": [[round(v, 2) for v in b.as_tuple()] for b in request.avoid],
                 "output": str(written) if written else None,
+                **{k: v for k, v in result.as_json().items() if k != "box"},
             },
             sys.stdout,
         )
         print()
     else:
         print(f"crop: {coords[0]},{coords[1]},{coords[2]},{coords[3]}  ({coords[2] - coords[0]}x{coords[3] - coords[1]} px)")
+        for head in result.left_out_heads:
+            print(f"left out head #{head.index + 1}: {head.reason}")
+        for note in result.notes:
+            print(f"note: {note}")
         if written:
             print(f"wrote {written}")
     return 0
-
-
-def _check_feasible(request: CropRequest, aspect) -> None:
-    """Refuse impossible constraints up front with the engine's message, whatever the method
-    (the smallest grid decides feasibility exactly: see models.constraints.candidates)."""
-    problem = CropProblem(request.image_size, aspect, request.keep, request.avoid)
-    check_feasible(problem)
-    ensure_room(problem, grid=GridSpec(sizes=2, steps=2))

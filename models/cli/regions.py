@@ -8,7 +8,7 @@ import argparse
 from models.errors import InvalidInputError
 from models.geometry import Box, parse_box
 
-__all__ = ["add_region_options", "parse_regions"]
+__all__ = ["add_region_options", "add_subjects_option", "parse_regions"]
 
 
 def add_region_options(p: argparse.ArgumentParser, subject: str = "the crop") -> None:
@@ -17,6 +17,11 @@ def add_region_options(p: argparse.ArgumentParser, subject: str = "the crop") ->
     p.add_argument("--avoid", action="append", default=[], metavar="X0,Y0,X1,Y1",
                    help=f"region {subject} leaves out (repeatable)")  # fmt: skip
     p.add_argument("--units", choices=("auto", "px", "fraction"), default="auto", help="unit of region coordinates")
+
+
+def add_subjects_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--subjects", choices=("on", "off"), default="on",
+                   help="on (default): never cut a head (models.subjects.rule); off: heads are not protected")  # fmt: skip
 
 
 def parse_regions(texts: list[str], units: str, width: int, height: int, kind: str) -> tuple[Box, ...]:

@@ -14,7 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from models.cli.regions import add_region_options, parse_regions
+from models import cropping
+from models.cli.regions import add_region_options, add_subjects_option, parse_regions
 from models.errors import InvalidInputError
 from models.geometry import Box, parse_aspect
 from models.imaging import ANALYSIS_MAX_SIDE, export_crop, load_image
@@ -33,6 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--min-iou-gap", type=float, default=0.7, dest="iou",
                    help="largest overlap (IoU) allowed between two suggestions (default 0.7)")  # fmt: skip
     add_region_options(p, "every suggestion")
+    add_subjects_option(p)
     p.add_argument("--index", type=Path, help="composition index folder (default: the bundled one)")
     p.add_argument("--weights", type=Path, help="ProCrop weights file (default: the bundled one)")
     p.add_argument("--no-rerank", action="store_true",
@@ -43,49 +45,38 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _snap(box: Box, w: int, h: int, aspect: float | None, keep: tuple[Box, ...], avoid: tuple[Box, ...]) -> Box:
-    from models.constraints.problem import CropProblem
-    from models.constraints.search import snap_to_pixels
-    from models.geometry import AspectRatio
-
-    px = lambda b: Box.from_normalized(b.as_tuple(), w, h)  # noqa: E731
-    ratio = aspect if aspect is not None else box.width / box.height
-    problem = CropProblem((w, h), AspectRatio(ratio, 1.0), tuple(map(px, keep)), tuple(map(px, avoid)))
-    return snap_to_pixels(box, problem)
-
-
 def run(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise InvalidInputError(f"--top must be at least 1, got {args.top}")
-    aspect = parse_aspect(args.aspect).value if args.aspect else None
+    if not 0 <= args.iou <= 1:
+        raise InvalidInputError(f"--min-iou-gap must be in [0, 1], got {args.iou}")
+    aspect = parse_aspect(args.aspect) if args.aspect else None
     image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)  # clear errors for bad files first
     w, h = image.info.width, image.info.height
-    keep = tuple(Box(*b.to_normalized(w, h)) for b in parse_regions(args.keep, args.units, w, h, "keep"))
-    avoid = tuple(Box(*b.to_normalized(w, h)) for b in parse_regions(args.avoid, args.units, w, h, "avoid"))
-    from models.procrop.predictor import load_predictor  # imports torch
-
-    predictor = load_predictor(args.weights, args.index)
-    predictor.set_image(image.rgb, rerank=not args.no_rerank)
-    result = predictor.suggest(args.top, aspect=aspect, iou_threshold=args.iou, keep=keep, avoid=avoid)
+    request = cropping.Request(aspect, keep=parse_regions(args.keep, args.units, w, h, "keep"),
+                               avoid=parse_regions(args.avoid, args.units, w, h, "avoid"),
+                               subjects=args.subjects == "on", method="procrop-no-rerank" if args.no_rerank else "procrop")  # fmt: skip
+    cropping.check_request(request, (w, h))
+    analysis = cropping.analyse(image, methods=(request.method,), procrop_files=(args.weights, args.index))
+    found = cropping.ranked(analysis, request, args.top, iou=args.iou)
+    queries = cropping.get_method(request.method).prepare(analysis)  # cached: the references retrieved
     rows = []
-    for s in result.items:
-        box = Box.from_normalized(s.box.as_tuple(), w, h)
-        if keep or avoid:  # whole pixels that still keep the regions in and the others out
-            box = _snap(box, w, h, aspect, keep, avoid)
-        coords = [int(round(v)) for v in box.as_tuple()]
+    for rank, s in enumerate(found):
+        coords = [int(round(v)) for v in s.box.as_tuple()]
         written = None
         if args.out_dir is not None:
             args.out_dir.mkdir(parents=True, exist_ok=True)
-            dst = args.out_dir / f"{args.image.stem}_suggestion{s.rank + 1}.jpg"
+            dst = args.out_dir / f"{args.image.stem}_suggestion{rank + 1}.jpg"
             written = str(export_crop(args.image, Box(*coords), dst, overwrite=args.overwrite))
-        rows.append({"rank": s.rank + 1, "score": round(s.score, 4), "box": coords, "output": written})
+        rows.append({"rank": rank + 1, "score": round(s.score, 4), "box": coords, "output": written,
+                     **{k: v for k, v in s.as_json().items() if k in ("notes", "left_out_heads")}})
     if args.json:
         json.dump(
             {
                 "image": str(args.image), "width": w, "height": h, "aspect": args.aspect,
                 "box_convention": "x0,y0,x1,y1 full-resolution pixels of the upright image, half-open",
                 "suggestions": rows,
-                "references": [{"id": i, "similarity": s} for i, s in zip(result.references, result.similarities)],
+                "references": [{"id": i, "similarity": s} for i, s in zip(queries.references, queries.similarities)],
             },
             sys.stdout,
         )  # fmt: skip
@@ -95,6 +86,6 @@ def run(args: argparse.Namespace) -> int:
             x0, y0, x1, y1 = r["box"]
             extra = f"  -> {r['output']}" if r["output"] else ""
             print(f"{r['rank']}. {x0},{y0},{x1},{y1}  ({x1 - x0}x{y1 - y0} px)  score {r['score']:.3f}{extra}")
-        if result.references:
-            print("references: " + ", ".join(f"{i} ({s:.2f})" for i, s in zip(result.references, result.similarities)))
+        if queries.references:
+            print("references: " + ", ".join(f"{i} ({s:.2f})" for i, s in zip(queries.references, queries.similarities)))
     return 0

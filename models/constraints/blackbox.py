@@ -23,7 +23,7 @@ import numpy as np
 import optuna
 
 from models.constraints.candidates import Candidates, GridSpec, position_interval, smallest_width
-from models.constraints.problem import CropProblem, check_feasible
+from models.constraints.problem import CropProblem, admits, check_feasible
 from models.constraints.search import ExhaustiveSearch, Proposal, snap_to_pixels
 from models.constraints.terms import ScoreTerm
 from models.geometry import Box
@@ -48,7 +48,7 @@ class OptunaSearch:
         w, h, x_lo, x_hi, y_lo, y_hi = room
         x0, y0 = x_lo + fx * (x_hi - x_lo), y_lo + fy * (y_hi - y_lo)
         box = Box(x0, y0, x0 + w, y0 + h)
-        if any(box.intersection(a) is not None for a in problem.avoid):
+        if any(box.intersection(a) is not None for a in problem.avoid) or not admits(problem, box):
             return None
         return box
 

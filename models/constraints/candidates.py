@@ -13,9 +13,13 @@ Feasibility is decided exactly, not up to the grid. For one size, the positions 
 the avoid regions are the keep interval minus one open rectangle per avoid region; if any
 position is left, one is left at a corner of that arrangement, whose coordinates are
 interval ends or an avoid edge (``a.x1``, or ``a.x0 - w``): those "critical" positions are
-always candidates. And a box that fits can shrink around the keep regions and still fit, so
+always candidates. No-cut regions (heads: whole in or entirely out) add their edges both
+ways (``n.x1`` and ``n.x0 - w`` to leave one out, ``n.x0`` and ``n.x1 - w`` to hold it), so the
+same holds for them at each size. And a box that fits can shrink around the keep regions and still fit, so
 the smallest size tried (``min_scale`` of the largest box, or the smallest box holding the
 keep regions) decides: no candidate at all means no crop of at least that size exists.
+(With no-cut regions a smaller box can cut a head a larger one held, so there the sizes
+tried are a grid too: :data:`models.subjects.rule` checks with a finer one.)
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ import numpy as np
 from models.constraints.problem import CropProblem, _min_box_for, keep_union
 from models.errors import InfeasibleError
 
-__all__ = ["Candidates", "GridSpec", "ensure_room", "enumerate_candidates", "position_interval", "smallest_width"]
+__all__ = ["Candidates", "GridSpec", "ensure_room", "enumerate_candidates", "position_interval", "smallest_width",
+           "uncut"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +117,15 @@ def enumerate_candidates(problem: CropProblem, grid: GridSpec = GridSpec()) -> C
             continue
         w, h, x_lo, x_hi, y_lo, y_hi = room
         xs = _positions(x_lo, x_hi, (problem.image_size[0] - w) / 2, grid.steps,
-                        [v for a in problem.avoid for v in (a.x1, a.x0 - w)])  # fmt: skip
+                        [v for a in problem.avoid for v in (a.x1, a.x0 - w)]
+                        + [v for n in problem.no_cut for v in (n.x1, n.x0 - w, n.x0, n.x1 - w)])  # fmt: skip
         ys = _positions(y_lo, y_hi, (problem.image_size[1] - h) / 2, grid.steps,
-                        [v for a in problem.avoid for v in (a.y1, a.y0 - h)])  # fmt: skip
+                        [v for a in problem.avoid for v in (a.y1, a.y0 - h)]
+                        + [v for n in problem.no_cut for v in (n.y1, n.y0 - h, n.y0, n.y1 - h)])  # fmt: skip
         gx, gy = np.meshgrid(xs, ys, indexing="xy")
         parts.append(np.stack([gx.ravel(), gy.ravel(), gx.ravel() + w, gy.ravel() + h]))
     x0, y0, x1, y1 = np.concatenate(parts, axis=1) if parts else np.zeros((4, 0))
-    regions = (*problem.keep, *problem.avoid)
+    regions = (*problem.keep, *problem.avoid, *problem.no_cut)
     tol = 1e-9 * max(problem.image_size)
     x_edges = [0.0, float(problem.image_size[0]), *(v for r in regions for v in (r.x0, r.x1))]
     y_edges = [0.0, float(problem.image_size[1]), *(v for r in regions for v in (r.y0, r.y1))]
@@ -128,7 +135,21 @@ def enumerate_candidates(problem: CropProblem, grid: GridSpec = GridSpec()) -> C
         for a in problem.avoid:
             clear &= (cands.x1 <= a.x0) | (cands.x0 >= a.x1) | (cands.y1 <= a.y0) | (cands.y0 >= a.y1)
         cands = cands.take(np.flatnonzero(clear))
+    if problem.no_cut and len(cands):
+        cands = cands.take(np.flatnonzero(uncut(cands, problem.no_cut)))
     return cands
+
+
+def uncut(cands: Candidates, regions: tuple, tol: float = 1e-9) -> np.ndarray:
+    """``(N,)`` bool: which candidates cut none of ``regions`` (each held whole or left out;
+    the vectorised :func:`~models.constraints.problem.cuts`)."""
+    ok = np.ones(len(cands), bool)
+    for n in regions:
+        out = (np.minimum(cands.x1, n.x1) - np.maximum(cands.x0, n.x0) <= tol) | (
+            np.minimum(cands.y1, n.y1) - np.maximum(cands.y0, n.y0) <= tol)
+        whole = (cands.x0 <= n.x0 + tol) & (cands.y0 <= n.y0 + tol) & (cands.x1 >= n.x1 - tol) & (cands.y1 >= n.y1 - tol)
+        ok &= out | whole
+    return ok
 
 
 def ensure_room(problem: CropProblem, cands: Candidates | None = None, grid: GridSpec = GridSpec()) -> Candidates:
@@ -140,7 +161,8 @@ def ensure_room(problem: CropProblem, cands: Candidates | None = None, grid: Gri
     if len(cands):
         return cands
     if problem.keep:
-        raise InfeasibleError(f"no {problem.aspect} crop can hold the keep regions without meeting an avoid region")
+        what = "meeting an avoid region" + (" or cutting a head" if problem.no_cut else "")
+        raise InfeasibleError(f"no {problem.aspect} crop can hold the keep regions without {what}")
     w = smallest_width(problem, grid.min_scale)
     raise InfeasibleError(
         f"no {problem.aspect} crop of at least {w:.0f}x{w / problem.ratio:.0f} px "

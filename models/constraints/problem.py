@@ -1,8 +1,9 @@
 """A constrained crop request and its feasibility, stated in full-resolution pixels.
 
 A :class:`CropProblem` asks for a crop of a fixed aspect ratio inside a ``W x H`` image that
-contains every *keep* region and meets no *avoid* region (half-open boxes, so a crop may
-touch an avoid region's edge). :func:`check_feasible` says exactly why a problem has no
+contains every *keep* region, meets no *avoid* region (half-open boxes, so a crop may
+touch an avoid region's edge) and cuts no *no-cut* region (a head: held whole or left
+entirely out, :func:`cuts`). :func:`admits` is the one test of all four. :func:`check_feasible` says exactly why a problem has no
 answer: conflicting regions, or regions no box of the ratio can hold.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from models.errors import InfeasibleError, InvalidInputError
 from models.geometry import AspectRatio, Box, bounding_box, largest_box_with_ratio
 
-__all__ = ["CropProblem", "check_feasible", "keep_union"]
+__all__ = ["CropProblem", "admits", "check_feasible", "cuts", "keep_union"]
 
 
 def _fmt(box: Box) -> str:
@@ -32,13 +33,14 @@ class CropProblem:
     aspect: AspectRatio
     keep: tuple[Box, ...] = ()
     avoid: tuple[Box, ...] = ()
+    no_cut: tuple[Box, ...] = ()
 
     def __post_init__(self) -> None:
         w, h = self.image_size
         if not (w > 0 and h > 0):
             raise InvalidInputError(f"image size must be positive, got {self.image_size}")
         frame = Box(0, 0, w, h)
-        for kind, boxes in (("keep", self.keep), ("avoid", self.avoid)):
+        for kind, boxes in (("keep", self.keep), ("avoid", self.avoid), ("no-cut", self.no_cut)):
             for i, box in enumerate(boxes, 1):
                 if box.area <= 0:
                     raise InvalidInputError(f"{kind} region #{i} {_fmt(box)} is empty")
@@ -53,6 +55,25 @@ class CropProblem:
     def largest(self) -> Box:
         """The largest box of the ratio in the image, centred."""
         return largest_box_with_ratio(*self.image_size, self.ratio)
+
+
+def cuts(crop: Box, region: Box, tol: float = 1e-9) -> bool:
+    """Whether ``crop`` cuts ``region``: meets it (a shared area, not just an edge) without
+    holding it whole. The one definition of a cut head (:mod:`models.subjects.rule`)."""
+    inter = crop.intersection(region)
+    return inter is not None and min(inter.width, inter.height) > tol and not crop.contains(region, tol=tol)
+
+
+def admits(problem: CropProblem, box: Box, tol: float = 1e-9) -> bool:
+    """Whether ``box`` satisfies every constraint of ``problem`` (not its ratio): inside the
+    image, every keep region inside, no avoid region met, no no-cut region cut."""
+    w, h = problem.image_size
+    return (
+        Box(0, 0, w, h).contains(box, tol=tol)
+        and all(box.contains(k, tol=tol) for k in problem.keep)
+        and all((i := box.intersection(a)) is None or min(i.width, i.height) <= tol for a in problem.avoid)
+        and not any(cuts(box, n, tol) for n in problem.no_cut)
+    )
 
 
 def keep_union(problem: CropProblem) -> Box | None:

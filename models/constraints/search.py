@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from models.constraints.candidates import Candidates, GridSpec, ensure_room, enumerate_candidates
-from models.constraints.problem import CropProblem, check_feasible
+from models.constraints.problem import CropProblem, admits, check_feasible
 from models.constraints.terms import ScoreTerm
 from models.geometry import Box
 
@@ -41,12 +41,7 @@ class Searcher(Protocol):
 
 
 def _satisfies(box: Box, problem: CropProblem) -> bool:
-    w, h = problem.image_size
-    return (
-        Box(0, 0, w, h).contains(box)
-        and all(box.contains(k) for k in problem.keep)
-        and all(box.intersection(a) is None for a in problem.avoid)
-    )
+    return admits(problem, box)
 
 
 def snap_to_pixels(box: Box, problem: CropProblem) -> Box:

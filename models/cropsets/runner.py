@@ -36,11 +36,18 @@ from models.cropsets.project import (
 from models.cropsets.regions import RelativeBox
 from models.cropsets.sources import collect_sources
 from models.cropsets.targets import RATIO_TOLERANCE, Target
-from models.cropsets.worker import ExportSettings, ImageJob, TargetJob, init_worker, process_image, run_job
+from models.cropsets.worker import (
+    CropMethod,
+    ExportSettings,
+    ImageJob,
+    TargetJob,
+    cached_method,
+    init_worker,
+    process_image,
+    run_job,
+)
 from models.cropsets.xmp import XmpCrop, find_sidecar, read_xmp_crop, sidecar_path, write_xmp_crop
 from models.errors import CropStudioError, InvalidInputError
-from models.eval.protocol import CropMethod
-from models.eval.registry import make_method
 from models.geometry import Box
 from models.imaging import read_info
 
@@ -68,6 +75,7 @@ class BatchOptions:
     dry_run: bool = False
     xmp: bool = False
     project: Path | None = None
+    subjects: bool = True  # the subject rule: never cut a head (False: --subjects off)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "out_dir", Path(self.out_dir))
@@ -87,7 +95,7 @@ class BatchOptions:
     def settings(self) -> dict:
         """What every output's hash includes besides the image and its own regions."""
         return {"method": self.method, "format": self.naming.format, "quality": self.quality,
-                "allow_upscale": self.allow_upscale}  # fmt: skip
+                "allow_upscale": self.allow_upscale, **({} if self.subjects else {"subjects": False})}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +177,9 @@ def run_batch(
         _remove_stale_temporaries(out_dir)
     images = collect_sources(sources, exclude=out_dir)
     if method is None and options.workers == 1:
-        method = make_method(options.method)  # fails early with the list of methods
+        method = cached_method(options.method)  # fails early with the list of methods
     elif method is None:
-        make_method(options.method)
+        cached_method(options.method)
     previous = {} if options.dry_run else read_previous(out_dir)
     projects: dict[Path, Project | None] = {}
     plans = [_plan(src, options, previous, projects) for src in images]
@@ -206,7 +214,7 @@ def _run(
     log.info("%d images, %d to crop, %d targets each, method %s", total, len(jobs), len(options.targets),
              options.method)  # fmt: skip
     settings = ExportSettings(options.out_dir, options.method, options.naming, options.quality, options.overwrite,
-                              options.allow_upscale, options.dry_run)  # fmt: skip
+                              options.allow_upscale, options.dry_run, options.subjects)  # fmt: skip
     for result in _execute(jobs, settings, options.workers, method, should_stop):
         if result is None:
             run.cancelled = True

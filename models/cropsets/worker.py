@@ -14,25 +14,44 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from models.constraints.candidates import GridSpec, ensure_room
-from models.constraints.problem import CropProblem, check_feasible
+from models import cropping
+from models.constraints.problem import CropProblem
 from models.cropsets.manifest import ErrorKind, OutputRecord, append_journal
 from models.cropsets.naming import OutputNameError, OutputNaming
 from models.cropsets.regions import RelativeBox, RelativePoint
 from models.cropsets.sizing import FittedCrop, UpscaleError, check_room, fit_to_target
 from models.cropsets.targets import Target
 from models.errors import CropStudioError, ExportError, ImageReadError, InfeasibleError
-from models.eval.protocol import CropMethod, CropRequest
-from models.eval.registry import make_method
-from models.geometry import Box, fit_ratio_inside
-from models.imaging import ANALYSIS_MAX_SIDE, export_crop, load_image
+from models.geometry import AspectRatio, Box, fit_ratio_inside
+from models.imaging import ANALYSIS_MAX_SIDE, LoadedImage, export_crop, load_image
 
-__all__ = ["ExportSettings", "ImageJob", "ImageResult", "ScoredCropMethod", "TargetJob", "cached_method",
-           "process_image"]  # fmt: skip
+__all__ = ["CropMethod", "CroppingMethod", "ExportSettings", "ImageJob", "ImageResult", "ScoredCropMethod",
+           "TargetJob", "TargetRequest", "cached_method", "process_image"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
-_FEASIBILITY_GRID = GridSpec(sizes=2, steps=2)  # any grid decides feasibility exactly (constraints.candidates)
+
+@dataclass(frozen=True, slots=True)
+class TargetRequest:
+    """One target's request as a batch method sees it: ``image_size`` ``(W, H)``, the crop
+    ratio ``aspect`` (w / h), the keep and avoid regions, in full-resolution pixels."""
+
+    image_size: tuple[int, int]
+    aspect: float
+    keep: tuple[Box, ...] = ()
+    avoid: tuple[Box, ...] = ()
+    subjects: bool = True
+
+
+@runtime_checkable
+class CropMethod(Protocol):
+    """What a batch crops with: ``analyse`` once per image, ``crop`` once per target."""
+
+    name: str
+
+    def analyse(self, image: LoadedImage) -> object: ...
+
+    def crop(self, analysis: object, request: TargetRequest) -> Box: ...
 
 
 class OutputExistsError(ExportError):
@@ -43,7 +62,26 @@ class OutputExistsError(ExportError):
 class ScoredCropMethod(Protocol):
     """A method that can also give its crop's score (recorded in the manifest when present)."""
 
-    def crop_scored(self, analysis: object, request: CropRequest) -> tuple[Box, float]: ...
+    def crop_scored(self, analysis: object, request: TargetRequest) -> tuple[Box, float]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CroppingMethod:
+    """Method ``name`` of :mod:`models.cropping` (the one crop contract, subject rule included):
+    what a batch crops with unless a caller passes its own method."""
+
+    name: str
+
+    def analyse(self, image: LoadedImage) -> cropping.Analysis:
+        return cropping.analyse(image, methods=(self.name,))
+
+    def result(self, analysis: cropping.Analysis, request: TargetRequest) -> cropping.CropResult:
+        asked = cropping.Request(AspectRatio(request.aspect, 1.0), request.keep, request.avoid,
+                                 subjects=request.subjects, method=self.name)  # fmt: skip
+        return cropping.crop(analysis, asked)
+
+    def crop(self, analysis: cropping.Analysis, request: TargetRequest) -> Box:
+        return self.result(analysis, request).box
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +119,7 @@ class ExportSettings:
     overwrite: bool = False
     allow_upscale: bool = False
     dry_run: bool = False
+    subjects: bool = True  # the subject rule (never cut a head); False: --subjects off
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,35 +135,34 @@ _METHODS: dict[str, CropMethod] = {}
 
 
 def cached_method(name: str) -> CropMethod:
-    """One instance of method ``name`` per process (a pool worker builds it once)."""
+    """One instance of method ``name`` per process (refused at once when there is no such method)."""
     if name not in _METHODS:
-        _METHODS[name] = make_method(name)
+        cropping.get_method(name)
+        _METHODS[name] = CroppingMethod(name)
     return _METHODS[name]
 
 
-def _broken(box: Box, keep: tuple[Box, ...], avoid: tuple[Box, ...], tol: float = 1e-6) -> list[str]:
-    """The regions ``box`` does not honour (keep not inside, avoid met), for messages."""
-    out = [f"keep {tuple(round(v, 1) for v in k.as_tuple())}" for k in keep if not box.contains(k, tol=tol)]
-    for a in avoid:
-        inter = box.intersection(a)
-        if inter is not None and inter.area > tol:
-            out.append(f"avoid {tuple(round(v, 1) for v in a.as_tuple())}")
-    return out
-
-
-def _auto_crop(method: CropMethod, analysis: object, target: Target, problem: CropProblem) -> tuple[Box, float | None]:
-    """The method's crop for ``problem`` (InfeasibleError naming the conflict when there is none)."""
-    check_feasible(problem)
-    ensure_room(problem, grid=_FEASIBILITY_GRID)
-    request = CropRequest(problem.image_size, target.crop_ratio, keep=problem.keep, avoid=problem.avoid)
-    if isinstance(method, ScoredCropMethod):
+def _auto_crop(method: CropMethod, analysis: object, target: Target, problem: CropProblem,
+               subjects: bool) -> tuple[Box, float | None, str | None]:  # fmt: skip
+    """The method's crop for ``problem`` (InfeasibleError naming the conflict when there is none)
+    and a note naming the heads it leaves out."""
+    request = TargetRequest(problem.image_size, target.crop_ratio, problem.keep, problem.avoid, subjects)
+    note = None
+    if isinstance(method, CroppingMethod):
+        result = method.result(analysis, request)  # type: ignore[arg-type]
+        box, score = result.box, result.score
+        note = "; ".join([f"leaves out head #{h.index + 1} ({h.reason})" for h in result.left_out_heads]
+                         + list(result.violations)) or None  # fmt: skip
+    elif isinstance(method, ScoredCropMethod):
+        cropping.check_request(cropping.Request(target.crop_aspect, problem.keep, problem.avoid), problem.image_size)
         box, score = method.crop_scored(analysis, request)
     else:
+        cropping.check_request(cropping.Request(target.crop_aspect, problem.keep, problem.avoid), problem.image_size)
         box, score = method.crop(analysis, request), None
-    broken = _broken(box, problem.keep, problem.avoid, tol=0.5)
+    broken = cropping.violations(box, problem.keep, problem.avoid)
     if broken:
-        raise InfeasibleError(f"method {method.name!r} does not honour {', '.join(broken)}")
-    return box, (None if score is None else float(score))
+        raise InfeasibleError(f"method {method.name!r} does not honour the layout: the crop {', '.join(broken)}")
+    return box, (None if score is None else float(score)), note
 
 
 def _fit(
@@ -133,16 +171,18 @@ def _fit(
     target = job.target
     if job.override is not None:  # a human's crop: used as drawn, at the target's exact ratio
         box = fit_ratio_inside(job.override.to_pixels(*problem.image_size), target.crop_ratio)
-        broken = _broken(box, problem.keep, problem.avoid, tol=0.5)
+        broken = cropping.violations(box, problem.keep, problem.avoid)
         if broken:
             log.warning("%s: the manual crop does not honour %s; used as drawn", label, ", ".join(broken))
         free = CropProblem(problem.image_size, problem.aspect)
         return fit_to_target(box, target, free, allow_upscale=settings.allow_upscale, grow=False), None
-    box, score = _auto_crop(method, analysis, target, problem)
+    box, score, note = _auto_crop(method, analysis, target, problem, settings.subjects)
     fitted = fit_to_target(box, target, problem, allow_upscale=settings.allow_upscale)
-    broken = _broken(fitted.box, problem.keep, problem.avoid)
+    broken = cropping.violations(fitted.box, problem.keep, problem.avoid, tol=1e-6)
     if broken:  # only when a region leaves less than a pixel of play
-        raise InfeasibleError(f"no whole-pixel {target.ratio} crop honours {', '.join(broken)}")
+        raise InfeasibleError(f"no whole-pixel {target.ratio} crop honours the layout: it {', '.join(broken)}")
+    if note:
+        fitted = replace(fitted, note="; ".join(n for n in (fitted.note, note) if n))
     return fitted, score
 
 

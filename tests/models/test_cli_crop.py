@@ -64,7 +64,8 @@ def test_export_with_exact_size_and_no_overwrite(tmp_path, capsys):
         (["--aspect", "1:1", "--method", "magic"], "unknown method"),
         (["--aspect", "1:1", "--size", "big"], "WxH"),
         (["--aspect", "1:1", "--size", "100000x100000"], "limit"),
-        (["--aspect", "1:1", "--method", "centred", "--avoid", "0,0,512,100"], "does not honour"),
+        (["--aspect", "1000000000:1"], "ratios from 1:64 to 64:1 fit"),  # issue 15 item 6: not a 0 px box
+        (["--aspect", "1000:1"], "would be 512x0.512 px"),  # nor a 1 px one
     ],
 )
 def test_impossible_or_bad_requests_give_one_clear_line(capsys, args, message):
@@ -82,3 +83,35 @@ def test_units_can_be_forced(capsys):
 def test_list_methods(capsys):
     code, out, _ = crop(capsys, "--list-methods")
     assert code == 0 and "attention" in out.split() and "centred" in out.split()
+
+
+def test_every_method_honours_the_layout(capsys):
+    """The centred box meets the avoid region; the one contract moves it out (it used to refuse)."""
+    code, out, err = crop(capsys, "--aspect", "1:1", "--method", "centred", "--avoid", "0,0,512,100", "--json")
+    assert code == 0, err
+    assert Box(*json.loads(out)["box"]).intersection(Box(0, 0, 512, 100)) is None
+
+
+# The astronaut's head (hair to chin) as models.subjects finds it, rounded outward: issue 17's cases.
+def _head() -> Box:
+    from models import cropping
+    from models.imaging import load_image
+
+    (head,) = cropping.analyse(load_image(PHOTO), methods=()).subjects.heads
+    return Box(int(head.box.x0), int(head.box.y0), -int(-head.box.x1), -int(-head.box.y1))
+
+
+@pytest.mark.parametrize("aspect", ["16:9", "1.91:1", "3:1"])
+@pytest.mark.parametrize("method", ["attention", "heatmap", "proposal", "centred"])
+def test_the_astronauts_head_is_never_cut(capsys, aspect, method):
+    code, out, err = crop(capsys, "--aspect", aspect, "--method", method, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert Box(*data["box"]).contains(_head(), tol=0.5), data
+    assert data["violations"] == [] and data["left_out_heads"] == []
+
+
+def test_subjects_off_lets_the_method_cut_the_head(capsys):
+    code, out, _ = crop(capsys, "--aspect", "16:9", "--method", "heatmap", "--subjects", "off", "--json")
+    assert code == 0
+    assert not Box(*json.loads(out)["box"]).contains(_head(), tol=0.5)  # 0,65,512,353 before issue 17

@@ -1,0 +1,182 @@
+"""``crop(analysis, request) -> CropResult``: the one "request -> crop" contract.
+
+Per request: :func:`~models.cropping.request.check_request` (ratio and regions against the
+image), the layout's feasibility (:func:`~models.constraints.problem.check_feasible`), the
+subject rule's plan (:func:`~models.subjects.rule.plan_subjects`: which heads the crop holds
+whole, which it may leave out whole), the method (searched on the planned problem, or its
+own boxes re-fitted to it by :func:`refit`), one snap to whole pixels
+(:func:`~models.constraints.search.snap_to_pixels`) and one violation check
+(:func:`~models.cropping.result.violations`). Anything that cannot be met raises
+:class:`~models.cropping.result.InfeasibleCropError` naming the conflict.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from models.constraints.candidates import GridSpec, ensure_room, enumerate_candidates
+from models.constraints.problem import CropProblem, admits, check_feasible
+from models.constraints.search import snap_to_pixels
+from models.constraints.terms import OverlapTerm
+from models.cropping.analysis import Analysis
+from models.cropping.methods import Proposed, free_ratios, get_method
+from models.cropping.request import MIN_CROP_SIDE, Request, check_request
+from models.cropping.result import CropResult, InfeasibleCropError, violations
+from models.errors import InfeasibleError
+from models.geometry import AspectRatio, Box, fit_ratio_around
+from models.subjects.rule import SubjectPlan, head_boxes, plan_subjects
+
+__all__ = ["crop", "ranked", "refit"]
+
+log = logging.getLogger(__name__)
+
+FIT_GRID = GridSpec(sizes=24, steps=13, min_scale=0.2)
+"""The candidates a fitted method's box is moved to when it breaks the request or the rule."""
+
+
+def refit(box: Box, problem: CropProblem, grid: GridSpec = FIT_GRID) -> Box:
+    """``box`` in whole pixels if it satisfies ``problem``, else the candidate of ``problem``
+    that overlaps it most (IoU), in whole pixels. InfeasibleError when there is none."""
+    box = box.clipped(*problem.image_size)
+    if admits(problem, box, tol=1e-6):
+        snapped = snap_to_pixels(box, problem)
+        if admits(problem, snapped):
+            return snapped
+    cands = ensure_room(problem, enumerate_candidates(problem, grid), grid)
+    j = int(np.argmax(OverlapTerm(box)(cands)))
+    return snap_to_pixels(Box(cands.x0[j], cands.y0[j], cands.x1[j], cands.y1[j]), problem)
+
+
+def _problem(size: tuple[int, int], ratio: AspectRatio, request: Request) -> CropProblem:
+    return CropProblem(size, ratio, request.keep, request.avoid)
+
+
+def _plan(analysis: Analysis, request: Request, base: CropProblem) -> SubjectPlan:
+    if not request.subjects:
+        return SubjectPlan(())
+    return plan_subjects(head_boxes(analysis.subjects), base)
+
+
+def _finish(box: Box, score, plan: SubjectPlan, request: Request, notes=(), boxes=(), details=None) -> CropResult:
+    """The result for ``box``: the one violation check; a broken layout is refused."""
+    heads = plan.boxes
+    allowed = set(plan.may_cut)
+    checked = tuple(b if i not in allowed else Box(0, 0, 0, 0) for i, b in enumerate(heads))
+    broken = violations(box, request.keep, request.avoid, tuple(b for b in checked if b.area > 0))
+    if broken:
+        raise InfeasibleCropError(f"method {request.method!r} does not honour the request: the crop {', '.join(broken)}")
+    cut = violations(box, heads=tuple(heads[i] for i in sorted(allowed))) if allowed else ()
+    notes = tuple(n for n in notes if n) + tuple(f"no crop of this layout can avoid it: {v}" for v in cut)
+    return CropResult(box, score, cut, notes, plan.left_out(box), boxes or (box,), details)
+
+
+def _searched(method, analysis: Analysis, request: Request, k: int) -> list[CropResult]:
+    size = analysis.image_size
+    state = method.prepare(analysis)
+    ratios = (request.aspect,) if request.aspect is not None else free_ratios(size)
+    found: list[tuple[float, Box, SubjectPlan]] = []
+    errors: list[str] = []
+    for ratio in ratios:
+        base = _problem(size, ratio, request)
+        try:
+            check_feasible(base)
+            ensure_room(base, grid=GridSpec(sizes=2, steps=2))
+            plan = _plan(analysis, request, base)
+            found += [(s, b, plan) for b, s in method.search(state, plan.apply(base), k)]
+        except InfeasibleError as exc:
+            if request.aspect is not None:
+                raise InfeasibleCropError(str(exc)) from None
+            errors.append(str(exc))
+    if not found:
+        raise InfeasibleCropError(errors[0] if errors else "no crop satisfies the request")
+    found.sort(key=lambda t: -t[0])
+    return [_finish(b, s, plan, request) for s, b, plan in found[:k]]
+
+
+def _min_size(box: Box, size: tuple[int, int]) -> Box:
+    """A box at least MIN_CROP_SIDE on each side (a tiny tau crop grows about its centre)."""
+    if min(box.width, box.height) >= MIN_CROP_SIDE:
+        return box
+    ratio = box.width / box.height if box.height > 0 else 1.0
+    grow = Box.from_xywh(box.center[0] - MIN_CROP_SIDE, box.center[1] - MIN_CROP_SIDE,
+                         2 * MIN_CROP_SIDE, 2 * MIN_CROP_SIDE).clipped(*size)  # fmt: skip
+    return fit_ratio_around(grow, ratio, *size)
+
+
+def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) -> list[CropResult]:
+    size = analysis.image_size
+    state = method.prepare(analysis)
+    proposed: tuple[Proposed, ...] = method.propose(state, request, size, k)
+    if request.regions == 2:
+        return [_two_regions(proposed, analysis, request)]
+    out: list[CropResult] = []
+    errors: list[str] = []
+    plans: dict[float, tuple[CropProblem, SubjectPlan]] = {}  # one plan per ratio
+    for p in proposed:
+        raw = _min_size(p.box, size)
+        ratio = request.aspect or AspectRatio(round(raw.width / raw.height, 3), 1.0)
+        try:
+            if ratio.value not in plans:
+                base = _problem(size, ratio, request)
+                check_feasible(base)
+                plans[ratio.value] = (base, _plan(analysis, request, base))
+            base, plan = plans[ratio.value]
+            box = refit(raw, plan.apply(base))
+        except InfeasibleError as exc:
+            errors.append(str(exc))
+            continue
+        if any(box.iou(r.box) > iou for r in out):
+            continue
+        moved = "" if box.iou(raw) > 0.98 else "moved to keep the layout and every head it can whole"
+        out.append(_finish(box, p.score, plan, request, (p.note, moved), details=p.details))
+        if len(out) == k:
+            break
+    if not out:
+        raise InfeasibleCropError(errors[0] if errors else "no crop satisfies the request")
+    first = proposed[0] if proposed else None
+    if first is not None and first.note and first.note.startswith("infeasible: "):
+        error = InfeasibleCropError(first.note.removeprefix("infeasible: "))
+        error.fallback = out[0]
+        raise error
+    return out
+
+
+def _two_regions(proposed: tuple[Proposed, ...], analysis: Analysis, request: Request) -> CropResult:
+    """P3's two crops, each cutting no head (moved to the nearest box that cuts none)."""
+    size = analysis.image_size
+    base = _problem(size, request.aspect, request)  # type: ignore[arg-type]
+    heads = head_boxes(analysis.subjects) if request.subjects else ()
+    problem = CropProblem(size, request.aspect, no_cut=heads)  # type: ignore[arg-type]
+    boxes = []
+    for p in proposed:
+        try:
+            boxes.append(refit(p.box, problem))
+        except InfeasibleError:
+            boxes.append(snap_to_pixels(p.box, base))
+    plan = SubjectPlan(heads, (), tuple(range(len(heads))))
+    first = proposed[0]
+    return _finish(boxes[0], first.score, plan, request, (first.note,), tuple(boxes), first.details)
+
+
+def ranked(analysis: Analysis, request: Request, k: int, *, iou: float = 0.7) -> tuple[CropResult, ...]:
+    """Up to ``k`` crops for ``request``, best first (diverse: IoU at most ``iou`` for the
+    fitted methods); raises InfeasibleCropError naming the conflict when there is none."""
+    check_request(request, analysis.image_size)
+    method = get_method(request.method)
+    if method.searches:
+        return tuple(_searched(method, analysis, request, k))
+    return tuple(_fitted(method, analysis, request, k, iou))
+
+
+def crop(analysis: Analysis, request: Request) -> CropResult:
+    """The best crop for ``request`` (see the module docstring).
+
+    Raises
+    ------
+    InfeasibleCropError
+        No crop satisfies the request. For the ``tau`` method, when no crop of the ratio keeps
+        tau, the error's ``fallback`` is the crop keeping the most (the rule obeyed).
+    """
+    return ranked(analysis, request, 1)[0]

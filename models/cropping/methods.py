@@ -1,0 +1,204 @@
+"""The crop methods of the product paths: a literal registry, :data:`METHODS`.
+
+Two kinds. A *searched* method (``searches = True``) scores every candidate of the exact
+constrained search (:mod:`models.constraints`), so it is handed the request's problem with
+the subject rule already in it (heads as keep or no-cut regions) and its answer satisfies
+it by construction. A *fitted* method proposes boxes of its own (the attention rectangles of
+the seed, ProCrop's ranked queries), which :func:`models.cropping.engine.refit` then moves to
+the nearest box that satisfies the request and the rule.
+
+Each method's ``prepare(analysis)`` is its once-per-image part (cached in the
+:class:`~models.cropping.analysis.Analysis`); the default map of the attention methods is
+computed once and shared by ``attention`` and ``tau``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from models.constraints.cropper import AttentionCropper
+from models.constraints.problem import CropProblem
+from models.errors import InfeasibleError, InvalidInputError
+from models.geometry import AspectRatio, Box, fit_ratio_around, largest_box_with_ratio
+
+if TYPE_CHECKING:
+    from models.cropping.analysis import Analysis
+    from models.cropping.request import Request
+
+__all__ = ["FREE_RATIOS", "METHODS", "Proposed", "method_names", "get_method"]
+
+FREE_RATIOS: tuple[float, ...] = (1.0, 4 / 3, 3 / 4, 3 / 2, 2 / 3, 16 / 9)
+"""Ratios a searched method tries beside the image's own when the request's ratio is free."""
+
+
+@dataclass(frozen=True, slots=True)
+class Proposed:
+    """A fitted method's box (full-resolution pixels), its score and its own answer."""
+
+    box: Box
+    score: float | None = None
+    details: object = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Searched:
+    """A cropper of :mod:`models.constraints` (``propose(analysis, problem, top_k)``)."""
+
+    name: str
+    build: Callable[[], object]
+    shares_attention: bool = False  # its analysis is the default attention analysis
+    searches: bool = True
+
+    def prepare(self, analysis: Analysis) -> tuple[object, object]:
+        cropper = analysis.cached(("cropper", self.name), self.build)
+        if self.shares_attention:
+            return cropper, analysis.attention_analysis()
+        return cropper, analysis.cached(("state", self.name), lambda: cropper.analyse(analysis.image))
+
+    def search(self, state: tuple[object, object], problem: CropProblem, k: int) -> tuple[tuple[Box, float], ...]:
+        cropper, prepared = state
+        return tuple((p.box, p.score) for p in cropper.propose(prepared, problem, top_k=k))
+
+
+@dataclass(frozen=True, slots=True)
+class Centred:
+    """``centred``: the largest box of the ratio, as centred as the request allows."""
+
+    name: str = "centred"
+    searches: bool = False
+
+    def prepare(self, analysis: Analysis) -> None:
+        return None
+
+    def propose(self, state: object, request: Request, size: tuple[int, int], k: int) -> tuple[Proposed, ...]:
+        w, h = size
+        if request.aspect is None:
+            return (Proposed(Box(0, 0, w, h)),)
+        return (Proposed(largest_box_with_ratio(w, h, request.aspect.value)),)
+
+
+@dataclass(frozen=True, slots=True)
+class Tau:
+    """``tau``: the seed's attention rectangles (P1 free, P2 fixed ratio, P3 two regions,
+    automatic tau when ``request.tau`` is None) on the shared attention map. When no crop of
+    the ratio keeps tau, the crop keeping the most is proposed with a note (the engine
+    raises, with that crop as the error's fallback)."""
+
+    name: str = "tau"
+    searches: bool = False
+
+    def prepare(self, analysis: Analysis) -> object:
+        return analysis.prepared_attention()
+
+    def propose(self, state, request: Request, size: tuple[int, int], k: int) -> tuple[Proposed, ...]:
+        try:
+            crop = state.crop(tau=request.tau, aspect=request.aspect, regions=request.regions)
+        except InfeasibleError as exc:
+            if request.aspect is None:
+                raise
+            best = state.search.max_kept_with_ratio(state.attention.pixel_ratio_to_cells(request.aspect.value))
+            if best <= 0:
+                raise
+            crop = state.crop(tau=best * (1 - 1e-9), aspect=request.aspect)
+            return (Proposed(crop.boxes[0], crop.kept, crop, note=f"infeasible: {exc}"),)
+        boxes = sorted(crop.boxes, key=lambda b: -b.area)
+        return tuple(Proposed(b, crop.kept, crop, note=crop.note) for b in boxes)
+
+
+@dataclass(frozen=True, slots=True)
+class ProCrop:
+    """``procrop``: ProCrop's queries (re-ranked by the crop scorer unless ``rerank`` is off),
+    best first; the engine re-fits each to the request and keeps them diverse."""
+
+    name: str = "procrop"
+    rerank: bool = True
+    searches: bool = False
+
+    def prepare(self, analysis: Analysis) -> object:
+        def run():
+            from models.procrop.predictor import load_predictor  # imports torch
+
+            predictor = load_predictor(*analysis.procrop_files)
+            with analysis.lock:
+                predictor.set_image(analysis.image.rgb, rerank=self.rerank)
+                return predictor.queries
+
+        return analysis.cached(("procrop", self.rerank), run)
+
+    def propose(self, state, request: Request, size: tuple[int, int], k: int) -> tuple[Proposed, ...]:
+        import numpy as np
+
+        w, h = size
+        out = []
+        for i in np.argsort(-state.scores, kind="stable"):
+            box = Box.from_normalized(tuple(float(v) for v in state.boxes[i]), w, h).clipped(w, h)
+            if request.aspect is not None:
+                box = fit_ratio_around(box, request.aspect.value, w, h)
+            out.append(Proposed(box, float(state.scores[i])))
+        return tuple(out)
+
+
+def _heatmap(searcher: str = "exhaustive") -> Callable[[], object]:
+    def build():
+        from models.constraints.learned import heatmap_cropper
+
+        if searcher == "optuna":
+            from models.constraints.blackbox import OptunaSearch
+
+            return heatmap_cropper(searcher=OptunaSearch())
+        return heatmap_cropper()
+
+    return build
+
+
+def _optuna_attention() -> object:
+    from models.constraints.blackbox import OptunaSearch
+
+    return AttentionCropper(searcher=OptunaSearch())
+
+
+def _proposal() -> object:
+    from models.constraints.learned import ProposalCropper
+
+    return ProposalCropper()
+
+
+METHODS: dict[str, object] = {
+    "attention": Searched("attention", AttentionCropper, shares_attention=True),
+    "saliency": Searched("saliency", AttentionCropper, shares_attention=True),
+    "attention-optuna": Searched("attention-optuna", _optuna_attention, shares_attention=True),
+    "heatmap": Searched("heatmap", _heatmap()),
+    "heatmap-optuna": Searched("heatmap-optuna", _heatmap("optuna")),
+    "proposal": Searched("proposal", _proposal),
+    "centred": Centred(),
+    "tau": Tau(),
+    "procrop": ProCrop(),
+    "procrop-no-rerank": ProCrop("procrop-no-rerank", rerank=False),
+}
+"""Method name -> method. ``attention`` (the default): the design-constraints score on the
+attention map, exact search; ``saliency`` another name for it; ``heatmap`` the same search on
+the learned aesthetic heatmap; ``proposal`` the learned crop scorer over the grid; ``*-optuna``
+the same scores searched by Optuna; ``centred`` the largest centred box; ``tau`` the seed's
+attention rectangles; ``procrop`` ProCrop's suggestions."""
+
+
+def method_names() -> tuple[str, ...]:
+    return tuple(METHODS)
+
+
+def get_method(name: str):
+    if name not in METHODS:
+        raise InvalidInputError(f"unknown method {name!r}; available: {', '.join(METHODS)}")
+    return METHODS[name]
+
+
+def free_ratios(size: tuple[int, int]) -> tuple[AspectRatio, ...]:
+    """The ratios a searched method tries for a free-ratio request: the image's, then the common ones."""
+    w, h = size
+    return tuple(AspectRatio(r, 1.0) for r in (w / h, *FREE_RATIOS))
+
+
+
