@@ -34,3 +34,27 @@ def test_importing_the_engine_loads_no_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_the_circle_contract_can_fail(tmp_path):
+    """The same contract types, on a two-module package with a circle and an upward import:
+    lint-imports must refuse it (so the contracts above are not vacuous)."""
+    pkg = tmp_path / "circ"
+    (pkg / "low").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "low" / "__init__.py").write_text("")
+    (pkg / "low" / "a.py").write_text("from circ.low import b\n")
+    (pkg / "low" / "b.py").write_text("from circ.low import a\nimport circ.cli\n")
+    (pkg / "cli.py").write_text("import circ.low.a\n")
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        '[tool.importlinter]\nroot_packages = ["circ"]\n\n'
+        '[[tool.importlinter.contracts]]\nname = "no circles"\ntype = "acyclic_siblings"\nancestors = ["circ"]\n\n'
+        '[[tool.importlinter.contracts]]\nname = "cli on top"\ntype = "forbidden"\n'
+        'source_modules = ["circ.low"]\nforbidden_modules = ["circ.cli"]\n'
+    )
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    done = subprocess.run([exe, "--config", str(config)], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})  # fmt: skip
+    assert done.returncode != 0
+    assert "no circles BROKEN" in done.stdout and "cli on top BROKEN" in done.stdout, done.stdout

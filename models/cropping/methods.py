@@ -16,16 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from models.constraints.cropper import AttentionCropper
 from models.constraints.problem import CropProblem
 from models.errors import InfeasibleError, InvalidInputError
 from models.geometry import AspectRatio, Box, fit_ratio_around, largest_box_with_ratio
 
-if TYPE_CHECKING:
-    from models.cropping.analysis import Analysis
-    from models.cropping.request import Request
+from models.cropping.request import Request
+
+# ``Analysis`` (models.cropping.analysis) in the annotations below is not imported: that module
+# imports this one (analyse() prepares the methods), and annotations are never evaluated here.
 
 __all__ = ["FREE_RATIOS", "METHODS", "Proposed", "method_names", "get_method"]
 

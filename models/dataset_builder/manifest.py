@@ -178,3 +178,16 @@ def write_annotations(out: Path, name: str, samples: dict[int, SampleRecord], ro
                        "label_kinds": kinds})  # fmt: skip
     payload = {"name": name, "images": images}
     return write_text_atomically(out / ANNOTATIONS, json.dumps(payload, separators=(",", ":")) + "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildProgress:
+    """``stage``: ``samples`` (``done`` of ``total`` samples; ``sample`` just finished, its
+    image at ``image``), or ``round R: train`` / ``round R: propose`` (``done`` of ``total``
+    images); ``sample`` is ``None`` for the first report of a resumed run and for rounds."""
+
+    stage: str
+    done: int
+    total: int
+    sample: SampleRecord | None = None
+    image: Path | None = None

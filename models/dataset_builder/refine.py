@@ -19,15 +19,19 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-from models.dataset_builder.manifest import RoundRecord, SampleRecord, append_journal, write_annotations
+from models.dataset_builder.manifest import BuildProgress, RoundRecord, SampleRecord, append_journal, write_annotations
 from models.errors import InvalidInputError
 
-if TYPE_CHECKING:
-    from models.dataset_builder.runner import BuildProgress, BuildSettings
+
+class BuildSettings(Protocol):
+    """What the rounds read of the runner's settings (a Protocol: the runner imports this module)."""
+
+    out: Path
+    rounds: int
 
 __all__ = ["Proposal", "RefineSettings", "curate", "procrop_proposer", "procrop_trainer", "run_rounds"]
 
@@ -155,8 +159,6 @@ def run_rounds(
     proposer: Proposer = procrop_proposer,
 ) -> dict[int, RoundRecord]:
     """Run the rounds ``1..settings.rounds`` not yet in ``rounds``; return every finished round."""
-    from models.dataset_builder.runner import BuildProgress
-
     out = settings.out
     rounds = dict(rounds)
     ok = [i for i in sorted(samples) if samples[i].status == "ok"]

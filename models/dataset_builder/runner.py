@@ -24,6 +24,7 @@ from models.dataset_builder.engines import ENGINES, make_engine
 from models.dataset_builder.expand import ExpansionSettings
 from models.dataset_builder.manifest import (
     ANNOTATIONS,
+    BuildProgress,
     IMAGES_DIR,
     JOURNAL,
     MANIFEST,
@@ -99,19 +100,6 @@ class BuildSettings:
         return {"source": str(self.source), "out": str(self.out), "samples": self.samples, "backend": self.backend,
                 "rounds": self.rounds, "engine": self.engine, "workers": self.workers, "address": self.address,
                 "seed": self.seed, "canvas": self.canvas, "backend_options": dict(self.backend_options)}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class BuildProgress:
-    """``stage``: ``samples`` (``done`` of ``total`` samples; ``sample`` just finished, its
-    image at ``image``), or ``round R: train`` / ``round R: propose`` (``done`` of ``total``
-    images); ``sample`` is ``None`` for the first report of a resumed run and for rounds."""
-
-    stage: str
-    done: int
-    total: int
-    sample: SampleRecord | None = None
-    image: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
