@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.attention import PreparedAttention, RectangleSearch
+from models import cropping
+from models.attention import PreparedAttention
 from models.constraints import CropProblem, Proposal
 from models.constraints.cropper import AttentionAnalysis, AttentionCropper
-from models.errors import InfeasibleError
 from models.imaging import LoadedImage
 
 __all__ = ["ConstrainedCrop", "ImageAnalysis", "analyse_image", "propose_crop"]
@@ -21,11 +21,13 @@ __all__ = ["ConstrainedCrop", "ImageAnalysis", "analyse_image", "propose_crop"]
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ImageAnalysis:
-    """Everything computed once per image: the constraints analysis and the tau search."""
+    """Everything computed once per image: the constraints analysis and the tau search, both
+    parts of ``cropping`` (the one crop contract's analysis: the subjects too)."""
 
     image: LoadedImage
     analysis: AttentionAnalysis
     prepared: PreparedAttention
+    cropping: cropping.Analysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,18 +36,19 @@ class ConstrainedCrop:
 
     problem: CropProblem
     proposal: Proposal
+    result: cropping.CropResult | None = None
 
 
 def analyse_image(image: LoadedImage, cropper: AttentionCropper) -> ImageAnalysis:
     """The slow part (about a second on a large photo): run it in a worker, once per image."""
     analysis = cropper.analyse(image)
-    att = analysis.attention
-    return ImageAnalysis(image, analysis, PreparedAttention(image, att, RectangleSearch(att.values)))
+    shared = cropping.analyse(image, methods=(), attention=analysis if cropper == AttentionCropper() else None)
+    return ImageAnalysis(image, analysis, shared.prepared_attention(), shared)
 
 
-def propose_crop(cropper: AttentionCropper, analysis: AttentionAnalysis, problem: CropProblem) -> ConstrainedCrop:
-    """The best crop for ``problem`` (milliseconds); raises InfeasibleError naming the conflict."""
-    proposals = cropper.propose(analysis, problem)
-    if not proposals:  # the searcher found no candidate without saying why
-        raise InfeasibleError("no crop satisfies these keep and avoid regions")
-    return ConstrainedCrop(problem, proposals[0])
+def propose_crop(cropper: AttentionCropper, analysis: ImageAnalysis, problem: CropProblem) -> ConstrainedCrop:
+    """The best crop for ``problem`` through the one crop contract (milliseconds; the subject
+    rule included); raises InfeasibleError naming the conflict."""
+    request = cropping.Request(problem.aspect, problem.keep, problem.avoid, method="attention")
+    result = cropping.crop(analysis.cropping, request)
+    return ConstrainedCrop(problem, Proposal(result.box, result.score or 0.0, ()), result)

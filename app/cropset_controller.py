@@ -211,7 +211,7 @@ class CropSetController(QObject):
         if image is not None and image_key(image.info.path) == path:
             if reuses_analysis(image, self.method, self._window.workbench.cropper):
                 if window_analysis is not None and window_analysis.image is image:
-                    found = SetAnalysis(path, image, window_analysis.analysis, self.method)
+                    found = SetAnalysis(path, image, window_analysis.cropping, self.method)
                     self._analyses.put(path, found)
                     return found
                 return None  # the window's arrives soon

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from models.cropping.result import violations
 from models.geometry import AspectRatio, Box, largest_box_with_ratio, parse_aspect
 
 __all__ = [
@@ -139,16 +140,11 @@ class CropState:
         return (self.image_size, self.ratio, self.keep, self.avoid)
 
     def violations(self) -> list[str]:
-        """How ``box`` breaks the layout: keep regions it cuts, avoid regions it meets."""
+        """How ``box`` breaks the layout: keep regions it cuts, avoid regions it meets
+        (:func:`models.cropping.violations`, the one checker)."""
         if self.box is None:
             return []
-        out = [f"cuts keep region #{i}" for i, k in enumerate(self.keep, 1) if not self.box.contains(k, tol=0.5)]
-        out += [
-            f"meets avoid region #{i}"
-            for i, a in enumerate(self.avoid, 1)
-            if (inter := self.box.intersection(a)) is not None and min(inter.width, inter.height) > 0.5
-        ]
-        return out
+        return list(violations(self.box, self.keep, self.avoid))
 
 
 def reshape_box(box: Box | None, ratio: float | None, width: float, height: float) -> Box:

@@ -18,7 +18,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models.geometry import Box
+from models import cropping
+from models.geometry import AspectRatio, Box
+from models.imaging import ImageInfo, LoadedImage
 from models.procrop.index import load_index
 from models.procrop.predictor import load_predictor
 
@@ -125,18 +127,22 @@ def compute_suggestions(
     report(1, STEPS)
     if cancelled():
         return None
+    width, height = request.image_size
+    image = LoadedImage(ImageInfo(Path(), width, height, "", "RGB", 1, None), np.ascontiguousarray(rgb))
+    analysis = cropping.analyse(image, methods=(), procrop_files=(None, request.index))
     with _PREDICT_LOCK:
         predictor.set_image(rgb)
+        queries = predictor.queries
+        analysis.cached(cropping.get_method("procrop").key, lambda: queries)  # ranked from these queries
         report(2, STEPS)
-        width, height = request.image_size
-        norm = lambda boxes: tuple(Box(*b.to_normalized(width, height)) for b in boxes)  # noqa: E731
-        suggestions = predictor.suggest(request.top_k, aspect=request.aspect, keep=norm(request.keep), avoid=norm(request.avoid))
+        aspect = AspectRatio(request.aspect, 1.0) if request.aspect is not None else None
+        found = cropping.ranked(analysis, cropping.Request(aspect, request.keep, request.avoid, method="procrop"),
+                                request.top_k)  # the one crop contract: layout and subject rule, whole pixels
     crops = tuple(
-        SuggestedCrop(s.rank, s.score, Box.from_normalized(s.box.as_tuple(), width, height),
-                     _thumbnail(rgb, s.box, request.thumb_scale))
-        for s in suggestions.items
+        SuggestedCrop(rank, s.score or 0.0, s.box, _thumbnail(rgb, Box(*s.box.to_normalized(width, height)), request.thumb_scale))
+        for rank, s in enumerate(found)
     )
-    origin = _provenance(predictor.index, suggestions.references)
-    refs = tuple(Reference(r, origin[r], sim) for r, sim in zip(suggestions.references, suggestions.similarities))
+    origin = _provenance(predictor.index, queries.references)
+    refs = tuple(Reference(r, origin[r], sim) for r, sim in zip(queries.references, queries.similarities))
     report(3, STEPS)
     return SuggestResult(request, crops, refs)

@@ -33,6 +33,7 @@ from app.panels.attention import AttentionRequest
 from app.session import CropSession, StateCommand
 from app.state import FREE, AspectChoice, CropState, RegionKind, reshape_box
 from app.workers import TaskRunner
+from models import cropping
 from models.attention import AttentionCrop
 from models.constraints import CropProblem
 from models.constraints.cropper import AttentionCropper
@@ -300,17 +301,27 @@ class Workbench(QObject):
     def _attention(self, state: CropState) -> AttentionCrop | None:
         assert self._analysis is not None
         request, ratio = self._request, state.ratio
+        asked = cropping.Request(ratio, method="tau", tau=request.tau, regions=request.regions if ratio else 1)
+        fallback = None
         try:
-            crop = self._analysis.prepared.crop(tau=request.tau, aspect=ratio, regions=request.regions if ratio else 1)
+            result = cropping.crop(self._analysis.cropping, asked)
         except CropStudioError as exc:
             self.attention_message.emit(str(exc))
-            return None
+            result = fallback = getattr(exc, "fallback", None)  # tau cannot be kept: the whole-head crop keeping most
+            if result is None:
+                return None
+        found = result.details
+        crop = AttentionCrop(result.boxes, found.map_boxes, found.tau, found.kept, found.area_fraction, found.aspect,
+                             found.auto, found.note)  # fmt: skip
+        if fallback is not None:
+            return crop
         if len(crop.boxes) > 1:  # two regions: the larger one is the crop to edit and export
             crop = replace(crop, boxes=tuple(sorted(crop.boxes, key=lambda b: -b.area)))
         sizes = ", ".join(_size_text(b) for b in crop.boxes)
         text = crop.note or f"Keeps {crop.kept:.0%} of the attention in {crop.area_fraction:.0%} of the frame ({sizes})"
         if crop.auto is not None:
             text = f"Automatic tau {crop.tau:.0%} (gamma {crop.auto.gamma:.2f}). " + text
+        text += "".join(f" It leaves out head #{h.index + 1}: {h.reason}." for h in result.left_out_heads)
         self.attention_message.emit(text)
         return crop
 
@@ -356,7 +367,7 @@ class Workbench(QObject):
         except CropStudioError as exc:
             self.layout_status.emit("warn", f"No crop fits the region here: {exc}")
             return
-        self._tasks.submit(PREVIEW, propose_crop, self.cropper, self._analysis.analysis, problem)
+        self._tasks.submit(PREVIEW, propose_crop, self.cropper, self._analysis, problem)
 
     @Slot()
     def end_preview(self) -> None:
@@ -394,7 +405,7 @@ class Workbench(QObject):
             self._fail(state, str(exc))
             return
         self._inflight = (path, problem)
-        self._tasks.submit(CONSTRAINTS, propose_crop, self.cropper, self._analysis.analysis, problem)
+        self._tasks.submit(CONSTRAINTS, propose_crop, self.cropper, self._analysis, problem)
 
     def _matches(self, state: CropState, problem: CropProblem) -> bool:
         same_ratio = state.ratio is None or state.ratio == problem.aspect
@@ -418,7 +429,9 @@ class Workbench(QObject):
         new = state.with_(box=result.proposal.box, extra=(), target=None)
         if command is None or not self.session.amend(command, new):
             self.session.edit(new, "Crop to layout")
-        self.layout_status.emit("ok", f"Crop {_size_text(result.proposal.box)} {_honours(state)}.")
+        left = result.result.left_out_heads if result.result is not None else ()
+        heads = "".join(f" It leaves out head #{h.index + 1}: {h.reason}." for h in left)
+        self.layout_status.emit("ok", f"Crop {_size_text(result.proposal.box)} {_honours(state)}.{heads}")
         self.attention_message.emit("The crop follows the layout regions; move the slider to crop by attention.")
         self.constrained_ready.emit(result)
 

@@ -116,6 +116,12 @@ class ProCrop:
     rerank: bool = True
     searches: bool = False
 
+    @property
+    def key(self) -> tuple:
+        """Where the image's queries are cached in an Analysis (a caller that ran the predictor
+        itself puts them there: ``analysis.cached(method.key, lambda: queries)``)."""
+        return ("procrop", self.rerank)
+
     def prepare(self, analysis: Analysis) -> object:
         def run():
             from models.procrop.predictor import load_predictor  # imports torch
@@ -125,7 +131,7 @@ class ProCrop:
                 predictor.set_image(analysis.image.rgb, rerank=self.rerank)
                 return predictor.queries
 
-        return analysis.cached(("procrop", self.rerank), run)
+        return analysis.cached(self.key, run)
 
     def propose(self, state, request: Request, size: tuple[int, int], k: int) -> tuple[Proposed, ...]:
         import numpy as np

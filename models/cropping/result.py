@@ -24,8 +24,8 @@ def violations(box: Box, keep: tuple[Box, ...] = (), avoid: tuple[Box, ...] = ()
     """How ``box`` breaks a layout, for messages: keep regions it does not hold, avoid regions
     it meets, heads it cuts (:func:`models.subjects.rule.cut_heads`), each within ``tol`` px.
     The one checker every path (CLI, batch, GUI) reports through."""
-    out = [f"cuts keep region #{i} {_fmt(k)}" for i, k in enumerate(keep, 1) if not box.contains(k, tol=tol)]
-    out += [f"meets avoid region #{i} {_fmt(a)}" for i, a in enumerate(avoid, 1)
+    out = [f"cuts keep region #{i}" for i, k in enumerate(keep, 1) if not box.contains(k, tol=tol)]
+    out += [f"meets avoid region #{i}" for i, a in enumerate(avoid, 1)
             if (inter := box.intersection(a)) is not None and min(inter.width, inter.height) > tol]  # fmt: skip
     out += [f"cuts head #{i + 1} {_fmt(heads[i])}" for i in cut_heads(box, heads, tol)]
     return tuple(out)

@@ -148,8 +148,8 @@ def _auto_crop(method: CropMethod, analysis: object, target: Target, problem: Cr
     and a note naming the heads it leaves out."""
     request = TargetRequest(problem.image_size, target.crop_ratio, problem.keep, problem.avoid, subjects)
     note = None
-    if isinstance(method, CroppingMethod):
-        result = method.result(analysis, request)  # type: ignore[arg-type]
+    if isinstance(method, CroppingMethod) or callable(getattr(method, "result", None)):  # a wrapped one too
+        result = method.result(analysis, request)  # type: ignore[attr-defined]
         box, score = result.box, result.score
         note = "; ".join([f"leaves out head #{h.index + 1} ({h.reason})" for h in result.left_out_heads]
                          + list(result.violations)) or None  # fmt: skip

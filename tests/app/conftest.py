@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
@@ -24,8 +26,10 @@ def _memoised_analysis(monkeypatch):
         cached = _ANALYSES.get(key)
         if cached is None:
             cached = _ANALYSES[key] = analyse_image(image, cropper)
-        return type(cached)(image, cached.analysis, type(cached.prepared)(image, cached.prepared.attention,
-                                                                          cached.prepared.search))
+        prepared = type(cached.prepared)(image, cached.prepared.attention, cached.prepared.search)
+        shared = dataclasses.replace(cached.cropping, image=image, _cache=dict(cached.cropping._cache))
+        shared._cache["prepared"] = prepared
+        return type(cached)(image, cached.analysis, prepared, shared)
 
     monkeypatch.setattr(app.window, "analyse_image", memoised)
 

@@ -36,8 +36,15 @@ def test_slider_moves_update_the_crop_to_the_engine_answer(window, qtbot, sample
     crop = blocker.args[0]
     image = load_image(sample_image, max_side=2048)
     att = compute_attention(image)
-    expected = attention_crop(att, RectangleSearch(att.values), tau=0.55, aspect=parse_aspect("4:5"))
+    raw = attention_crop(att, RectangleSearch(att.values), tau=0.55, aspect=parse_aspect("4:5"))
+    # the engine's answer is the one crop contract's: the seed's box, moved to keep the head whole
+    from models import cropping
+
+    analysis = cropping.analyse(image, methods=())
+    expected = cropping.crop(analysis, cropping.Request(parse_aspect("4:5"), method="tau", tau=0.55))
     assert crop.boxes == expected.boxes
+    (head,) = analysis.subjects.heads
+    assert crop.boxes[0].contains(head.box, tol=0.5) and not raw.boxes[0].contains(head.box, tol=0.5)
     assert window.view.crops()[0] == crop.boxes[0]  # the canvas works in full-resolution pixels
     assert window.crop_state().box == crop.boxes[0]
 
@@ -60,10 +67,14 @@ def test_an_impossible_request_is_shown_not_crashed_on(window, qtbot):
     panel.tau_slider.setValue(100)
     with qtbot.waitSignal(window.crop_changed, timeout=TIMEOUT_MS) as blocker:
         window.aspect_panel.choose_text("3:1")
-    assert blocker.args[0] is None
+    fallback = blocker.args[0]  # tau 100% cannot be kept: the 3:1 crop keeping the most, the head whole
     assert "keeps at most" in panel.result_text()
-    box = window.view.crop_box()  # the crop still takes the new ratio, around its old centre
+    box = window.view.crop_box()
     assert box is not None and box.width / box.height == pytest.approx(3, rel=0.02)
+    from models import cropping
+
+    (head,) = cropping.analyse(window.current_image(), methods=()).subjects.heads
+    assert fallback.boxes[0] == box and box.contains(head.box, tol=0.5)  # issue 17: it cut the face before
 
 
 def test_a_newer_image_wins(window, qtbot, sample_image):

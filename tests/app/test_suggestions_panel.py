@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
@@ -19,7 +20,7 @@ from app.panels.suggestions import SuggestionsPanel
 from app.session import image_key
 from app.window import MainWindow
 from models.geometry import Box
-from models.procrop.predictor import Suggestion, Suggestions
+from models.procrop.predictor import Queries
 
 TIMEOUT_MS = 30_000
 LEFT = Qt.MouseButton.LeftButton
@@ -55,9 +56,9 @@ class GatedPredictor:
         self.calls.append(rgb.shape)
         self.gate.wait(10)
 
-    def suggest(self, top_k, *, aspect=None, iou_threshold=0.7, keep=(), avoid=()) -> Suggestions:
-        box = Box(0.1, 0.2, 0.6, 0.7)
-        return Suggestions((Suggestion(box, 0.9, 0),), ("ref-1",), (0.5,))
+    @property
+    def queries(self) -> Queries:  # one query, what models.cropping ranks
+        return Queries(np.array([[0.1, 0.2, 0.6, 0.7]]), np.array([0.9]), ("ref-1",), (0.5,), 1.0)
 
 
 @pytest.fixture
