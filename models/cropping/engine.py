@@ -22,7 +22,7 @@ from models.constraints.search import snap_to_pixels
 from models.constraints.terms import OverlapTerm
 from models.cropping.analysis import Analysis
 from models.cropping.methods import Proposed, free_ratios, get_method
-from models.cropping.request import MIN_CROP_SIDE, Request, check_request
+from models.cropping.request import MIN_TAU_CROP_SIDE as MIN_SIDE, Request, check_request
 from models.cropping.result import CropResult, InfeasibleCropError, violations
 from models.errors import InfeasibleError
 from models.geometry import AspectRatio, Box, fit_ratio_around
@@ -96,13 +96,12 @@ def _searched(method, analysis: Analysis, request: Request, k: int) -> list[Crop
 
 
 def _min_size(box: Box, size: tuple[int, int]) -> Box:
-    """A box at least MIN_CROP_SIDE on each side (a tiny tau crop grows about its centre)."""
-    if min(box.width, box.height) >= MIN_CROP_SIDE:
+    """A box at least MIN_TAU_CROP_SIDE on each side, when the image allows (a tiny tau crop grows about its centre)."""
+    if min(box.width, box.height) >= MIN_SIDE:
         return box
     ratio = box.width / box.height if box.height > 0 else 1.0
-    grow = Box.from_xywh(box.center[0] - MIN_CROP_SIDE, box.center[1] - MIN_CROP_SIDE,
-                         2 * MIN_CROP_SIDE, 2 * MIN_CROP_SIDE).clipped(*size)  # fmt: skip
-    return fit_ratio_around(grow, ratio, *size)
+    grow = Box.from_xywh(box.center[0] - MIN_SIDE / 2, box.center[1] - MIN_SIDE / 2, MIN_SIDE, MIN_SIDE)
+    return fit_ratio_around(grow.clipped(*size) if grow.area else box, ratio, *size)
 
 
 def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) -> list[CropResult]:

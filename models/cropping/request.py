@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from models.errors import InvalidInputError
 from models.geometry import AspectRatio, Box, largest_box_with_ratio
 
-__all__ = ["MIN_CROP_SIDE", "Request", "check_aspect", "check_request", "validate_tau"]
+__all__ = ["MIN_CROP_SIDE", "MIN_TAU_CROP_SIDE", "Request", "check_aspect", "check_request", "validate_tau"]
 
-MIN_CROP_SIDE = 8
-"""The smallest crop side, in whole pixels of the image, any request may produce."""
+MIN_CROP_SIDE = 1
+"""A ratio must leave a crop of at least this many whole pixels on each side (``1000:1`` of a
+640x480 photo, 640x0.64 px, is refused, in ``crop`` and ``batch`` alike)."""
+
+MIN_TAU_CROP_SIDE = 16
+"""The smallest side of an attention-rectangle crop: a tiny tau's box grows to it."""
 
 
 def validate_tau(tau: object) -> float:
@@ -76,7 +80,7 @@ def check_aspect(aspect: AspectRatio, width: int, height: int) -> None:
         lo, hi = MIN_CROP_SIDE / height, width / MIN_CROP_SIDE
         raise InvalidInputError(
             f"a {aspect} crop of this {width}x{height} image would be {box.width:.4g}x{box.height:.4g} px; "
-            f"ratios from 1:{1 / lo:.4g} to {hi:.4g}:1 fit (each side at least {MIN_CROP_SIDE} whole pixels)"
+            f"ratios from 1:{1 / lo:.4g} to {hi:.4g}:1 fit (each side at least {MIN_CROP_SIDE} whole pixel)"
         )
 
 

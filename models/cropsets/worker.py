@@ -21,7 +21,7 @@ from models.cropsets.naming import OutputNameError, OutputNaming
 from models.cropsets.regions import RelativeBox, RelativePoint
 from models.cropsets.sizing import FittedCrop, UpscaleError, check_room, fit_to_target
 from models.cropsets.targets import Target
-from models.errors import CropStudioError, ExportError, ImageReadError, InfeasibleError
+from models.errors import CropStudioError, ExportError, ImageReadError, InfeasibleError, InvalidInputError
 from models.geometry import AspectRatio, Box, fit_ratio_inside
 from models.imaging import ANALYSIS_MAX_SIDE, LoadedImage, export_crop, load_image
 
@@ -189,7 +189,7 @@ def _fit(
 def _error_kind(exc: CropStudioError) -> ErrorKind:
     if isinstance(exc, UpscaleError):
         return "upscale"
-    if isinstance(exc, InfeasibleError):
+    if isinstance(exc, (InfeasibleError, InvalidInputError)):  # a target's ratio the image cannot hold
         return "infeasible"
     if isinstance(exc, ImageReadError):
         return "read"

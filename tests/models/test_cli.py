@@ -98,11 +98,12 @@ def test_bad_files_give_one_clear_line(bad_files, capsys, kind):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--tau", "1.5"], "tau must be in [0, 1]"),
-        (["--tau", "nan"], "tau must be in [0, 1]"),
+        (["--tau", "1.5"], "tau must be in (0, 1]"),
+        (["--tau", "0"], "tau must be in (0, 1]"),  # issue 15 item 6: it returned a 3x3 crop
+        (["--aspect", "1000:1"], "each side at least 1 whole pixel"),
+        (["--tau", "nan"], "tau must be in (0, 1]"),
         (["--aspect", "wide"], "cannot read aspect ratio"),
         (["--aspect", "0:1"], "positive"),
-        (["--aspect", "1000:1"], "too extreme"),
         (["--tau", "1", "--aspect", "5:1"], "keeps at most"),
         (["--regions", "2"], "fixed aspect ratio"),
         (["--quality", "0", "--out", "x.jpg"], "quality"),
