@@ -41,6 +41,7 @@ class TargetRequest:
     keep: tuple[Box, ...] = ()
     avoid: tuple[Box, ...] = ()
     subjects: bool = True
+    ratio: AspectRatio | None = None  # ``aspect`` as the target wrote it (16:9), for messages
 
 
 @runtime_checkable
@@ -76,7 +77,7 @@ class CroppingMethod:
         return cropping.analyse(image, methods=(self.name,))
 
     def result(self, analysis: cropping.Analysis, request: TargetRequest) -> cropping.CropResult:
-        asked = cropping.Request(AspectRatio(request.aspect, 1.0), request.keep, request.avoid,
+        asked = cropping.Request(request.ratio or AspectRatio(request.aspect, 1.0), request.keep, request.avoid,
                                  subjects=request.subjects, method=self.name)  # fmt: skip
         return cropping.crop(analysis, asked)
 
@@ -146,7 +147,8 @@ def _auto_crop(method: CropMethod, analysis: object, target: Target, problem: Cr
                subjects: bool) -> tuple[Box, float | None, str | None]:  # fmt: skip
     """The method's crop for ``problem`` (InfeasibleError naming the conflict when there is none)
     and a note naming the heads it leaves out."""
-    request = TargetRequest(problem.image_size, target.crop_ratio, problem.keep, problem.avoid, subjects)
+    request = TargetRequest(problem.image_size, target.crop_ratio, problem.keep, problem.avoid, subjects,
+                            target.crop_aspect)  # fmt: skip
     note = None
     if isinstance(method, CroppingMethod) or callable(getattr(method, "result", None)):  # a wrapped one too
         result = method.result(analysis, request)  # type: ignore[attr-defined]

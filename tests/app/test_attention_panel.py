@@ -84,3 +84,15 @@ def test_a_newer_image_wins(window, qtbot, sample_image):
     assert blocker.args[0].image.info.path == other
     assert window.current_image().info.path == other
     assert len(window.view.crops()) == 1
+
+
+def test_the_16_9_preset_keeps_the_astronauts_head(window, qtbot):
+    """Issue 17: the preset (tau 0.7 cannot be kept at 16:9) landed at 29,139 475x267, cutting the face."""
+    from models import cropping
+
+    with qtbot.waitSignal(window.crop_changed, timeout=TIMEOUT_MS):
+        window.aspect_panel.choose_text("16:9")
+    box = window.view.crop_box()
+    (head,) = cropping.analyse(window.current_image(), methods=()).subjects.heads
+    assert box is not None and box.width / box.height == pytest.approx(16 / 9, rel=0.02)
+    assert box.contains(head.box, tol=0.5), box

@@ -122,3 +122,23 @@ def test_issue15_tau_zero_and_impossible_ratios_are_refused(astronaut):
     for ratio in (AspectRatio(1e9, 1), AspectRatio(1000, 1), AspectRatio(1, 1000)):
         with pytest.raises(Exception, match="each side at least 1 whole pixel"):
             cropping.crop(astronaut, cropping.Request(ratio))
+
+
+def test_astronaut_batch_targets_keep_the_head(astronaut, tmp_path):
+    from models.cropsets.targets import parse_target
+    from models.cropsets.worker import ExportSettings, ImageJob, TargetJob, process_image
+
+    targets = tuple(TargetJob(parse_target(spec), spec) for spec in ("w16 16:9", "w191 1.91:1", "w3 3:1"))
+    result = process_image(ImageJob(SAMPLES / "astronaut.jpg", targets), ExportSettings(tmp_path, dry_run=True))
+    (head,) = astronaut.subjects.heads
+    for record in result.records:
+        assert record.status == "planned" and Box(*record.box).contains(head.box, tol=0.5), record
+
+
+@pytest.mark.parametrize("aspect", ["16:9", "1.91:1", "3:1"])
+def test_astronaut_suggestions_top3_keep_the_head(astronaut, aspect):
+    from models.geometry import parse_aspect
+
+    (head,) = astronaut.subjects.heads
+    found = cropping.ranked(astronaut, cropping.Request(parse_aspect(aspect), method="procrop"), 3)
+    assert found and all(s.box.contains(head.box, tol=0.5) for s in found), found
