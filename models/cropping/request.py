@@ -44,7 +44,9 @@ class Request:
     whole / leaves out; ``subjects``: obey the subject rule (never cut a head,
     :mod:`models.subjects.rule`); ``method``: a name of :data:`models.cropping.methods.METHODS`;
     ``tau``: for the attention-rectangle method ``tau`` only (``None``: automatic);
-    ``regions``: 2 asks that method for two disjoint crops (needs ``aspect``).
+    ``regions``: 2 asks that method for two disjoint crops (needs ``aspect``);
+    ``free_ratio_bounds``: for a free ratio, the narrowest and widest ``tau`` crop allowed
+    (``models.attention.crop.EXPERT_FREE_RATIOS`` in the GUI), ``None``: the seed's P1 as is.
     """
 
     aspect: AspectRatio | None = None
@@ -54,6 +56,7 @@ class Request:
     method: str = "attention"
     tau: float | None = None
     regions: int = 1
+    free_ratio_bounds: tuple[AspectRatio, AspectRatio] | None = None
 
     def __post_init__(self) -> None:
         if self.aspect is not None and not isinstance(self.aspect, AspectRatio):
