@@ -39,6 +39,9 @@ from app.panels.filmstrip import Filmstrip
 from app.panels.layout import LayoutPanel
 from app.panels.suggestions import SuggestionsPanel
 from app.session import image_key
+from app.shell.crop_tool import CropTool
+from app.shell.keys import apply_keys, current_keys, save_keys, with_key
+from app.shell.keys_dialog import ShortcutsDialog
 from app.state import CropState, RegionKind
 from app.suggestions_controller import SuggestionsController
 from app.workbench import Workbench
@@ -158,7 +161,11 @@ class MainWindow(QMainWindow):
         self.exporter.finished.connect(self.export_finished)
         self.statusBar().addPermanentWidget(self._crop_info)
 
+        self.tool = CropTool(self._view, self.workbench, self)
+        self.tool.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.actions_ = build_actions(self)
+        self.tool.preview_changed.connect(self._show_preview_state)
+        self._key_tooltips()
         panels = next(a.menu() for a in self.menuBar().actions() if a.menu() and a.text() == "&View").addMenu("&Panels")
         for dock in self.findChildren(QDockWidget):
             panels.addAction(dock.toggleViewAction())
@@ -327,6 +334,65 @@ class MainWindow(QMainWindow):
         selected = self._view.selected_region()
         if selected is not None:
             self.workbench.delete_region(*selected)
+
+    # -- the crop tool's keys (app.shell.crop_tool) -------------------------------------------
+    @Slot()
+    def crop_tool(self) -> None:
+        self.tool.enter()
+
+    @Slot()
+    def commit_crop(self) -> None:
+        self.tool.commit()
+
+    @Slot()
+    def revert_edit(self) -> None:
+        self.tool.revert()
+
+    @Slot(bool)
+    def set_crop_preview(self, on: bool) -> None:
+        self.tool.set_preview(on)
+
+    @Slot()
+    def rotate_guide(self) -> None:
+        self.tool.rotate_guide()
+
+    @Slot(bool)
+    def _show_preview_state(self, on: bool) -> None:
+        action = self.actions_.preview
+        action.blockSignals(True)
+        action.setChecked(on)
+        action.blockSignals(False)
+
+    # -- keys: Preferences and Help > Keyboard Shortcuts ------------------------------------------
+    @Slot()
+    def shortcuts_dialog(self) -> None:
+        ShortcutsDialog(current_keys(), editable=False, parent=self).exec()
+
+    @Slot()
+    def preferences_dialog(self) -> None:
+        dialog = ShortcutsDialog(current_keys(), editable=True, parent=self)
+        if dialog.exec() == ShortcutsDialog.DialogCode.Accepted:
+            self.set_keys(dialog.keys())
+
+    def set_keys(self, keys: dict[str, str]) -> None:
+        """Use (and remember) these keys, by action id (see :mod:`app.shell.keys`)."""
+        save_keys(keys)
+        apply_keys(self.actions_.keyed())
+        self._key_tooltips()
+
+    def _key_tooltips(self) -> None:
+        """The panels' buttons name the key of the action they share."""
+        a, lp = self.actions_, self.layout_panel
+        for widget, tip, action in (
+            (self.aspect_panel.swap, "Swap orientation", a.swap),
+            (lp.keep_button, "Drag on the photo: this region must stay in the crop", a.draw_keep),
+            (lp.avoid_button, "Drag on the photo: this region must stay out of the crop", a.draw_avoid),
+            (lp.fit_button, "Compute the best crop that keeps and avoids these regions", a.crop_to_layout),
+            (lp.delete_button, "Delete the selected region", a.delete_region),
+        ):  # fmt: skip
+            widget.setToolTip(with_key(tip, action.shortcut()))
+        lp.keep_button.setText(with_key("Draw keep", a.draw_keep.shortcut()))
+        lp.avoid_button.setText(with_key("Draw avoid", a.draw_avoid.shortcut()))
 
     def set_guide(self, kind: str, on: bool) -> None:
         guides = set(self._view.guides())

@@ -23,6 +23,7 @@ Nothing here touches a widget: the window renders ``state_changed``.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -176,6 +177,48 @@ class Workbench(QObject):
             self.session.edit(new.with_(box=box, extra=()), text)
         if self._analysis is not None:
             self.attention_crop.emit(crop)
+
+    @Slot()
+    def toggle_ratio_lock(self) -> None:
+        """Lock the ratio at the crop's own shape (A), or free a locked one; the crop stays."""
+        state = self.session.state()
+        if state is None or state.box is None:
+            return
+        if state.aspect.kind == "free":
+            b = state.box.rounded()
+            w, h = max(int(b.width), 1), max(int(b.height), 1)
+            ratio = AspectRatio(w // math.gcd(w, h), h // math.gcd(w, h))
+            choice, text = AspectChoice("ratio", ratio, label=str(ratio)), "Lock ratio"
+        else:
+            choice, text = FREE, "Unlock ratio"
+        self._default_aspect = choice
+        self._stop_constrained()
+        self.session.edit(state.with_(aspect=choice, target=None), text)
+
+    @Slot()
+    def reset_crop(self) -> None:
+        """Back to the automatic crop (Ctrl+Alt+R): the layout's, a target's, or the attention crop."""
+        state = self.session.state()
+        if state is None:
+            return
+        if state.target is not None:
+            self.reset_target()
+        elif state.keep or state.avoid:
+            self.fit_to_layout()
+        elif self._analysis is not None:
+            self._stop_constrained()
+            crop = self._attention(state)
+            if crop is not None:
+                self.session.edit(state.with_(box=crop.boxes[0], extra=crop.boxes[1:]), "Reset to the automatic crop")
+            self.attention_crop.emit(crop)
+
+    def restore(self, state: CropState, text: str) -> None:
+        """Make ``state`` the current image's again (Esc reverts to the last commit): one undo step."""
+        current = self.session.state()
+        if current is None or current == state:
+            return
+        self._stop_constrained()
+        self.session.edit(state, text)
 
     def default_aspect(self) -> AspectChoice:
         """The choice new images start with (the last one picked)."""
