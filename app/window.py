@@ -28,6 +28,7 @@ from app.crop_store import CropStore
 from app.cropset_controller import CropSetController
 from app.dataset_builder_controller import DatasetBuilderController
 from app.export import ExportSettings
+from app.export_all.unopened import CropRecipe
 from app.exporter import Exporter
 from app.image_view import ImageView
 from app.library import ImageCache, Library, folder_images, remember_recent
@@ -122,6 +123,11 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self._banner)
         layout.addWidget(self._view, 1)
+        self._crop_info = QLabel(self)  # under the canvas: no status message can cover it
+        self._crop_info.setObjectName("crop-readout")
+        self._crop_info.setStyleSheet("#crop-readout { background: #262626; color: #d8d8d8; padding: 2px 6px; }")
+        self._crop_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self._crop_info)
         self.setCentralWidget(central)
 
         right = Qt.DockWidgetArea.RightDockWidgetArea
@@ -156,10 +162,8 @@ class MainWindow(QMainWindow):
         self.crop_store.status.connect(lambda _level, text: self.statusBar().showMessage(text, 10_000))
         self.cropsets.exporter.finished.connect(lambda _report: self.crop_store.resave())  # the batch rewrote it
 
-        self._crop_info = QLabel(self)
-        self.exporter = Exporter(self, self._tasks, self._export_items, self._report)
+        self.exporter = Exporter(self, self._tasks, self._export_items, self._report, self._crop_recipe)
         self.exporter.finished.connect(self.export_finished)
-        self.statusBar().addPermanentWidget(self._crop_info)
 
         self.tool = CropTool(self._view, self.workbench, self)
         self.tool.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
@@ -195,6 +199,7 @@ class MainWindow(QMainWindow):
         wb.layout_status.connect(lp.show_status)
         wb.state_changed.connect(self._render)
         wb.attention_crop.connect(self.crop_changed)
+        wb.attention_crop.connect(self._follow_tau)
         wb.attention_message.connect(self.attention_panel.show_result)
         self.aspect_panel.aspect_chosen.connect(wb.set_aspect)
         self.aspect_panel.swap_requested.connect(wb.swap_orientation)
@@ -432,6 +437,13 @@ class MainWindow(QMainWindow):
             self.filmstrip.set_edited(path, stack.count() > 0)
 
     @Slot(object)
+    def _follow_tau(self, crop: object) -> None:
+        """The slider shows the tau the crop was made with (the automatic one too)."""
+        tau = getattr(crop, "tau", None)
+        if crop is not None and getattr(crop, "auto", None) is not None and tau is not None:
+            self.attention_panel.show_tau(tau)
+
+    @Slot(object)
     def _show_crop_info(self, box: Box | None) -> None:
         state = self.crop_state()
         if box is None or state is None:
@@ -443,6 +455,10 @@ class MainWindow(QMainWindow):
             f"crop {w} x {h} px at {round(box.x0)},{round(box.y0)}  ·  {label}  ·  image {state.image_size[0]} x "
             f"{state.image_size[1]}  ·  zoom {self._view.zoom():.0%}"
         )
+
+    def crop_readout(self) -> str:
+        """The crop's size, position and ratio as the bar under the canvas shows them."""
+        return self._crop_info.text()
 
     def _report(self, message: str) -> None:
         self.statusBar().showMessage(message)
@@ -519,15 +535,21 @@ class MainWindow(QMainWindow):
     def is_exporting(self) -> bool:
         return self.exporter.is_running()
 
-    def _export_items(self, all_images: bool) -> list[tuple[Path, CropState]]:
-        """The current image's crop, or every image's in library order."""
+    def _export_items(self, all_images: bool) -> list[tuple[Path, CropState | None]]:
+        """The current image's crop, or every Library image's in order (``None``: not opened yet,
+        or no crop yet: the exporter computes it in a worker)."""
         states = self.workbench.session.states()
         if not all_images:
             path = self.workbench.session.current_path()
             return [(path, states[path])] if path is not None and states[path].box is not None else []
-        order = {p: i for i, p in enumerate(self.library.paths())}
-        items = [(p, s) for p, s in states.items() if s.box is not None]
-        return sorted(items, key=lambda item: order.get(item[0], len(order)))
+        paths = self.library.paths()
+        paths += [p for p in states if p not in paths]
+        return [(p, s if (s := states.get(p)) is not None and s.box is not None else None) for p in paths]
+
+    def _crop_recipe(self) -> CropRecipe:
+        """How an image opened now would be cropped (Export All crops unopened images so)."""
+        wb = self.workbench
+        return CropRecipe(wb.default_aspect(), wb.attention_request().tau, wb.cropper, self.crop_store.store)
 
     # -- drag and drop ------------------------------------------------------------------
     @staticmethod
