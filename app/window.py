@@ -535,6 +535,10 @@ class MainWindow(QMainWindow):
     def is_exporting(self) -> bool:
         return self.exporter.is_running()
 
+    def summary_box(self):  # noqa: ANN201 - QMessageBox | None
+        """The summary of the last batch export (non-modal), or None."""
+        return self.exporter.summary_box
+
     def _export_items(self, all_images: bool) -> list[tuple[Path, CropState | None]]:
         """The current image's crop, or every Library image's in order (``None``: not opened yet,
         or no crop yet: the exporter computes it in a worker)."""
