@@ -18,8 +18,9 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from app.actions import build_actions
 from app.analysis import ImageAnalysis, analyse_image
@@ -31,7 +32,7 @@ from app.export import ExportSettings
 from app.export_all.unopened import CropRecipe
 from app.exporter import Exporter
 from app.image_view import ImageView
-from app.library import ImageCache, Library, folder_images, remember_recent
+from app.library import ImageCache, Library, folder_scan, forget_recent, recent_paths, remember_recent
 from app.panels.aspect import AspectPanel
 from app.panels.attention import AttentionPanel
 from app.panels.cropset import CropSetPanel
@@ -41,6 +42,7 @@ from app.panels.layout import LayoutPanel
 from app.panels.suggestions import SuggestionsPanel
 from app.session import image_key
 from app.shell.crop_tool import CropTool
+from app.shell.empty_state import EmptyCanvas
 from app.shell.keys import apply_keys, current_keys, save_keys, with_key
 from app.shell.keys_dialog import ShortcutsDialog
 from app.state import CropState, RegionKind
@@ -80,6 +82,11 @@ def file_dialog_filter() -> str:
     return f"Images ({' '.join('*' + s for s in _suffixes())});;All files (*)"
 
 
+def _reason(why: str) -> str:
+    """The short reason of an engine message (``"cannot read 'x': truncated"`` -> ``"truncated"``)."""
+    return why.split(": ", 1)[1] if why.startswith("cannot read") and ": " in why else why
+
+
 def _dock(window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
     dock = QDockWidget(title, window)
     dock.setObjectName(name)
@@ -97,6 +104,7 @@ class MainWindow(QMainWindow):
     analysis_ready = Signal(object)  # app.analysis.ImageAnalysis of the current image
     crop_changed = Signal(object)  # the attention crop (models.attention.AttentionCrop), or None
     export_finished = Signal(object)  # app.export.ExportReport
+    skipped_reported = Signal(list)  # the files left out of the library, once they are said
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,7 +130,11 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self._banner)
-        layout.addWidget(self._view, 1)
+        self.empty = EmptyCanvas(self)  # until the first photo: what to do, and the recent files
+        self._canvas = QStackedWidget(self)
+        self._canvas.addWidget(self.empty)
+        self._canvas.addWidget(self._view)
+        layout.addWidget(self._canvas, 1)
         self._crop_info = QLabel(self)  # under the canvas: no status message can cover it
         self._crop_info.setObjectName("crop-readout")
         self._crop_info.setStyleSheet("#crop-readout { background: #262626; color: #d8d8d8; padding: 2px 6px; }")
@@ -176,7 +188,14 @@ class MainWindow(QMainWindow):
         self._wire()
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
-        self.statusBar().showMessage("Open an image (Ctrl+O), a folder (Ctrl+Shift+O), or drop one here")
+        self._skipped: list[tuple[Path, str]] = []  # files left out of the library, said once
+        self._skipped_timer = QTimer(self)
+        self._skipped_timer.setSingleShot(True)
+        self._skipped_timer.setInterval(150)
+        self._skipped_timer.timeout.connect(self._report_skipped)
+        self._remember: set[Path] = set()  # opened by the user: recent once they prove readable
+        self.empty.set_recent(recent_paths())
+        self._show_empty_keys()
         self._restore_settings()
         self.cropset_panel.restore_set()
 
@@ -205,6 +224,11 @@ class MainWindow(QMainWindow):
         self.aspect_panel.swap_requested.connect(wb.swap_orientation)
         self.attention_panel.request_changed.connect(wb.set_attention_request)
         self.library.paths_changed.connect(self.filmstrip.set_paths)
+        self.library.rejected.connect(self._on_rejected)
+        self.library.thumbnail_ready.connect(self._on_thumbnail)
+        self.empty.open_requested.connect(self.open_dialog)
+        self.empty.open_folder_requested.connect(self.open_folder_dialog)
+        self.empty.recent_chosen.connect(self.open_any)
         self.library.thumbnail_ready.connect(self.filmstrip.set_thumbnail)
         self.filmstrip.image_chosen.connect(self.open_path)
         self._wire_cropsets()
@@ -272,27 +296,32 @@ class MainWindow(QMainWindow):
             self._tasks.submit(_LOAD, load_image, path, max_side=LOAD_MAX_SIDE)
 
     def open_folder(self, folder: str | Path) -> bool:
-        """Put the folder's images in the library and open the first; False when it has none."""
+        """Put the folder's images in the library and open the first; False when it has none.
+        Files that are not images, or turn out unreadable, are left out and listed once."""
         folder = Path(folder)
         try:
-            images = folder_images(folder)
+            images, skipped = folder_scan(folder)
         except OSError as exc:
             self._report(f"Cannot read folder '{folder}': {exc.strerror or exc}")
             return False
         if not images:
             self._report(f"No images in '{folder}' (supported: {', '.join(_suffixes())})")
             return False
+        self._skipped = list(skipped)
         self.library.set_paths(images)
         remember_recent(folder)
         self.open_path(images[0])
+        if skipped:
+            self._skipped_timer.start()
         return True
 
     def open_any(self, path: str | Path) -> None:
-        """Open a file, or a folder as the library."""
+        """Open a file, or a folder as the library (a path that is gone is forgotten)."""
         path = Path(path)
         if path.is_dir():
             self.open_folder(path)
         else:
+            self._remember.add(image_key(path))
             self.open_path(path)
 
     def show_neighbour(self, step: int) -> None:
@@ -302,27 +331,58 @@ class MainWindow(QMainWindow):
         if target is not None and (current is None or target != image_key(current)):
             self.open_path(target)
 
+    def _dialog_folder(self) -> str:
+        """Where file dialogs open: the current image's folder, else the last one used."""
+        if self._image is not None:
+            return str(self._image.info.path.parent)
+        return str(QSettings().value(_SETTINGS_LAST_DIR, str(Path.home())))
+
     @Slot()
     def open_dialog(self) -> None:
         """Ask for files (modal file dialog) and open them."""
-        settings = QSettings()
-        start = str(settings.value(_SETTINGS_LAST_DIR, str(Path.home())))
-        names, _ = QFileDialog.getOpenFileNames(self, "Open images", start, file_dialog_filter())
+        names, _ = QFileDialog.getOpenFileNames(self, "Open images", self._dialog_folder(), file_dialog_filter())
         if names:
-            settings.setValue(_SETTINGS_LAST_DIR, str(Path(names[0]).parent))
-            for name in names:
-                remember_recent(name)
+            QSettings().setValue(_SETTINGS_LAST_DIR, str(Path(names[0]).parent))
+            self._remember.update(image_key(n) for n in names)  # recent once they prove readable
             self.library.add(names)
             self.open_path(names[0])
 
     @Slot()
     def open_folder_dialog(self) -> None:
-        settings = QSettings()
-        start = str(settings.value(_SETTINGS_LAST_DIR, str(Path.home())))
-        folder = QFileDialog.getExistingDirectory(self, "Open folder", start)
+        folder = QFileDialog.getExistingDirectory(self, "Open folder", self._dialog_folder())
         if folder:
-            settings.setValue(_SETTINGS_LAST_DIR, folder)
+            QSettings().setValue(_SETTINGS_LAST_DIR, folder)
             self.open_folder(folder)
+
+    # -- files that are no images: kept out of the library and the recent list --------------------
+    @Slot(object, str)
+    def _on_rejected(self, path: Path, why: str) -> None:
+        forget_recent(path)
+        self._remember.discard(image_key(path))
+        self._skipped.append((path, why))
+        self._skipped_timer.start()
+
+    @Slot(object, object)
+    def _on_thumbnail(self, path: Path, _rgb: object) -> None:
+        if path in self._remember:
+            self._remember.discard(path)
+            remember_recent(path)
+
+    @Slot()
+    def _report_skipped(self) -> None:
+        """One message for every file left out (after the library's thumbnails are checked)."""
+        if self.library.is_loading_thumbnails():
+            self._skipped_timer.start()
+            return
+        skipped, self._skipped = self._skipped, []
+        if skipped:
+            names = "; ".join(f"{p.name} ({_reason(why)})" for p, why in skipped[:6]) + ("; …" if len(skipped) > 6 else "")
+            self._report(f"Left out of the Library: {len(skipped)} file{'s' if len(skipped) != 1 else ''} "
+                         f"that {'are' if len(skipped) != 1 else 'is'} no readable image: {names}")  # fmt: skip
+            self.skipped_reported.emit([p for p, _ in skipped])
+
+    def _show_empty_keys(self) -> None:
+        self.empty.set_keys(self.actions_.open.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
 
     # -- canvas intents ------------------------------------------------------------------
     @Slot(object)
@@ -384,6 +444,7 @@ class MainWindow(QMainWindow):
         save_keys(keys)
         apply_keys(self.actions_.keyed())
         self._key_tooltips()
+        self._show_empty_keys()
 
     def _key_tooltips(self) -> None:
         """The panels' buttons name the key of the action they share."""
@@ -477,6 +538,7 @@ class MainWindow(QMainWindow):
         self._image = image
         info = image.info
         self._images.put(info.path, image)
+        self._canvas.setCurrentWidget(self._view)
         self._view.set_image(image.rgb, (info.width, info.height))
         self._banner.hide()
         self.workbench.open_image(image)
@@ -486,9 +548,13 @@ class MainWindow(QMainWindow):
             self._on_analysis(cached)
         else:
             self._tasks.submit(_ATTENTION, analyse_image, image, self.workbench.cropper)
+        key = image_key(info.path)
         if self.library.index_of(info.path) < 0:  # opened as a file, not browsed to in the library
-            remember_recent(info.path)
+            self._remember.add(key)
             self.library.add([info.path])
+        if key in self._remember:  # it proved readable: now it is a recent file
+            self._remember.discard(key)
+            remember_recent(info.path)
         self.filmstrip.set_current(image_key(info.path))
         self.setWindowTitle(f"{APP_TITLE} — {info.path.name}")
         message = f"{info.path.name} — {info.width}x{info.height} {info.format}".rstrip()
@@ -515,6 +581,11 @@ class MainWindow(QMainWindow):
         if key != _LOAD:
             return
         name = self._pending.name if self._pending else "the image"
+        if self._pending is not None:  # not an image: out of the library and the recent list
+            self._remember.discard(image_key(self._pending))
+            self.library.remove(self._pending)
+            forget_recent(self._pending)
+            self.empty.set_recent(recent_paths())
         if isinstance(exc, CropStudioError):
             message = str(exc)
         else:  # a bug, not the user's fault: say so but keep running
