@@ -20,7 +20,17 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.actions import build_actions
 from app.analysis import ImageAnalysis, analyse_image
@@ -42,6 +52,7 @@ from app.panels.layout import LayoutPanel
 from app.panels.suggestions import SuggestionsPanel
 from app.session import image_key
 from app.shell.crop_tool import CropTool
+from app.shell.docks import DockTitle, make_collapsible
 from app.shell.empty_state import EmptyCanvas
 from app.shell.keys import apply_keys, current_keys, save_keys, with_key
 from app.shell.keys_dialog import ShortcutsDialog
@@ -66,6 +77,7 @@ _SETTINGS_GEOMETRY = "window/geometry"
 _SETTINGS_STATE = "window/state"
 _SETTINGS_GUIDES = "view/guides"
 _SETTINGS_HEAT = "view/heat"
+_COMPACT = ("aspect-dock", "attention-dock")  # docks as tall as their panel
 
 
 def _suffixes() -> list[str]:
@@ -142,33 +154,34 @@ class MainWindow(QMainWindow):
         layout.addWidget(self._crop_info)
         self.setCentralWidget(central)
 
+        # The canvas takes the room: one column of compact, foldable panels on the right (the
+        # crop-set, suggestions and dataset tools tabbed with the layout), a thin filmstrip below.
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.aspect_panel = AspectPanel(self)
         self.attention_panel = AttentionPanel(self)
         self.layout_panel = LayoutPanel(self)
         self.filmstrip = Filmstrip(self)
-        _dock(self, "Aspect", "aspect-dock", self.aspect_panel, right)
-        _dock(self, "Attention crop", "attention-dock", self.attention_panel, right)
-        _dock(self, "Layout", "layout-dock", self.layout_panel, right)
-        _dock(self, "Library", "library-dock", self.filmstrip, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.dock_titles: dict[str, DockTitle] = {}
+        aspect = self._add_dock("Aspect", "aspect-dock", self.aspect_panel, right)
+        self._add_dock("Attention crop", "attention-dock", self.attention_panel, right)
+        layout_dock = self._add_dock("Layout", "layout-dock", self.layout_panel, right)
+        self._add_dock("Library", "library-dock", self.filmstrip, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.cropset_panel = CropSetPanel(self)
-        sets = _dock(self, "Crop set", "cropset-dock", self.cropset_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.resizeDocks([sets], [CropSetPanel.PREFERRED_WIDTH], Qt.Orientation.Horizontal)
+        sets = self._add_dock("Crop set", "cropset-dock", self.cropset_panel, right)
+        self.tabifyDockWidget(layout_dock, sets)
+        self.resizeDocks([aspect], [CropSetPanel.PREFERRED_WIDTH], Qt.Orientation.Horizontal)
         self.cropsets = CropSetController(self)
         self.suggestions_panel = SuggestionsPanel(self)
-        self.suggestions_dock = _dock(self, "Suggestions", "suggestions-dock", self.suggestions_panel,
-                                      Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
+        self.suggestions_dock = self._add_dock("Suggestions", "suggestions-dock", self.suggestions_panel, right)
         self.tabifyDockWidget(sets, self.suggestions_dock)
-        sets.raise_()  # ProCrop runs when its tab is shown, not behind the user's back
         self.suggestions = SuggestionsController(self, self.suggestions_panel)
         self.suggestions_dock.visibilityChanged.connect(self.suggestions.panel_shown)
         self.dataset_panel = DatasetBuilderPanel(self)
-        self.dataset_dock = _dock(self, "Dataset builder", "dataset-dock", self.dataset_panel,
-                                  Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
+        self.dataset_dock = self._add_dock("Dataset builder", "dataset-dock", self.dataset_panel, right)
         self.tabifyDockWidget(self.suggestions_dock, self.dataset_dock)
         self.dataset_dock.hide()  # a tool for training data: View > Panels shows it (in front)
         self.dataset_dock.toggleViewAction().triggered.connect(lambda on: on and self.dataset_dock.raise_())
-        sets.raise_()
+        layout_dock.raise_()  # ProCrop runs when its tab is shown, not behind the user's back
         self.dataset_builder = DatasetBuilderController(self.dataset_panel, self, status=self.statusBar().showMessage)
         self.crop_store = CropStore(self)  # each image's crop and layout, kept across restarts
         self.crop_store.status.connect(lambda _level, text: self.statusBar().showMessage(text, 10_000))
@@ -261,6 +274,24 @@ class MainWindow(QMainWindow):
         for kind, action in self.actions_.guides.items():
             action.setChecked(kind in guides)
         self.actions_.heat.setChecked(str(settings.value(_SETTINGS_HEAT, "false")).lower() == "true")
+
+    def _add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        if name in _COMPACT:  # small panels take their own height; the tabbed tools below take the rest
+            widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        elif area != Qt.DockWidgetArea.BottomDockWidgetArea:  # a tall panel scrolls: it never sets the window's height
+            scroll = QScrollArea(self)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setWidget(widget)
+            widget = scroll
+        dock = _dock(self, title, name, widget, area)
+        self.dock_titles[name] = make_collapsible(dock)
+        return dock
+
+    def dock_of(self, panel: QWidget) -> QDockWidget:
+        """The dock that holds ``panel``."""
+        return next(d for d in self.findChildren(QDockWidget) if d.widget() is panel or d.isAncestorOf(panel))
 
     # -- public API -------------------------------------------------------------------
     @property

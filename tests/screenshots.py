@@ -143,7 +143,7 @@ def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str]
 
         # -- crop sets: the social set's cards for the image ----------------------------------
         if "cropsets" in wanted:
-            sets_dock = win.cropset_panel.parentWidget()
+            sets_dock = win.dock_of(win.cropset_panel)
             assert isinstance(sets_dock, QDockWidget)
             _front(win, sets_dock)
             library = win.findChild(QDockWidget, "library-dock")
@@ -175,7 +175,7 @@ def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str]
 
         # -- the attention heat map with the tau slider's crop (another photo, no regions) ----
         if "heat" in wanted:
-            _front(win, win.cropset_panel.parentWidget())  # the set (if chosen) follows the photo
+            _front(win, win.dock_of(win.cropset_panel))  # the set (if chosen) follows the photo
             _open(app, win, samples / "chelsea.jpg")
             win.actions_.heat.setChecked(True)
             win.attention_panel.tau_slider.setValue(60)

@@ -40,6 +40,7 @@ class AttentionPanel(QWidget):
         self._result = QLabel(self)
         self._result.setWordWrap(True)
         self._result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._result.setMinimumHeight(3 * self._result.fontMetrics().lineSpacing())  # wrapped, never cut mid-line
         tau_row = QHBoxLayout()
         tau_row.addWidget(self.tau_slider, 1)
         tau_row.addWidget(self._tau_label)
