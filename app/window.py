@@ -230,6 +230,7 @@ class MainWindow(QMainWindow):
         lp.selection_changed.connect(lambda sel: v.select_region(*(sel or (None, 0))))
         wb.layout_status.connect(lp.show_status)
         wb.state_changed.connect(self._render)
+        wb.state_changed.connect(lambda state, _why: self.suggestions_panel.mark_applied(state.box))
         wb.attention_crop.connect(self.crop_changed)
         wb.attention_crop.connect(self._follow_tau)
         wb.attention_message.connect(self.attention_panel.show_result)

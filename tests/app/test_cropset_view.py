@@ -392,3 +392,16 @@ def test_existing_outputs_are_replaced_only_when_the_user_says_so(qtbot, window,
     answers["answers"].append(QMessageBox.StandardButton.Yes)
     report = export(qtbot, window, all_images=False)
     assert report.written == 1 and out.read_bytes() != before
+
+
+def test_a_card_that_fails_for_size_offers_allow_upscaling(qtbot, window, set_file):
+    choose(qtbot, window, set_file)
+    big = window.cropset_panel.card("big")
+    assert big.status()[0] == "error" and big.upscale_button.isVisibleTo(big)
+    assert not window.cropset_panel.card("sq").upscale_button.isVisibleTo(window.cropset_panel.card("sq"))
+    assert not window.cropset_panel.upscale.isChecked()
+    qtbot.mouseClick(big.upscale_button, Qt.MouseButton.LeftButton)
+    assert window.cropset_panel.upscale.isChecked()  # the set's one rule, not a per-card exception
+    settle(qtbot, window)
+    big = window.cropset_panel.card("big")
+    assert big.status()[0] != "error" and not big.upscale_button.isVisibleTo(big)
