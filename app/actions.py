@@ -98,18 +98,18 @@ def build_actions(w: MainWindow) -> WindowActions:
         export=_action(w, "export", lambda: w.export_dialog(all_images=False), text="&Export Crop…"),
         export_all=_action(w, "export_all", lambda: w.export_dialog(all_images=True), text="Export &All Crops…",
                            tip="Export the crop of every image of the Library"),  # fmt: skip
-        preferences=_action(w, "preferences", w.preferences_dialog, text="&Preferences…"),
+        preferences=_action(w, "preferences", w.keys.preferences_dialog, text="&Preferences…"),
         quit=_action(w, "quit", w.close, text="&Quit"),
         undo=undo,
         redo=redo,
         delete_region=_action(w, "delete_region", w.delete_selected_region, text="&Delete Region"),
         clear_regions=QAction("C&lear Regions", w),
-        crop_tool=_action(w, "crop_tool", w.crop_tool, tip="The crop tool: the crop on the canvas, ready to edit"),
+        crop_tool=_action(w, "crop_tool", w.tool.enter, tip="The crop tool: the crop on the canvas, ready to edit"),
         lock_ratio=_action(w, "lock_ratio", wb.toggle_ratio_lock, tip="Lock the crop's ratio as it is, or free it"),
-        commit=_action(w, "commit", w.commit_crop, tip="Commit the crop and preview it"),
-        preview=_action(w, "preview", w.set_crop_preview, checkable=True,
+        commit=_action(w, "commit", w.tool.commit, tip="Commit the crop and preview it"),
+        preview=_action(w, "preview", w.tool.set_preview, checkable=True,
                         tip="Crop preview: hide everything outside the crop"),  # fmt: skip
-        revert=_action(w, "revert", w.revert_edit, tip="Revert the crop to where it was at the last commit"),
+        revert=_action(w, "revert", w.tool.revert, tip="Revert the crop to where it was at the last commit"),
         reset_crop=_action(w, "reset_crop", wb.reset_crop, tip="Reset to the automatic crop"),
         draw_keep=_action(w, "draw_keep", lambda: w.start_drawing("keep"), text="Draw &Keep Region",
                           tip="Drag on the photo: a region the crop must keep"),  # fmt: skip
@@ -119,7 +119,7 @@ def build_actions(w: MainWindow) -> WindowActions:
         swap=_action(w, "swap", wb.swap_orientation, text="&Swap Orientation"),
         guides=guides,
         cycle_guides=_action(w, "cycle_guides", w.cycle_guides, text="&Next Overlay"),
-        rotate_guide=_action(w, "rotate_guide", w.rotate_guide, text="&Rotate Overlay"),
+        rotate_guide=_action(w, "rotate_guide", w.tool.rotate_guide, text="&Rotate Overlay"),
         heat=_action(w, "heat", w.set_heat_visible, checkable=True, text="Attention &Heat Map"),
         fit=_action(w, "fit", v.fit_to_window, text="&Fit to Window"),
         actual_size=_action(w, "actual_size", v.set_actual_size, text="&Actual Pixels"),
@@ -127,7 +127,7 @@ def build_actions(w: MainWindow) -> WindowActions:
         zoom_out=_action(w, "zoom_out", lambda: v.zoom_by(0.8), text="Zoom &Out"),
         next_image=_action(w, "next_image", lambda: w.show_neighbour(1), text="&Next Image"),
         previous_image=_action(w, "previous_image", lambda: w.show_neighbour(-1), text="&Previous Image"),
-        shortcuts=_action(w, "shortcuts", w.shortcuts_dialog, text="&Keyboard Shortcuts"),
+        shortcuts=_action(w, "shortcuts", w.keys.shortcuts_dialog, text="&Keyboard Shortcuts"),
     )
     a.clear_regions.triggered.connect(wb.clear_regions)
     a.quit.setMenuRole(QAction.MenuRole.QuitRole)
@@ -140,9 +140,17 @@ def build_actions(w: MainWindow) -> WindowActions:
     for action, text in short.items():
         action.setIconText(text)
     a.recent.aboutToShow.connect(lambda: _fill_recent(w, a.recent))
+    w.tool.preview_changed.connect(lambda on: _show_checked(a.preview, on))
     _build_menus(w, a)
     _build_toolbar(w, a)
     return a
+
+
+def _show_checked(action: QAction, on: bool) -> None:
+    """Show ``on`` without triggering the action again."""
+    action.blockSignals(True)
+    action.setChecked(on)
+    action.blockSignals(False)
 
 
 def _fill_recent(w: MainWindow, menu: QMenu) -> None:

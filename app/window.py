@@ -18,8 +18,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
-from PySide6.QtCore import QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -42,7 +41,7 @@ from app.export import ExportSettings
 from app.export_all.unopened import CropRecipe
 from app.exporter import Exporter
 from app.image_view import ImageView
-from app.library import ImageCache, Library, folder_scan, forget_recent, recent_paths, remember_recent
+from app.library import ImageCache, Library, folder_scan, recent_paths, remember_recent
 from app.panels.aspect import AspectPanel
 from app.panels.attention import AttentionPanel
 from app.panels.cropset import CropSetPanel
@@ -54,8 +53,8 @@ from app.session import image_key
 from app.shell.crop_tool import CropTool
 from app.shell.docks import DockTitle, make_collapsible
 from app.shell.empty_state import EmptyCanvas
-from app.shell.keys import apply_keys, current_keys, save_keys, with_key
-from app.shell.keys_dialog import ShortcutsDialog
+from app.shell.key_setup import KeySetup
+from app.shell.skipped import SkippedFiles
 from app.state import CropState, RegionKind
 from app.suggestions_controller import SuggestionsController
 from app.workbench import Workbench
@@ -92,11 +91,6 @@ def is_supported(path: str | Path) -> bool:
 def file_dialog_filter() -> str:
     """The name filter of the Open dialog, e.g. ``"Images (*.jpg *.png);;All files (*)"``."""
     return f"Images ({' '.join('*' + s for s in _suffixes())});;All files (*)"
-
-
-def _reason(why: str) -> str:
-    """The short reason of an engine message (``"cannot read 'x': truncated"`` -> ``"truncated"``)."""
-    return why.split(": ", 1)[1] if why.startswith("cannot read") and ": " in why else why
 
 
 def _dock(window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -192,23 +186,19 @@ class MainWindow(QMainWindow):
 
         self.tool = CropTool(self._view, self.workbench, self)
         self.tool.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.keys = KeySetup(self)
         self.actions_ = build_actions(self)
-        self.tool.preview_changed.connect(self._show_preview_state)
-        self._key_tooltips()
         panels = next(a.menu() for a in self.menuBar().actions() if a.menu() and a.text() == "&View").addMenu("&Panels")
         for dock in self.findChildren(QDockWidget):
             panels.addAction(dock.toggleViewAction())
         self._wire()
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
-        self._skipped: list[tuple[Path, str]] = []  # files left out of the library, said once
-        self._skipped_timer = QTimer(self)
-        self._skipped_timer.setSingleShot(True)
-        self._skipped_timer.setInterval(150)
-        self._skipped_timer.timeout.connect(self._report_skipped)
-        self._remember: set[Path] = set()  # opened by the user: recent once they prove readable
+        self.skipped = SkippedFiles(self.library, self._report, self)  # no bad file in Library or Recent
+        self.skipped.reported.connect(self.skipped_reported)
+        self.skipped.recent_changed.connect(lambda: self.empty.set_recent(recent_paths()))
         self.empty.set_recent(recent_paths())
-        self._show_empty_keys()
+        self.keys.show_keys()
         self._restore_settings()
         self.cropset_panel.restore_set()
 
@@ -238,8 +228,6 @@ class MainWindow(QMainWindow):
         self.aspect_panel.swap_requested.connect(wb.swap_orientation)
         self.attention_panel.request_changed.connect(wb.set_attention_request)
         self.library.paths_changed.connect(self.filmstrip.set_paths)
-        self.library.rejected.connect(self._on_rejected)
-        self.library.thumbnail_ready.connect(self._on_thumbnail)
         self.empty.open_requested.connect(self.open_dialog)
         self.empty.open_folder_requested.connect(self.open_folder_dialog)
         self.empty.recent_chosen.connect(self.open_any)
@@ -339,12 +327,10 @@ class MainWindow(QMainWindow):
         if not images:
             self._report(f"No images in '{folder}' (supported: {', '.join(_suffixes())})")
             return False
-        self._skipped = list(skipped)
+        self.skipped.folder_skipped(skipped)
         self.library.set_paths(images)
         remember_recent(folder)
         self.open_path(images[0])
-        if skipped:
-            self._skipped_timer.start()
         return True
 
     def open_any(self, path: str | Path) -> None:
@@ -353,7 +339,7 @@ class MainWindow(QMainWindow):
         if path.is_dir():
             self.open_folder(path)
         else:
-            self._remember.add(image_key(path))
+            self.skipped.remember_when_readable([path])
             self.open_path(path)
 
     def show_neighbour(self, step: int) -> None:
@@ -375,7 +361,7 @@ class MainWindow(QMainWindow):
         names, _ = QFileDialog.getOpenFileNames(self, "Open images", self._dialog_folder(), file_dialog_filter())
         if names:
             QSettings().setValue(_SETTINGS_LAST_DIR, str(Path(names[0]).parent))
-            self._remember.update(image_key(n) for n in names)  # recent once they prove readable
+            self.skipped.remember_when_readable(names)  # recent once they prove readable
             self.library.add(names)
             self.open_path(names[0])
 
@@ -385,36 +371,6 @@ class MainWindow(QMainWindow):
         if folder:
             QSettings().setValue(_SETTINGS_LAST_DIR, folder)
             self.open_folder(folder)
-
-    # -- files that are no images: kept out of the library and the recent list --------------------
-    @Slot(object, str)
-    def _on_rejected(self, path: Path, why: str) -> None:
-        forget_recent(path)
-        self._remember.discard(image_key(path))
-        self._skipped.append((path, why))
-        self._skipped_timer.start()
-
-    @Slot(object, object)
-    def _on_thumbnail(self, path: Path, _rgb: object) -> None:
-        if path in self._remember:
-            self._remember.discard(path)
-            remember_recent(path)
-
-    @Slot()
-    def _report_skipped(self) -> None:
-        """One message for every file left out (after the library's thumbnails are checked)."""
-        if self.library.is_loading_thumbnails():
-            self._skipped_timer.start()
-            return
-        skipped, self._skipped = self._skipped, []
-        if skipped:
-            names = "; ".join(f"{p.name} ({_reason(why)})" for p, why in skipped[:6]) + ("; …" if len(skipped) > 6 else "")
-            self._report(f"Left out of the Library: {len(skipped)} file{'s' if len(skipped) != 1 else ''} "
-                         f"that {'are' if len(skipped) != 1 else 'is'} no readable image: {names}")  # fmt: skip
-            self.skipped_reported.emit([p for p, _ in skipped])
-
-    def _show_empty_keys(self) -> None:
-        self.empty.set_keys(self.actions_.open.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
 
     # -- canvas intents ------------------------------------------------------------------
     @Slot(object)
@@ -431,66 +387,6 @@ class MainWindow(QMainWindow):
         selected = self._view.selected_region()
         if selected is not None:
             self.workbench.delete_region(*selected)
-
-    # -- the crop tool's keys (app.shell.crop_tool) -------------------------------------------
-    @Slot()
-    def crop_tool(self) -> None:
-        self.tool.enter()
-
-    @Slot()
-    def commit_crop(self) -> None:
-        self.tool.commit()
-
-    @Slot()
-    def revert_edit(self) -> None:
-        self.tool.revert()
-
-    @Slot(bool)
-    def set_crop_preview(self, on: bool) -> None:
-        self.tool.set_preview(on)
-
-    @Slot()
-    def rotate_guide(self) -> None:
-        self.tool.rotate_guide()
-
-    @Slot(bool)
-    def _show_preview_state(self, on: bool) -> None:
-        action = self.actions_.preview
-        action.blockSignals(True)
-        action.setChecked(on)
-        action.blockSignals(False)
-
-    # -- keys: Preferences and Help > Keyboard Shortcuts ------------------------------------------
-    @Slot()
-    def shortcuts_dialog(self) -> None:
-        ShortcutsDialog(current_keys(), editable=False, parent=self).exec()
-
-    @Slot()
-    def preferences_dialog(self) -> None:
-        dialog = ShortcutsDialog(current_keys(), editable=True, parent=self)
-        if dialog.exec() == ShortcutsDialog.DialogCode.Accepted:
-            self.set_keys(dialog.keys())
-
-    def set_keys(self, keys: dict[str, str]) -> None:
-        """Use (and remember) these keys, by action id (see :mod:`app.shell.keys`)."""
-        save_keys(keys)
-        apply_keys(self.actions_.keyed())
-        self._key_tooltips()
-        self._show_empty_keys()
-
-    def _key_tooltips(self) -> None:
-        """The panels' buttons name the key of the action they share."""
-        a, lp = self.actions_, self.layout_panel
-        for widget, tip, action in (
-            (self.aspect_panel.swap, "Swap orientation", a.swap),
-            (lp.keep_button, "Drag on the photo: this region must stay in the crop", a.draw_keep),
-            (lp.avoid_button, "Drag on the photo: this region must stay out of the crop", a.draw_avoid),
-            (lp.fit_button, "Compute the best crop that keeps and avoids these regions", a.crop_to_layout),
-            (lp.delete_button, "Delete the selected region", a.delete_region),
-        ):  # fmt: skip
-            widget.setToolTip(with_key(tip, action.shortcut()))
-        lp.keep_button.setText(with_key("Draw keep", a.draw_keep.shortcut()))
-        lp.avoid_button.setText(with_key("Draw avoid", a.draw_avoid.shortcut()))
 
     def set_guide(self, kind: str, on: bool) -> None:
         guides = set(self._view.guides())
@@ -580,13 +476,10 @@ class MainWindow(QMainWindow):
             self._on_analysis(cached)
         else:
             self._tasks.submit(_ATTENTION, analyse_image, image, self.workbench.cropper)
-        key = image_key(info.path)
         if self.library.index_of(info.path) < 0:  # opened as a file, not browsed to in the library
-            self._remember.add(key)
+            self.skipped.remember_when_readable([info.path])
             self.library.add([info.path])
-        if key in self._remember:  # it proved readable: now it is a recent file
-            self._remember.discard(key)
-            remember_recent(info.path)
+        self.skipped.readable(info.path)  # now it is a recent file, if the user opened it
         self.filmstrip.set_current(image_key(info.path))
         self.setWindowTitle(f"{APP_TITLE} — {info.path.name}")
         message = f"{info.path.name} — {info.width}x{info.height} {info.format}".rstrip()
@@ -614,10 +507,7 @@ class MainWindow(QMainWindow):
             return
         name = self._pending.name if self._pending else "the image"
         if self._pending is not None:  # not an image: out of the library and the recent list
-            self._remember.discard(image_key(self._pending))
-            self.library.remove(self._pending)
-            forget_recent(self._pending)
-            self.empty.set_recent(recent_paths())
+            self.skipped.unreadable(self._pending)
         if isinstance(exc, CropStudioError):
             message = str(exc)
         else:  # a bug, not the user's fault: say so but keep running

@@ -22,7 +22,7 @@ __all__ = ["EXPERT_FREE_RATIOS", "AttentionCrop", "PreparedAttention", "attentio
 
 log = logging.getLogger(__name__)
 
-EXPERT_FREE_RATIOS = (AspectRatio(1, 2), AspectRatio(4, 1))
+EXPERT_FREE_RATIOS = (AspectRatio(1, 2), AspectRatio(4, 1))  # python -m tests.bench.expert_ratios
 """The widths / heights every expert crop of FCDB's training split respects (1,338 crops:
 0.499 to 4.00; 1st to 99th percentile 0.62 to 3.21). A free-ratio crop outside them is a
 sliver no expert drew: ``ratio_bounds`` puts it back at the nearer bound."""

@@ -139,7 +139,7 @@ def test_keys_are_remapped_in_preferences_and_listed_in_help(window, qtbot):
     assert "L is given to both" in dialog.error()
     dialog.set_key("crop_to_layout", "Ctrl+Shift+L")
     assert dialog.error() == ""
-    window.set_keys(dialog.keys())
+    window.keys.set_keys(dialog.keys())
     assert window.actions_.lock_ratio.shortcut().toString() == "L"
     assert window.actions_.lock_ratio.toolTip().endswith("(L)")
     window.aspect_panel.choose(FREE)
