@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self._crop_info.setStyleSheet("#crop-readout { background: #262626; color: #d8d8d8; padding: 2px 6px; }")
         self._crop_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self._crop_info)
+        self._crop_info.hide()  # until there is a crop
         self.setCentralWidget(central)
 
         # The canvas takes the room: one column of compact, foldable panels on the right (the
@@ -437,7 +438,9 @@ class MainWindow(QMainWindow):
         state = self.crop_state()
         if box is None or state is None:
             self._crop_info.setText("")
+            self._crop_info.setVisible(False)
             return
+        self._crop_info.setVisible(True)
         w, h = round(box.width), round(box.height)
         label = state.aspect.label if state.aspect.kind != "free" else f"free {w / h:.3g}:1" if h else "free"
         self._crop_info.setText(

@@ -142,7 +142,7 @@ class SuggestionsPanel(QWidget):
         self.references.setIconSize(REF_ICON)
         self.references.setGridSize(QSize(REF_ICON.width() + 18, REF_ICON.height() + self.fontMetrics().height() + 8))
         self.references.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.references.setMaximumHeight(2 * (REF_ICON.height() + self.fontMetrics().height() + 8) + 8)
+        self.references.setMaximumHeight(REF_ICON.height() + self.fontMetrics().height() + 20)  # one row; it scrolls
         self.references.setToolTip("Compositions retrieved from the index: where their content lies (the index "
                                    "keeps composition maps, not pixels), and how similar each is")  # fmt: skip
         self.cards: list[SuggestionCard] = []

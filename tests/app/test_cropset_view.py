@@ -405,3 +405,14 @@ def test_a_card_that_fails_for_size_offers_allow_upscaling(qtbot, window, set_fi
     settle(qtbot, window)
     big = window.cropset_panel.card("big")
     assert big.status()[0] != "error" and not big.upscale_button.isVisibleTo(big)
+
+
+def test_switching_images_drops_the_previous_images_cards_at_once(qtbot, window, set_file, photos):
+    choose(qtbot, window, set_file)
+    assert all(card.status()[0] != "busy" for card in window.cropset_panel.cards())
+    seen = []
+    window.image_loaded.connect(lambda _image: seen.append([c.status()[0] for c in window.cropset_panel.cards()]))
+    with qtbot.waitSignal(window.image_loaded, timeout=TIMEOUT_MS):
+        window.open_path(photos / "coffee.jpg")
+    assert seen and all(level == "busy" for level in seen[0])  # no card of the astronaut is left showing
+    settle(qtbot, window)
