@@ -24,8 +24,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QScrollArea,
-    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -51,7 +49,7 @@ from app.panels.layout import LayoutPanel
 from app.panels.suggestions import SuggestionsPanel
 from app.session import image_key
 from app.shell.crop_tool import CropTool
-from app.shell.docks import DockTitle, make_collapsible
+from app.shell.docks import DockTitle, add_dock
 from app.shell.empty_state import EmptyCanvas
 from app.shell.key_setup import KeySetup
 from app.shell.skipped import SkippedFiles
@@ -91,14 +89,6 @@ def is_supported(path: str | Path) -> bool:
 def file_dialog_filter() -> str:
     """The name filter of the Open dialog, e.g. ``"Images (*.jpg *.png);;All files (*)"``."""
     return f"Images ({' '.join('*' + s for s in _suffixes())});;All files (*)"
-
-
-def _dock(window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-    dock = QDockWidget(title, window)
-    dock.setObjectName(name)
-    dock.setWidget(widget)
-    window.addDockWidget(area, dock)
-    return dock
 
 
 class MainWindow(QMainWindow):
@@ -266,17 +256,8 @@ class MainWindow(QMainWindow):
         self.actions_.heat.setChecked(str(settings.value(_SETTINGS_HEAT, "false")).lower() == "true")
 
     def _add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        if name in _COMPACT:  # small panels take their own height; the tabbed tools below take the rest
-            widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        elif area != Qt.DockWidgetArea.BottomDockWidgetArea:  # a tall panel scrolls: it never sets the window's height
-            scroll = QScrollArea(self)
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            scroll.setWidget(widget)
-            widget = scroll
-        dock = _dock(self, title, name, widget, area)
-        self.dock_titles[name] = make_collapsible(dock)
+        dock = add_dock(self, title, name, widget, area, compact=name in _COMPACT)
+        self.dock_titles[name] = dock.titleBarWidget()  # type: ignore[assignment]
         return dock
 
     def dock_of(self, panel: QWidget) -> QDockWidget:

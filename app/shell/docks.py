@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QSizePolicy, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
 
-__all__ = ["DockTitle", "make_collapsible"]
+__all__ = ["DockTitle", "add_dock", "make_collapsible"]
 
 
 class DockTitle(QWidget):
@@ -78,3 +88,24 @@ def make_collapsible(dock: QDockWidget) -> DockTitle:
     title = DockTitle(dock)
     dock.setTitleBarWidget(title)
     return title
+
+
+def add_dock(window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea, *,
+             compact: bool = False) -> QDockWidget:  # fmt: skip
+    """Dock ``widget`` in ``area`` with a foldable title. ``compact``: as tall as the panel; other
+    side panels scroll, so no panel ever sets the window's height (1024x700 stays 1024x700)."""
+    if compact:
+        widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+    elif area != Qt.DockWidgetArea.BottomDockWidgetArea:
+        scroll = QScrollArea(window)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(widget)
+        widget = scroll
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
+    window.addDockWidget(area, dock)
+    make_collapsible(dock)
+    return dock
