@@ -75,6 +75,7 @@ _SETTINGS_STATE = "window/state"
 _SETTINGS_GUIDES = "view/guides"
 _SETTINGS_HEAT = "view/heat"
 _COMPACT = ("aspect-dock", "attention-dock")  # docks as tall as their panel
+_STATE_VERSION = 1  # of the saved dock layout: 1 is issue 19's one right-hand column (older layouts are not restored)
 
 
 def _suffixes() -> list[str]:
@@ -248,7 +249,7 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         if not self.restoreGeometry(settings.value(_SETTINGS_GEOMETRY, b"")):
             self.resize(1280, 860)
-        self.restoreState(settings.value(_SETTINGS_STATE, b""))
+        self.restoreState(settings.value(_SETTINGS_STATE, b""), _STATE_VERSION)
         guides = settings.value(_SETTINGS_GUIDES, ["thirds"])
         guides = [guides] if isinstance(guides, str) else list(guides or [])
         for kind, action in self.actions_.guides.items():
@@ -563,7 +564,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = QSettings()
         settings.setValue(_SETTINGS_GEOMETRY, self.saveGeometry())
-        settings.setValue(_SETTINGS_STATE, self.saveState())
+        settings.setValue(_SETTINGS_STATE, self.saveState(_STATE_VERSION))
         self.cropsets.shutdown()
         self.dataset_builder.shutdown()  # stops after the sample under way: the data set stays valid
         self.crop_store.flush()

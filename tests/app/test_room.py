@@ -67,3 +67,20 @@ def test_suggestion_cards_are_thumbnail_first_and_wrap(qtbot):
     assert isinstance(card, SuggestionCard)
     assert card.layout().indexOf(card.thumb) == 0  # the picture first, the text under it
     assert not composition_pixmap(np.eye(4, dtype=np.float32), panel.references.iconSize(), 1.0).isNull()
+
+
+def test_a_dock_layout_saved_by_an_older_version_is_not_restored(qtbot):
+    from PySide6.QtCore import QSettings, Qt
+
+    old = MainWindow()
+    qtbot.addWidget(old)
+    sets = old.dock_of(old.cropset_panel)
+    old.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, sets)  # where the crop-set dock used to be
+    QSettings().setValue("window/state", old.saveState())  # version 0
+    new = MainWindow()
+    qtbot.addWidget(new)
+    assert new.dockWidgetArea(new.dock_of(new.cropset_panel)) == Qt.DockWidgetArea.RightDockWidgetArea
+    old.close()  # saves with the current version: that one is restored
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.dockWidgetArea(again.dock_of(again.cropset_panel)) == Qt.DockWidgetArea.LeftDockWidgetArea
