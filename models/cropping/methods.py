@@ -94,7 +94,8 @@ class Tau:
 
     def propose(self, state, request: Request, size: tuple[int, int], k: int) -> tuple[Proposed, ...]:
         try:
-            crop = state.crop(tau=request.tau, aspect=request.aspect, regions=request.regions)
+            crop = state.crop(tau=request.tau, aspect=request.aspect, regions=request.regions,
+                              ratio_bounds=request.free_ratio_bounds)  # fmt: skip
         except InfeasibleError as exc:
             if request.aspect is None:
                 raise
