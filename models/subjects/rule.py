@@ -46,9 +46,11 @@ __all__ = [
 
 BACKGROUND_HEAD_FRACTION = 0.1
 """A head shorter than this fraction of the image's short side (and than a third of the
-largest head) is background: it may be left out whole. Measured on FCDB train and
-pro_portraits (docs/benchmarks.md, "Subject rule"): the median detected head is 0.30 (0.38)
-of the short side; heads under 0.1 are the crowd and passer-by faces of group scenes."""
+largest head) is background: it may be left out whole. Measured on pro_portraits and FCDB train
+(every 8th photo, ``python -m tests.bench.head_sizes --stride 8``; docs/benchmarks.md): the
+median head is 0.58 (pro_portraits) and 0.19 (FCDB) of the short side; no portrait head and
+6.6 % of FCDB's heads are under 0.1, the FCDB 5th percentile (0.099), which are its crowd and
+passer-by faces."""
 
 RULE_GRID = GridSpec(sizes=32, steps=9, min_scale=0.2)
 """Sizes and positions the rule's feasibility checks try (positions: plus every critical one)."""
