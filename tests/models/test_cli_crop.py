@@ -115,3 +115,14 @@ def test_subjects_off_lets_the_method_cut_the_head(capsys):
     code, out, _ = crop(capsys, "--aspect", "16:9", "--method", "heatmap", "--subjects", "off", "--json")
     assert code == 0
     assert not Box(*json.loads(out)["box"]).contains(_head(), tol=0.5)  # 0,65,512,353 before issue 17
+
+
+@pytest.mark.parametrize("ratio", ["1000000000:1", "1000:1", "1:1000"])
+def test_crop_and_batch_refuse_a_ratio_alike(capsys, tmp_path, ratio):
+    """Issue 15 item 6: crop accepted these (a 0 px or 1 px box); one rule now, one message."""
+    code, _, err = crop(capsys, "--aspect", ratio)
+    assert code == 2 and "each side at least 1 whole pixel" in err
+    message = err.strip().removeprefix("error: ")
+    code = main(["batch", str(PHOTO), "--target", f"x {ratio}", "--out", str(tmp_path / "out"), "--dry-run"])
+    _, err = capsys.readouterr()
+    assert code != 0 and message in err
