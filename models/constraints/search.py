@@ -67,8 +67,9 @@ def snap_to_pixels(box: Box, problem: CropProblem) -> Box:
         if w <= 0 or h <= 0:
             continue
         error = round(abs(math.log(w / (h * ratio))), 12)
-        for x0 in {math.floor(box.x0), math.ceil(box.x0)}:
-            for y0 in {math.floor(box.y0), math.ceil(box.y0)}:
+        width, height = problem.image_size  # and the nearest position inside the image, at its edges
+        for x0 in {math.floor(box.x0), math.ceil(box.x0), min(max(round(box.x0), 0), width - w)}:
+            for y0 in {math.floor(box.y0), math.ceil(box.y0), min(max(round(box.y0), 0), height - h)}:
                 cand = Box(x0, y0, x0 + w, y0 + h)
                 if not _satisfies(cand, problem):
                     continue
