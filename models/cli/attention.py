@@ -12,7 +12,8 @@ from models.attention import METHODS, prepare_attention
 from models.attention.crop import AttentionCrop
 from models.errors import ExportError, InvalidInputError
 from models.geometry import parse_aspect
-from models.imaging import ANALYSIS_MAX_SIDE, export_crop, load_image
+from models.export import export_crop
+from models.imaging import ANALYSIS_MAX_SIDE, load_image
 
 
 

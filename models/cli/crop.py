@@ -14,7 +14,8 @@ from models.eval.protocol import CropRequest
 from models.eval.registry import available_methods, make_method
 from models.cli.regions import add_region_options, parse_regions
 from models.geometry import parse_aspect
-from models.imaging import ANALYSIS_MAX_SIDE, MAX_PIXELS, export_crop, load_image
+from models.export import export_crop
+from models.imaging import ANALYSIS_MAX_SIDE, MAX_PIXELS, load_image
 
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from models.cli.regions import add_region_options, parse_regions
 from models.errors import InvalidInputError
 from models.geometry import Box, parse_aspect
-from models.imaging import ANALYSIS_MAX_SIDE, export_crop, load_image
+from models.export import export_crop
+from models.imaging import ANALYSIS_MAX_SIDE, load_image
 
 
 def register(commands: argparse._SubParsersAction) -> None:

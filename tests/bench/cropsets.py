@@ -35,7 +35,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from models.cropsets.naming import OutputNaming
+from models.export.naming import OutputNaming
 from models.cropsets.runner import BatchOptions, run_batch
 from models.cropsets.targets import Target, load_target_set
 from models.cropsets.worker import ExportSettings, ImageJob, TargetJob, process_image

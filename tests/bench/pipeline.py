@@ -20,7 +20,8 @@ from PIL import Image
 
 from models.attention import RectangleSearch, attention_crop, compute_attention
 from models.geometry import parse_aspect
-from models.imaging import export_crop, load_image
+from models.export import export_crop
+from models.imaging import load_image
 
 ROOT = Path(__file__).resolve().parents[2]
 

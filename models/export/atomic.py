@@ -1,0 +1,67 @@
+"""Writing a small text file atomically: a temporary file in the same folder, then a rename;
+and appending records to a JSON-lines journal in one write.
+
+A reader (or a rerun after a kill) sees the old file or the new one, never half of one. Used
+for the project file, the manifests and XMP sidecars; images go through
+:func:`models.imaging.export_crop`, which has its own no-clobber variant. The journals of
+resumable runs (crop-set batches, dataset builds) append with :func:`append_json_lines`: a
+kill leaves whole lines, or one partial last line that their readers drop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+from models.errors import ExportError
+
+__all__ = ["append_json_lines", "write_text_atomically"]
+
+
+def append_json_lines(path: str | os.PathLike, rows: Iterable[dict], *, what: str, fsync: bool = False) -> None:
+    """Append ``rows`` to ``path``, one compact JSON line each, in one ``write`` on a file
+    opened for appending (safe from several processes); ``fsync`` also flushes it to disk.
+
+    Raises ExportError naming ``what`` ("the batch journal") when the folder is not writable.
+    """
+    data = "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows).encode()
+    if not data:
+        return
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
+        try:
+            os.write(fd, data)
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise ExportError(f"cannot write {what} in '{path.parent}': {exc.strerror or exc}") from exc
+
+
+def write_text_atomically(path: str | os.PathLike, text: str) -> Path:
+    """Replace ``path`` with ``text`` (UTF-8, ``\\n`` line ends) atomically.
+
+    Raises
+    ------
+    ExportError
+        The folder is missing or not writable, or the disk is full.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise ExportError(f"cannot write '{path}': {exc.strerror or exc}") from exc
+    return path
