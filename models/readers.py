@@ -93,8 +93,10 @@ def read_text_file(path: str | os.PathLike, *, what: str, max_bytes: int = MAX_J
         return data.decode("utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"{what}: cannot read it ({exc})") from None
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{what}: not valid JSON or TOML: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise InvalidInputError(f"{what}: cannot read it ({exc.strerror or exc})") from None
 
 
 def read_json_file(path: str | os.PathLike, *, what: str) -> object | None:

@@ -12,7 +12,7 @@
 """
 
 from models.export.folder import WORK_DIR, OutputFolder, require_regular_file, safe_relative
-from models.export.image import export_crop, write_plan
+from models.export.image import export_crop, plan_file, write_file, write_plan
 from models.export.lock import FolderBusyError, writer_lock
 from models.export.naming import DEFAULT_TEMPLATE, FORMATS, OutputNameError, OutputNaming
 from models.export.planner import (
@@ -40,9 +40,11 @@ __all__ = [
     "export_crop",
     "parse_output_size",
     "plan_export",
+    "plan_file",
     "require_regular_file",
     "safe_relative",
     "upscale_factor",
+    "write_file",
     "write_plan",
     "writer_lock",
 ]

@@ -1,7 +1,7 @@
 """One writer per output folder: an advisory lock (``filelock``) held for a whole run.
 
-The lock file is ``.cropstudio-work/lock`` in the output folder; the holder writes its pid
-beside it (``lock.pid``) so that a second run can say who is writing. A second run fails at
+The lock file is ``.cropstudio-work/.lock`` in the output folder; the holder writes its pid
+beside it (``.lock.pid``) so that a second run can say who is writing. A second run fails at
 once with "another batch is writing to OUT (pid N)", or waits up to ``timeout`` seconds.
 The lock is released when the holder exits, however it exits (kill -9 included): it is an
 ``flock`` on an open file, not the file's existence.
@@ -20,7 +20,7 @@ from models.export.folder import WORK_DIR, OutputFolder
 
 __all__ = ["LOCK_NAME", "FolderBusyError", "writer_lock"]
 
-LOCK_NAME = "lock"
+LOCK_NAME = ".lock"
 
 
 class FolderBusyError(ExportError):

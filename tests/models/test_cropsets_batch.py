@@ -67,7 +67,7 @@ def files(out: Path) -> dict[str, tuple[int, int]]:
     lock file races with a second run opening it): relative name -> (inode, mtime_ns)."""
     return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*")
             if p.is_file() and not p.name.startswith("manifest.")
-            and p.relative_to(out).as_posix() != ".cropstudio-work/lock"}  # fmt: skip
+            and p.relative_to(out).as_posix() != ".cropstudio-work/.lock"}  # fmt: skip
 
 
 def assert_manifest_matches_disk(out: Path) -> list[dict]:

@@ -136,7 +136,7 @@ def test_killed_run_is_resumed_without_redoing_or_duplicating(tmp_path, capsys):
     assert {k: after[k] for k in before} == before  # nothing redone
     assert sorted(after) == sorted([r["output"] for r in data["outputs"]] + ["manifest.csv", "manifest.json",
                                                                            ".cropstudio-work"])  # fmt: skip
-    assert [p.name for p in (out / ".cropstudio-work").iterdir()] == ["lock"]  # the killed run's temporary removed
+    assert [p.name for p in (out / ".cropstudio-work").iterdir()] == [".lock"]  # the killed run's temporary removed
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".cropstudio-work"]  # no journal
     for rec in data["outputs"]:
         with Image.open(out / rec["output"]) as im:
