@@ -294,6 +294,7 @@ def _open(path: Path, *, max_pixels: int | None) -> Iterator[tuple[Image.Image, 
                     f"{what}: the image is {pixels / 1e6:.1f} MP ({info.width} x {info.height}), "
                     f"more than the limit of {max_pixels / 1e6:.1f} MP"
                 )
+            _check_png_data(im, st.st_size, what)
             with _pillow_limit_off() if _over_pillow_limit(pixels) else contextlib.nullcontext():
                 yield im, info
     except CropStudioError:
@@ -306,6 +307,21 @@ def _open(path: Path, *, max_pixels: int | None) -> Iterator[tuple[Image.Image, 
         raise ImageReadError(f"{what}: not an image file (or an unsupported format)") from None
     except _PIL_ERRORS as exc:
         raise ImageReadError(f"{what}: the image is damaged or truncated ({exc})") from exc
+
+
+_DEFLATE_RATIO = 1032  # deflate's largest compression ratio: a PNG cannot hold more raw bytes than this times its size
+
+
+def _check_png_data(im: Image.Image, file_size: int, what: str) -> None:
+    """Refuse a PNG whose header claims more pixels than its bytes can hold even at one bit a
+    pixel (a forged or truncated file: Pillow would decode it to a black image)."""
+    if im.format != "PNG":
+        return
+    w, h = im.size
+    least = h * (1 + (w + 7) // 8)  # filter byte + one bit a pixel, per row
+    if file_size * _DEFLATE_RATIO + 4096 < least:
+        raise ImageReadError(f"{what}: the PNG header says {w} x {h} pixels, but the file ({file_size} bytes) "
+                             "cannot hold them: it is truncated or damaged")  # fmt: skip
 
 
 def _info(path: Path, im: Image.Image) -> ImageInfo:

@@ -2,8 +2,9 @@
 and appending records to a JSON-lines journal in one write.
 
 A reader (or a rerun after a kill) sees the old file or the new one, never half of one. Used
-for the project file, the manifests and XMP sidecars; images go through
-:func:`models.imaging.export_crop`, which has its own no-clobber variant. The journals of
+for files beside the sources (the project file, XMP sidecars) and the dataset build's
+journal and manifests; files in a batch's output folder go through
+:class:`models.export.folder.OutputFolder` (no link followed, one hidden work folder). The journals of
 resumable runs (crop-set batches, dataset builds) append with :func:`append_json_lines`: a
 kill leaves whole lines, or one partial last line that their readers drop.
 """
@@ -11,8 +12,10 @@ kill leaves whole lines, or one partial last line that their readers drop.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import stat
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,15 +36,19 @@ def append_json_lines(path: str | os.PathLike, rows: Iterable[dict], *, what: st
         return
     path = Path(path)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0), 0o666)  # a planted link or FIFO is refused
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
             os.write(fd, data)
             if fsync:
                 os.fsync(fd)
         finally:
             os.close(fd)
     except OSError as exc:
-        raise ExportError(f"cannot write {what} in '{path.parent}': {exc.strerror or exc}") from exc
+        why = "it is a symbolic link (not followed)" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+        raise ExportError(f"cannot write {what} '{path}': {why}") from exc
 
 
 def write_text_atomically(path: str | os.PathLike, text: str) -> Path:
