@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -18,8 +17,6 @@ from models.geometry import parse_aspect
 from models.export import MAX_OUTPUT_PIXELS, MAX_OUTPUT_SIDE, parse_output_size, plan_file, write_file
 from models.export.planner import crop_size_of
 from models.imaging import ANALYSIS_MAX_SIDE, load_image
-
-log = logging.getLogger(__name__)
 
 
 
@@ -89,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
                          allow_upscale=args.allow_upscale)  # fmt: skip
         plan.raise_if_refused()
         if plan.upscale is not None:
-            log.warning("%s: upscaled x%.2f (the crop is %dx%d px, the output %dx%d)", args.out.name, plan.upscale,
-                        *plan.crop_size, *plan.output_size)  # fmt: skip
+            print(f"warning: {args.out.name}: upscaled x{plan.upscale:.2f} (the crop is {plan.crop_size[0]}x"
+                  f"{plan.crop_size[1]} px, the output {plan.output_size[0]}x{plan.output_size[1]})", file=sys.stderr)
         written = write_file(plan, args.image, box, quality=args.quality)
     coords = [int(round(v)) for v in box.as_tuple()]
     if args.json:

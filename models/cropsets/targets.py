@@ -202,7 +202,7 @@ def load_target_set(name_or_path: str | os.PathLike) -> TargetSet:
     """A bundled set by name (``social``) or a TOML file by path (a path that exists wins)."""
     text = os.fspath(name_or_path)
     path = Path(text)
-    if path.is_file():
+    if path.exists() and not path.is_dir():  # a FIFO or device gets read_target_file's clear refusal
         return read_target_file(path)
     bundled = targets_dir() / f"{text}.toml"
     if _NAME_RE.match(text) and bundled.is_file():

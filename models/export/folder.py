@@ -161,7 +161,8 @@ class OutputFolder:
                         os.mkdir(part, 0o777, dir_fd=fd) if _FDS else os.mkdir(_at(fd, part), 0o777)
                     nfd = _open_dir(part, fd)
                 except OSError as exc:
-                    raise ExportError(f"cannot write into '{self.root.joinpath(*done)}': {_reason(exc)}") from None
+                    raise ExportError(f"cannot write into '{self.root.joinpath(*done)}': {_why_not_dir(part, fd, exc)}")\
+                        from None
                 os.close(fd)
                 fd = nfd
             yield fd
@@ -383,6 +384,19 @@ def as_folder(out: str | os.PathLike | OutputFolder, *, create: bool = True) -> 
 
 def _exists(dst: Path) -> ExportError:
     return ExportError(f"cannot write '{dst}': it exists (--overwrite, or overwrite=True, replaces it)")
+
+
+def _why_not_dir(part: str, parent: int, exc: OSError) -> str:
+    """Why ``part`` could not be opened as a folder: a link (never followed), a file, or the OS's reason."""
+    try:
+        st = os.stat(part, dir_fd=parent, follow_symlinks=False) if _FDS else os.lstat(_at(parent, part))
+    except OSError:
+        return _reason(exc)
+    if stat.S_ISLNK(st.st_mode):
+        return "it is a symbolic link (links inside the output folder are not followed)"
+    if not stat.S_ISDIR(st.st_mode):
+        return "it is a file, not a folder"
+    return _reason(exc)
 
 
 def _open_dir(part: str, parent: int) -> int:
