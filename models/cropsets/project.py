@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from models.export.atomic import write_text_atomically
-from models.export.folder import require_regular_file
+from models.export.paths import require_regular_file
 from models.readers import loads_bounded, read_text_file
 from models.cropsets.regions import RelativeBox, RelativePoint
 from models.errors import InvalidInputError

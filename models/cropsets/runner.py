@@ -9,6 +9,12 @@ Resuming: a run that is killed leaves only complete files (atomic export) and a 
 what it wrote; the next run skips those and does the rest. Nothing is ever overwritten
 without ``overwrite=True``: an output whose inputs changed since it was written is
 reported (``error_kind == "exists"``) until then.
+
+The output folder belongs to :mod:`models.export`: the sources and settings are checked
+before anything is written; the run holds the folder's writer lock (a second run is refused,
+or waits ``options.wait`` seconds); names never leave the folder, no link inside it is
+followed, no source is replaced; the only files ever deleted are the temporaries a killed
+run listed in the folder's work journal.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from models.errors import ExportError, InvalidInputError
+from models.errors import ExportError
+from models.export.paths import _rel, require_regular_file, safe_relative
 
 __all__ = ["TEMP_RE", "WORK_DIR", "OutputFolder", "as_folder", "require_regular_file", "safe_relative"]
 
@@ -39,49 +40,11 @@ WORK_DIR = ".cropstudio-work"
 TEMP_JOURNAL = "temporaries.txt"
 TEMP_RE = re.compile(r"^cs-[0-9a-f]{24}\.tmp$")
 """The only names this program gives temporary files (and the only ones its cleanup deletes)."""
-MAX_NAME_BYTES = 240  # under NAME_MAX (255) on every common file system
-MAX_DEPTH = 16  # folders in one output name
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 _FDS = os.open in os.supports_dir_fd and os.name == "posix"
-
-
-def safe_relative(name: str, *, what: str = "output name") -> PurePosixPath:
-    """``name`` as a relative path that cannot leave its folder.
-
-    Raises InvalidInputError for an empty or absolute name, ``..`` or ``.`` parts, hidden
-    parts (``.x``: the folder's own files start with a dot), backslashes, NUL or control
-    characters, parts longer than the file system allows, or more than 16 levels.
-    """
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInputError(f"{what} is empty")
-    if "\\" in name or any(ord(c) < 32 for c in name) or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-        raise InvalidInputError(f"{what} {name!r} must be a relative name using '/' for folders")
-    parts = name.split("/")
-    if any(p in ("", ".", "..") or p.startswith(".") or p != p.strip() for p in parts):
-        raise InvalidInputError(f"{what} {name!r} must not be absolute, start a part with '.', use '..' or '//'")
-    if any(len(p.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for p in parts):
-        raise InvalidInputError(f"{what} {name[:60]!r}...: a part is longer than {MAX_NAME_BYTES} bytes")
-    if len(parts) > MAX_DEPTH:
-        raise InvalidInputError(f"{what} {name[:60]!r}: more than {MAX_DEPTH} folders deep")
-    return PurePosixPath(*parts)
-
-
-def require_regular_file(path: str | os.PathLike, what: str = "file") -> os.stat_result:
-    """``stat`` of ``path`` when it is a regular file (links followed); a FIFO, device, socket
-    or folder is refused before anything opens it (opening a FIFO would block forever).
-
-    Raises FileNotFoundError when missing (callers word it), InvalidInputError otherwise.
-    """
-    st = os.stat(path)
-    if stat.S_ISREG(st.st_mode):
-        return st
-    kind = ("a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode)
-            else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
-            or stat.S_ISBLK(st.st_mode) else "not a regular file")  # fmt: skip
-    raise InvalidInputError(f"{what} '{path}' is {kind}, not a regular file")
 
 
 def _reason(exc: OSError) -> str:
@@ -416,17 +379,6 @@ def _create(name: str, wd: int) -> int:
 
 def _unlink(name: str, d: int) -> None:
     os.unlink(name, dir_fd=d) if _FDS else os.unlink(_at(d, name))
-
-
-def _rel(name: str, hidden: bool) -> PurePosixPath:
-    """A user's name through :func:`safe_relative`; the folder's own (``hidden``) names only
-    need to stay inside it."""
-    if not hidden:
-        return safe_relative(name)
-    parts = str(name).split("/")
-    if any(p in ("", ".", "..") for p in parts) or "\\" in str(name):
-        raise InvalidInputError(f"internal name {name!r} leaves the output folder")
-    return PurePosixPath(*parts)
 
 
 def _at(fd: int, name: str) -> str:  # pragma: no cover - platforms without dir_fd (Windows)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from models.errors import InvalidInputError
-from models.export.folder import safe_relative
+from models.export.paths import safe_relative
 from models.geometry import AspectRatio
 
 __all__ = ["DEFAULT_TEMPLATE", "FORMATS", "OutputNameError", "OutputNaming"]

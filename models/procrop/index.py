@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from models.errors import InvalidInputError
-from models.export.folder import require_regular_file
+from models.export.paths import require_regular_file
 from models.geometry import Box
 from models.imaging import load_image
 from models.readers import read_json_file
