@@ -294,7 +294,8 @@ def _open(path: Path, *, max_pixels: int | None) -> Iterator[tuple[Image.Image, 
                     f"{what}: the image is {pixels / 1e6:.1f} MP ({info.width} x {info.height}), "
                     f"more than the limit of {max_pixels / 1e6:.1f} MP"
                 )
-            _check_png_data(im, st.st_size, what)
+            if max_pixels is not None:  # decoding follows (read_info reads the header only)
+                _check_png_data(im, st.st_size, what)
             with _pillow_limit_off() if _over_pillow_limit(pixels) else contextlib.nullcontext():
                 yield im, info
     except CropStudioError:
