@@ -38,7 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--no-faces", action="store_true", help="do not add the face prior to the attention map")
     p.add_argument("--out", type=Path, help="write the crop here (when two crops are found: NAME-1.EXT, NAME-2.EXT)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (default 92)")
+    p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality 1..100 (default 92)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(run=run)
 

@@ -34,10 +34,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="opencv", help="outpainting backend: opencv (default), telea, diffusion")
     p.add_argument("--backend-option", action="append", default=[], metavar="KEY=VALUE",
                    help="an option of the backend (repeatable; values parsed as JSON when they can be)")
-    p.add_argument("--rounds", type=int, default=0, metavar="R", help="refinement rounds (default 0)")
+    p.add_argument("--rounds", type=int, default=0, metavar="R", help="refinement rounds, 0..100 (default 0)")
     p.add_argument("--engine", choices=ENGINES, default="local", help="local process pool or a Ray cluster")
     p.add_argument("--address", default=None, metavar="ADDR", help="Ray cluster address (default: a local instance)")
-    p.add_argument("--workers", type=int, default=1, metavar="K", help="parallel workers (default 1)")
+    p.add_argument("--workers", type=int, default=1, metavar="K", help="parallel workers, 1..256 (default 1)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="run seed (default 0)")
     p.add_argument("--canvas", type=int, default=512, metavar="PX", help="canvas long side in pixels, 64..4096 (default 512)")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier build with other settings in OUT_DIR")

@@ -36,7 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--top", type=int, default=5, help=f"how many suggestions, 1..{MAX_TOP} (default 5)")
     p.add_argument("--aspect", help="fit every suggestion to this ratio: 16:9, 4x5, 1.5")
     p.add_argument("--min-iou-gap", type=float, default=0.7, dest="iou",
-                   help="largest overlap (IoU) allowed between two suggestions (default 0.7)")  # fmt: skip
+                   help="largest overlap (IoU, 0..1) allowed between two suggestions (default 0.7)")  # fmt: skip
     add_region_options(p, "every suggestion")
     p.add_argument("--index", type=Path, help="composition index folder (default: the bundled one)")
     p.add_argument("--weights", type=Path, help="ProCrop weights file (default: the bundled one)")

@@ -453,3 +453,11 @@ def test_9_project_version_must_be_an_integer(tmp_path, version):
     path.write_text('{"format": "cropstudio-project", "version": ' + version + ', "images": {}}')
     with pytest.raises(InvalidInputError, match="schema version"):
         load_project(path)
+
+
+@pytest.mark.parametrize(("command", "bound"), [("crop", "1..30000"), ("batch", "no format specs"), ("batch", "0..86400"),
+                                                ("suggest", "1..100"), ("build-dataset", "64..4096")])  # fmt: skip
+def test_help_shows_the_bounds(capsys, command, bound):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert bound in " ".join(capsys.readouterr().out.split())
