@@ -461,3 +461,24 @@ def test_help_shows_the_bounds(capsys, command, bound):
     with pytest.raises(SystemExit):
         main([command, "--help"])
     assert bound in " ".join(capsys.readouterr().out.split())
+
+
+def test_8_read_only_folders_are_refused_before_any_work_even_as_root(tmp_path, capsys, monkeypatch):
+    """The read-only case simulated (tests may run as root, who writes anywhere): creating a file fails."""
+    import models.export.folder as folder_module
+    import models.procrop.encoder as encoder_module
+    import models.procrop.index as index_module
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    src = photo(tmp_path / "a.jpg", 160, 120)
+    monkeypatch.setattr(folder_module, "_create", denied)
+    monkeypatch.setattr(index_module.tempfile, "mkdtemp", denied)
+    monkeypatch.setattr(encoder_module, "build_encoder", lambda *a, **k: pytest.fail("encoded before checking --out"))
+    code, _, err = run(capsys, "suggest", src, "--out-dir", tmp_path / "ro")
+    assert code == 2 and "Permission denied" in one_error(err)
+    code, _, err = run(capsys, "index", "build", tmp_path, "--out", tmp_path / "ro" / "idx")
+    assert code == 2 and "Permission denied" in one_error(err)
+    code, _, err = run(capsys, "batch", src, *SQ, "--out", tmp_path / "ro2", "--method", "centred")
+    assert code == 2 and "Permission denied" in one_error(err)
