@@ -20,11 +20,12 @@ import logging
 import numpy as np
 
 from models.geometry import Box
+from models.imaging import LoadedImage
 from models.subjects.heads import grow_to_head
 from models.subjects.tflite import detect_faces_blazeface, person_mask
 from models.subjects.types import Head, Subjects
 
-__all__ = ["FACE_MODEL", "MIN_HEAD_FRACTION", "detect_subjects"]
+__all__ = ["FACE_MODEL", "MIN_HEAD_FRACTION", "detect_subjects", "image_subjects"]
 
 log = logging.getLogger(__name__)
 
@@ -49,3 +50,8 @@ def detect_subjects(rgb: np.ndarray, *, person: bool = True) -> Subjects:
     mask = person_mask(rgb) if person and heads else None
     log.debug("subjects: %d head(s), person mask %s", len(heads), "yes" if mask is not None else "no")
     return Subjects((width, height), tuple(heads), mask)
+
+
+def image_subjects(image: LoadedImage, *, person: bool = True) -> Subjects:
+    """:func:`detect_subjects` on a loaded image's analysis copy, in full-resolution pixels."""
+    return detect_subjects(image.rgb, person=person).scaled_to(image.info.width, image.info.height)
