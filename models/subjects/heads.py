@@ -9,7 +9,10 @@ is widened to take in both ear tragions plus ``ear_margin * s`` (turned heads: t
 the head lies beyond the far ear). The head box is the axis-aligned box around that ellipse.
 
 :data:`HEAD_SHAPE` was measured against MediaPipe's person mask on the tuning part of
-``pro_portraits`` (``tests/bench/head_growth.py``, figures in ``docs/benchmarks.md``).
+``pro_portraits`` (``tests/bench/head_growth.py``, figures in ``docs/benchmarks.md``): the top
+is the 90th percentile of where the hair ends (a cut through the hair top reads as a cut
+head); the sides the 75th percentile (the 90th is long hair falling beside the face, which
+a crop may trim without looking cut).
 """
 
 from __future__ import annotations
@@ -30,10 +33,10 @@ RIGHT_EYE, LEFT_EYE, NOSE, MOUTH, RIGHT_EAR, LEFT_EAR = range(6)
 class HeadShape:
     """Head extent from the face box centre, in face sizes (see the module docstring)."""
 
-    top: float = 1.0
-    bottom: float = 0.6
-    side: float = 0.6
-    ear_margin: float = 0.1
+    top: float = 1.25  # p90 of the hair top measured on pro_portraits (p50 1.02)
+    bottom: float = 0.6  # the box ends at the chin (0.5); the mouth keypoint sits at p90 0.32
+    side: float = 0.8  # p75 of the head's half width at eye level (p50 0.62-0.70, p90 0.98-1.11: long hair)
+    ear_margin: float = 0.1  # not measured: the ear's own width beyond the tragion
 
 
 HEAD_SHAPE = HeadShape()

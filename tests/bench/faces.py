@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from models.attention.faces import detect_faces as haar_faces
+from tests.bench.haar import detect_faces as haar_faces
 from models.geometry import Box
 from models.imaging import SUPPORTED_SUFFIXES
 from models.subjects.tflite import detect_faces_blazeface

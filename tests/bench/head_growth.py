@@ -13,8 +13,8 @@ face's frame, in units of the face size ``s`` from the face box centre:
 * ``mouth``: the mouth keypoint below the centre (the chin is not visible in a person mask).
 
 Heads that reach the image border on that side are left out of that measure (censored). It
-prints percentiles; :data:`models.subjects.heads.HEAD_SHAPE` takes the 90th, so that nine in
-ten heads fit their box on each side.
+prints percentiles; :data:`models.subjects.heads.HEAD_SHAPE` takes the 90th for the top and
+the 75th for the sides (see its docstring).
 """
 
 from __future__ import annotations
