@@ -106,16 +106,18 @@ def run_set(folder: Path, limit: int, sheet_dir: Path | None) -> None:
         return
     sheet_dir.mkdir(parents=True, exist_ok=True)
     for a, b in (("haar", "blaze-full"), ("blaze-full", "haar")):
-        crops = []
+        crops, sides = [], []
         for path, fa, fb in zip(pixels, found[a], found[b]):
             for face in fa:
                 if not confirmed(face, fb):
                     with Image.open(path) as im:
+                        sides.append(math.sqrt(face.area) / min(im.size))
                         grown = Box(face.x0 - face.width / 2, face.y0 - face.height / 2, face.x1 + face.width / 2,
                                     face.y1 + face.height / 2).clipped(*im.size)  # fmt: skip
                         crops.append(im.convert("RGB").crop(tuple(round(v) for v in grown.as_tuple())))
         _sheet(crops[:200], sheet_dir / f"{folder.name}-{a}-only.png")
-        print(f"  {a} only (not in {b}): {len(crops)} faces -> {sheet_dir / (folder.name + '-' + a + '-only.png')}")
+        size = f"median side {statistics.median(sides):.1%} of the short side" if sides else ""
+        print(f"  {a} only (not in {b}): {len(crops)} faces, {size} -> {sheet_dir / (folder.name + '-' + a + '-only.png')}")
 
 
 def main(argv: list[str] | None = None) -> int:
