@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from models.errors import InvalidInputError
+from models.errors import CropStudioError, InvalidInputError
 from models.resources import resource_path
 from models.subjects.blazeface import FULL_RANGE, SHORT_RANGE, AnchorSpec, Detections, decode, ssd_anchors, weighted_nms
 
@@ -31,8 +31,9 @@ __all__ = ["FACE_MODELS", "FaceModel", "ModelMissingError", "detect_faces_blazef
 log = logging.getLogger(__name__)
 
 
-class ModelMissingError(RuntimeError):
-    """A bundled model file is missing or unreadable (a broken install)."""
+class ModelMissingError(CropStudioError):
+    """A bundled model file is missing or unreadable (a broken install): the CLI prints it as
+    one ``error:`` line, the GUI in the status line."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,3 +204,12 @@ def test_detect_subjects_on_the_astronaut_gives_one_whole_head(astronaut):
     assert head.box.y0 < 50 and head.box.y1 > 180  # her hair starts about y = 50; chin at about 180
     assert subjects.person is not None and subjects.person.shape == (256, 256)
     assert detect_subjects(astronaut, person=False).person is None
+
+
+def test_a_missing_model_file_is_a_clear_error(astronaut, tmp_path, monkeypatch):
+    import models.subjects.tflite as tflite
+
+    monkeypatch.setenv("CROPSTUDIO_RESOURCES", str(tmp_path))
+    monkeypatch.setattr(tflite._local, "nets", {}, raising=False)  # noqa: SLF001 - forget loaded nets
+    with pytest.raises(tflite.ModelMissingError, match="blazeface-full-range.tflite is missing"):
+        detect_faces_blazeface(astronaut)
