@@ -69,5 +69,6 @@ def grow_to_head(face: Box, keypoints: np.ndarray, width: int, height: int, shap
     centre = np.array([cx, cy]) + cu * u_axis + cv * v_axis
     half_w = math.hypot(a * cos, b * sin)
     half_h = math.hypot(a * sin, b * cos)
-    box = Box(centre[0] - half_w, centre[1] - half_h, centre[0] + half_w, centre[1] + half_h)
+    x, y = float(centre[0]), float(centre[1])
+    box = Box(x - half_w, y - half_h, x + half_w, y + half_h)
     return box.clipped(width, height)
