@@ -145,6 +145,8 @@ class ImageView(QGraphicsView):
         self._secondary: list[SecondaryCropItem] = []
         self._regions: dict[str, list[RegionItem]] = {k: [] for k in _KINDS}
         self._guides: frozenset[str] = frozenset()
+        self._turn = 0  # the guides' orientation (Shift+O)
+        self._preview = False  # the crop preview: only what is inside the crop (P, Enter)
         self._ratio: float | None = None
         self._draw_kind: RegionKind | None = None
         self._draft: tuple[QPointF, _DraftItem] | None = None
@@ -218,13 +220,14 @@ class ImageView(QGraphicsView):
         if self._crop is None:
             self._crop = CropItem(box, self._size)
             self._crop.set_guides(self._guides)
+            self._crop.set_turn(self._turn)
             self._crop.set_ratio(self._ratio)
             self._crop.changing.connect(self._on_crop_changing)
             self._crop.edited.connect(self.crop_edited)
             self._scene.addItem(self._crop)
         elif not self._crop.is_dragging():
             self._crop.set_box(box)
-        self._crop.setVisible(True)
+        self._crop.setVisible(not self._preview)
         for b in extra:
             item = SecondaryCropItem(b)
             self._scene.addItem(item)
@@ -233,7 +236,8 @@ class ImageView(QGraphicsView):
 
     def crop_box(self) -> Box | None:
         """The editable crop (full-resolution pixels), or ``None``."""
-        return self._crop.box() if self._crop is not None and self._crop.isVisible() else None
+        shown = self._crop is not None and (self._crop.isVisible() or self._preview)
+        return self._crop.box() if shown else None
 
     def set_crops(self, boxes: Sequence[Box]) -> None:
         """Show ``boxes``: the first is the editable crop, the others static frames."""
@@ -261,6 +265,35 @@ class ImageView(QGraphicsView):
 
     def guides(self) -> frozenset[str]:
         return self._guides
+
+    def set_guide_turn(self, turn: int) -> None:
+        """Draw the guides in orientation ``turn`` (see :func:`app.canvas.guides.guide_polylines`)."""
+        self._turn = turn
+        if self._crop is not None:
+            self._crop.set_turn(turn)
+
+    def guide_turn(self) -> int:
+        return self._turn
+
+    # -- the crop preview ------------------------------------------------------------------
+    def set_crop_preview(self, on: bool) -> None:
+        """Show only the inside of the crop, fitted to the window (``False``: the crop tool)."""
+        self._preview = bool(on) and self.has_image()
+        self._dim.set_opaque(self._preview, self.backgroundBrush().color())
+        if self._crop is not None:
+            self._crop.setVisible(not self._preview and self._crop.box().area > 0)
+        for items in self._regions.values():
+            for item in items:
+                item.setVisible(not self._preview)
+        box = self.crop_box() if not self._preview else (self._crop.box() if self._crop is not None else None)
+        if self._preview and box is not None:
+            self.fitInView(box_rect(box), Qt.AspectRatioMode.KeepAspectRatio)
+            self.zoom_changed.emit(self.zoom())
+        else:
+            self.fit_to_window()
+
+    def crop_preview(self) -> bool:
+        return self._preview
 
     # -- heat overlay ----------------------------------------------------------------------
     def set_heat(self, values: np.ndarray | None) -> None:
@@ -299,6 +332,7 @@ class ImageView(QGraphicsView):
                         items[i].set_box(box)
                     continue
                 item = RegionItem(kind, i, box, self._size)  # type: ignore[arg-type]
+                item.setVisible(not self._preview)
                 item.edited.connect(lambda before, after, how, it=item: self._on_region_edited(it, before, after, how))
                 item.changing.connect(lambda box, it=item: self.region_changing.emit(it.kind, it.index, box))
                 item.released.connect(self.region_released)
@@ -473,11 +507,15 @@ class ImageView(QGraphicsView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self._fit:
+        if self._preview and self._crop is not None:
+            self.fitInView(box_rect(self._crop.box()), Qt.AspectRatioMode.KeepAspectRatio)
+        elif self._fit:
             self.fit_to_window()
 
     # -- internals ----------------------------------------------------------------------
     def _clear_overlays(self) -> None:
+        self._preview = False
+        self._dim.set_opaque(False)
         if self._draft is not None:
             self._scene.removeItem(self._draft[1])
             self._draft = None
