@@ -72,8 +72,11 @@ def snap_to_pixels(box: Box, problem: CropProblem) -> Box:
         if w <= 0 or h <= 0:
             continue
         error = round(abs(math.log(w / (h * ratio))), 12)
-        for x0 in {math.floor(box.x0), math.ceil(box.x0)}:
-            for y0 in {math.floor(box.y0), math.ceil(box.y0)}:
+        # the integer positions next to the exact ones, and the nearest that fits the image
+        # (a box at the image's edge whose better-ratio size would stick out)
+        (iw, ih), clamp = problem.image_size, lambda v, hi: min(max(round(v), 0), hi)  # noqa: E731
+        for x0 in {math.floor(box.x0), math.ceil(box.x0), clamp(box.x0, iw - w)}:
+            for y0 in {math.floor(box.y0), math.ceil(box.y0), clamp(box.y0, ih - h)}:
                 cand = Box(x0, y0, x0 + w, y0 + h)
                 if not _satisfies(cand, problem):
                     continue
