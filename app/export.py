@@ -1,7 +1,7 @@
 """Exporting crops: what to write where (:func:`plan_exports`) and the writing itself
 (:func:`run_exports`, for a worker). No Qt here; the window asks before overwriting.
 
-Every file goes through :func:`models.imaging.export_crop`: cut at full resolution from the
+Every file goes through :func:`models.export.export_crop`: cut at full resolution from the
 original file, ICC profile and EXIF kept (orientation normalised), written atomically, and
 never over an existing file unless ``overwrite`` is given.
 """
@@ -18,7 +18,7 @@ from typing import Literal
 from app.state import CropState
 from models.errors import CropStudioError
 from models.geometry import Box
-from models.imaging import export_crop
+from models.export import export_crop
 
 __all__ = [
     "FORMATS",

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from app.canvas.box_item import box_rect
 from app.canvas.boxes import move_box, snap_box
 from app.canvas.crop_item import CropItem, DimItem, SecondaryCropItem
+from app.canvas.heads import HeadsItem
 from app.canvas.heat import HeatItem
 from app.canvas.region_item import REGION_Z, RegionItem, paint_region
 from app.state import RegionKind
@@ -132,6 +133,9 @@ class ImageView(QGraphicsView):
         self._heat = HeatItem()
         self._heat.setVisible(False)
         self._scene.addItem(self._heat)
+        self._heads = HeadsItem()
+        self._heads.setVisible(False)
+        self._scene.addItem(self._heads)
         self._dim = DimItem()
         self._scene.addItem(self._dim)
         self.setScene(self._scene)
@@ -297,13 +301,23 @@ class ImageView(QGraphicsView):
         self._heat.set_map(values, self._size)
 
     def set_heat_visible(self, visible: bool) -> None:
+        """Show or hide the heat map and the detected heads together."""
         self._heat.setVisible(visible)
+        self._heads.setVisible(visible)
 
     def heat_visible(self) -> bool:
         return self._heat.isVisible()
 
     def has_heat(self) -> bool:
         return not self._heat.pixmap().isNull()
+
+    def set_heads(self, heads: Sequence[Box], left_out: Sequence[int] = ()) -> None:
+        """The detected head boxes (full-resolution pixels); ``left_out``: indices of the
+        heads the current crop leaves out (drawn dashed)."""
+        self._heads.set_heads(heads, left_out)
+
+    def heads_item(self) -> HeadsItem:
+        return self._heads
 
     # -- layout regions --------------------------------------------------------------------
     def set_regions(self, keep: Sequence[Box], avoid: Sequence[Box]) -> None:
@@ -511,6 +525,7 @@ class ImageView(QGraphicsView):
             self._crop = None
         self.set_crop(None)
         self._heat.set_map(None, self._size)
+        self._heads.set_heads(())
 
     def _on_crop_changing(self, box: Box) -> None:
         self._dim.set_holes((box, *(s.box for s in self._secondary)))

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.actions import build_actions
 from app.analysis import ImageAnalysis, analyse_image
 from app.canvas.guides import GUIDES
+from app.canvas.heads import left_out_message
 from app.crop_store import CropStore
 from app.cropset_controller import CropSetController
 from app.dataset_builder_controller import DatasetBuilderController
@@ -215,6 +216,8 @@ class MainWindow(QMainWindow):
         wb.state_changed.connect(lambda state, _why: self.suggestions_panel.mark_applied(state.box))
         wb.attention_crop.connect(self.crop_changed)
         wb.attention_crop.connect(self._follow_tau)
+        wb.attention_crop.connect(self._show_left_out)
+        wb.constrained_ready.connect(self._show_left_out)
         wb.attention_message.connect(self.attention_panel.show_result)
         self.aspect_panel.aspect_chosen.connect(wb.set_aspect)
         self.aspect_panel.swap_requested.connect(wb.swap_orientation)
@@ -479,9 +482,24 @@ class MainWindow(QMainWindow):
             return  # it belongs to an image no longer shown
         self._analyses.put(result.image.info.path, result)
         self._view.set_heat(result.prepared.attention.values)
+        subjects = result.prepared.attention.subjects
+        self._view.set_heads([h.box for h in subjects.heads] if subjects is not None else ())
         self.workbench.set_analysis(result)
         self.attention_ready.emit(result.prepared)
         self.analysis_ready.emit(result)
+
+    def _show_left_out(self, result: object) -> None:
+        """Mark the heads a crop result leaves out and say so in the status line. The result
+        (an AttentionCrop, or a ConstrainedCrop's proposal) lists them in ``left_out``
+        (heads or head boxes) when the subject rule could not keep every head whole."""
+        left = getattr(result, "left_out", None)
+        if left is None:
+            left = getattr(getattr(result, "proposal", None), "left_out", None) or ()
+        boxes = {getattr(h, "box", h) for h in left}
+        heads = self._view.heads_item().heads()
+        self._view.set_heads(heads, [i for i, box in enumerate(heads) if box in boxes])
+        if boxes:
+            self.statusBar().showMessage(left_out_message(len(boxes), len(heads)), 10_000)
 
     @Slot(str, object)
     def _on_task_errored(self, key: str, exc: object) -> None:

@@ -21,7 +21,7 @@ def add_region_options(p: argparse.ArgumentParser, subject: str = "the crop") ->
 
 def add_subjects_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--subjects", choices=("on", "off"), default="on",
-                   help="on (default): never cut a head (models.subjects.rule); off: heads are not protected")  # fmt: skip
+                   help="on (default): never cut a head (models.cropping.rule); off: heads are not protected")  # fmt: skip
 
 
 def parse_regions(texts: list[str], units: str, width: int, height: int, kind: str) -> tuple[Box, ...]:

@@ -59,7 +59,7 @@ class CropProblem:
 
 def cuts(crop: Box, region: Box, tol: float = 1e-9) -> bool:
     """Whether ``crop`` cuts ``region``: meets it (a shared area, not just an edge) without
-    holding it whole. The one definition of a cut head (:mod:`models.subjects.rule`)."""
+    holding it whole. The one definition of a cut head (:mod:`models.cropping.rule`)."""
     inter = crop.intersection(region)
     return inter is not None and min(inter.width, inter.height) > tol and not crop.contains(region, tol=tol)
 

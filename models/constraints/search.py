@@ -67,9 +67,11 @@ def snap_to_pixels(box: Box, problem: CropProblem) -> Box:
         if w <= 0 or h <= 0:
             continue
         error = round(abs(math.log(w / (h * ratio))), 12)
-        width, height = problem.image_size  # and the nearest position inside the image, at its edges
-        for x0 in {math.floor(box.x0), math.ceil(box.x0), min(max(round(box.x0), 0), width - w)}:
-            for y0 in {math.floor(box.y0), math.ceil(box.y0), min(max(round(box.y0), 0), height - h)}:
+        # the integer positions next to the exact ones, and the nearest that fits the image
+        # (a box at the image's edge whose better-ratio size would stick out)
+        (iw, ih), clamp = problem.image_size, lambda v, hi: min(max(round(v), 0), hi)  # noqa: E731
+        for x0 in {math.floor(box.x0), math.ceil(box.x0), clamp(box.x0, iw - w)}:
+            for y0 in {math.floor(box.y0), math.ceil(box.y0), clamp(box.y0, ih - h)}:
                 cand = Box(x0, y0, x0 + w, y0 + h)
                 if not _satisfies(cand, problem):
                     continue
@@ -83,6 +85,16 @@ def snap_to_pixels(box: Box, problem: CropProblem) -> Box:
     return Box(x0, y0, x0 + w, y0 + h)
 
 
+def _top(total: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best scores, best first, ties by index: the first ``k`` of a stable
+    argsort of ``-total``, without sorting all of them."""
+    if k >= len(total) or k <= 0:
+        return np.argsort(-total, kind="stable")[: max(k, 0)]
+    kth = np.partition(-total, k - 1)[k - 1]
+    pool = np.flatnonzero(-total <= kth)  # increasing indices: the stable sort keeps their order
+    return pool[np.argsort(-total[pool], kind="stable")][:k]
+
+
 @dataclass(frozen=True, slots=True)
 class ExhaustiveSearch:
     """The best candidates of the grid by total score (ties: first, i.e. larger, box)."""
@@ -94,7 +106,7 @@ class ExhaustiveSearch:
         cands = ensure_room(problem, enumerate_candidates(problem, self.grid), self.grid)
         parts = [(t.name, t(cands)) for t in terms]
         total = np.sum([p for _, p in parts], axis=0) if parts else np.zeros(len(cands))
-        order = np.argsort(-total, kind="stable")[:top_k]
+        order = _top(total, top_k)
         log.debug("exhaustive search: %d candidates, best %.4f", len(cands), total[order[0]])
         return tuple(self._proposal(cands, i, total, parts, problem) for i in order)
 

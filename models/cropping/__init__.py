@@ -3,7 +3,7 @@
 ``analysis = analyse(image)`` once per image, then ``crop(analysis, Request(...))`` per
 request: a :class:`CropResult` (box in whole pixels, score, violations, notes, heads left
 out) or an :class:`InfeasibleCropError` naming the conflict. The subject rule
-(:mod:`models.subjects.rule`) is applied here, for every method of :data:`METHODS`.
+(:mod:`models.cropping.rule`) is applied here, for every method of :data:`METHODS`.
 """
 
 from models.cropping.analysis import Analysis, analyse

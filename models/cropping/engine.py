@@ -2,7 +2,7 @@
 
 Per request: :func:`~models.cropping.request.check_request` (ratio and regions against the
 image), the layout's feasibility (:func:`~models.constraints.problem.check_feasible`), the
-subject rule's plan (:func:`~models.subjects.rule.plan_subjects`: which heads the crop holds
+subject rule's plan (:func:`~models.cropping.rule.plan_subjects`: which heads the crop holds
 whole, which it may leave out whole), the method (searched on the planned problem, or its
 own boxes re-fitted to it by :func:`refit`), one snap to whole pixels
 (:func:`~models.constraints.search.snap_to_pixels`) and one violation check
@@ -26,7 +26,7 @@ from models.cropping.request import MIN_TAU_CROP_SIDE as MIN_SIDE, Request, chec
 from models.cropping.result import CropResult, InfeasibleCropError, violations
 from models.errors import InfeasibleError
 from models.geometry import AspectRatio, Box, fit_ratio_around
-from models.subjects.rule import SubjectPlan, head_boxes, plan_subjects
+from models.cropping.rule import SubjectPlan, head_boxes, plan_subjects
 
 __all__ = ["crop", "ranked", "refit"]
 

@@ -42,7 +42,7 @@ class Request:
 
     ``aspect``: the crop's ratio (``None``: free); ``keep`` / ``avoid``: regions the crop holds
     whole / leaves out; ``subjects``: obey the subject rule (never cut a head,
-    :mod:`models.subjects.rule`); ``method``: a name of :data:`models.cropping.methods.METHODS`;
+    :mod:`models.cropping.rule`); ``method``: a name of :data:`models.cropping.methods.METHODS`;
     ``tau``: for the attention-rectangle method ``tau`` only (``None``: automatic);
     ``regions``: 2 asks that method for two disjoint crops (needs ``aspect``);
     ``free_ratio_bounds``: for a free ratio, the narrowest and widest ``tau`` crop allowed

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from models.errors import InfeasibleError
 from models.geometry import Box
-from models.subjects.rule import LeftOut, cut_heads
+from models.cropping.rule import LeftOut, cut_heads
 
 __all__ = ["CropResult", "InfeasibleCropError", "violations"]
 
@@ -22,7 +22,7 @@ def _fmt(box: Box) -> str:
 def violations(box: Box, keep: tuple[Box, ...] = (), avoid: tuple[Box, ...] = (),
                heads: tuple[Box, ...] = (), tol: float = 0.5) -> tuple[str, ...]:  # fmt: skip
     """How ``box`` breaks a layout, for messages: keep regions it does not hold, avoid regions
-    it meets, heads it cuts (:func:`models.subjects.rule.cut_heads`), each within ``tol`` px.
+    it meets, heads it cuts (:func:`models.cropping.rule.cut_heads`), each within ``tol`` px.
     The one checker every path (CLI, batch, GUI) reports through."""
     out = [f"cuts keep region #{i}" for i, k in enumerate(keep, 1) if not box.contains(k, tol=tol)]
     out += [f"meets avoid region #{i}" for i, a in enumerate(avoid, 1)

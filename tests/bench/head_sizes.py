@@ -2,7 +2,7 @@
 
 Prints the distribution of ``detect_subjects`` head heights as a fraction of the image's short
 side, and relative to the image's largest head, on pro_portraits and FCDB train (every
-``--stride``-th photo): what :data:`models.subjects.rule.BACKGROUND_HEAD_FRACTION` is chosen from.
+``--stride``-th photo): what :data:`models.cropping.rule.BACKGROUND_HEAD_FRACTION` is chosen from.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The subject rule (models.subjects.rule) through the one crop contract (models.cropping):
+"""The subject rule (models.cropping.rule) through the one crop contract (models.cropping):
 against a brute-force oracle for random ratios, layouts and heads, and on the astronaut."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from models import cropping
 from models.geometry import AspectRatio, Box
 from models.imaging import ImageInfo, LoadedImage, load_image
 from models.subjects import Head, Subjects
-from models.subjects.rule import importance, is_background, plan_subjects
+from models.cropping.rule import importance, is_background, plan_subjects
 from models.constraints.problem import CropProblem
 from tests.oracles.subjects import cuts, whole_head_crop_exists
 
