@@ -38,6 +38,11 @@ class ConstrainedCrop:
     proposal: Proposal
     result: cropping.CropResult | None = None
 
+    @property
+    def left_out(self) -> tuple:
+        """The heads this crop leaves out, with why (the window marks them)."""
+        return self.result.left_out_heads if self.result is not None else ()
+
 
 def analyse_image(image: LoadedImage, cropper: AttentionCropper) -> ImageAnalysis:
     """The slow part (about a second on a large photo): run it in a worker, once per image."""

@@ -382,7 +382,7 @@ class Workbench(QObject):
                 return None
         found = result.details
         crop = AttentionCrop(result.boxes, found.map_boxes, found.tau, found.kept, found.area_fraction, found.aspect,
-                             found.auto, found.note)  # fmt: skip
+                             found.auto, found.note, result.left_out_heads)  # fmt: skip
         if fallback is not None:
             return crop
         if len(crop.boxes) > 1:  # two regions: the larger one is the crop to edit and export

@@ -44,6 +44,7 @@ class AttentionCrop:
     aspect: AspectRatio | None
     auto: AutoTau | None = None
     note: str | None = None
+    left_out: tuple = ()  # heads the crop leaves out (models.cropping's LeftOut), when the rule could not keep all
 
 
 @dataclass(frozen=True, slots=True, eq=False)

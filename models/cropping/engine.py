@@ -56,7 +56,7 @@ def _problem(size: tuple[int, int], ratio: AspectRatio, request: Request) -> Cro
 def _plan(analysis: Analysis, request: Request, base: CropProblem) -> SubjectPlan:
     if not request.subjects:
         return SubjectPlan(())
-    return plan_subjects(head_boxes(analysis.subjects), base)
+    return plan_subjects(analysis.subjects, base)
 
 
 def _finish(box: Box, score, plan: SubjectPlan, request: Request, notes=(), boxes=(), details=None) -> CropResult:

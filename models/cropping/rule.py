@@ -13,8 +13,9 @@ regions: :func:`~models.constraints.problem.cuts` is the one definition of a cut
 3. a *background* head (its height under :data:`BACKGROUND_HEAD_FRACTION` of the image's short
    side and under a third of the largest head's: a crowd, a passer-by) is never required,
    only never cut;
-4. a head no crop of the layout can hold or leave out whole (larger than any crop of the
-   ratio and spanning it) is the only one a crop may cut, and the plan says so.
+4. the most important head, when it is larger than any crop of the ratio (a close portrait at
+   3:1), may be cut (leaving the subject out would be worse), and so may a head no crop of the
+   layout can hold or leave out whole; the plan says so, and the result lists it.
 
 Feasibility is decided on the exact candidate set of :mod:`models.constraints.candidates`
 (every position critical to a keep, avoid or no-cut edge) over :data:`RULE_GRID`'s sizes.
@@ -79,10 +80,11 @@ class SubjectPlan:
     no_cut: tuple[int, ...] = ()
     may_cut: tuple[int, ...] = ()
     reasons: tuple[tuple[int, str], ...] = ()
+    faces: tuple[Box, ...] = ()  # faces kept whole of heads too large to keep (``may_cut``)
 
     def apply(self, problem: CropProblem) -> CropProblem:
         """``problem`` with the kept heads as keep regions and the others as no-cut regions."""
-        return replace(problem, keep=problem.keep + tuple(self.boxes[i] for i in self.keep),
+        return replace(problem, keep=problem.keep + tuple(self.boxes[i] for i in self.keep) + self.faces,
                        no_cut=problem.no_cut + tuple(self.boxes[i] for i in self.no_cut))  # fmt: skip
 
     def left_out(self, box: Box) -> tuple[LeftOut, ...]:
@@ -130,7 +132,7 @@ def _feasible(problem: CropProblem, grid: GridSpec = RULE_GRID) -> bool:
 def plan_subjects(subjects: Subjects | tuple[Box, ...], problem: CropProblem) -> SubjectPlan:
     """The plan for ``problem`` (see the module docstring); heads in ``problem``'s pixels."""
     boxes = head_boxes(subjects) if isinstance(subjects, Subjects) else tuple(subjects)
-    boxes = tuple(b for b in boxes)
+    face_of = {i: h.face for i, h in enumerate(subjects.heads)} if isinstance(subjects, Subjects) else {}
     if not boxes:
         return SubjectPlan(())
     size = problem.image_size
@@ -139,20 +141,33 @@ def plan_subjects(subjects: Subjects | tuple[Box, ...], problem: CropProblem) ->
     small = [i for i in order if i not in main]
     reasons = [(i, "a small background face: left out whole, never cut") for i in small]
 
+    faces: tuple[Box, ...] = ()
+
     def plan(keep: list[int], may_cut: tuple[int, ...] = ()) -> SubjectPlan:
         rest = tuple(i for i in order if i not in keep and i not in may_cut and boxes[i].area > 0)
-        return SubjectPlan(boxes, tuple(keep), rest, may_cut, tuple(reasons))
+        return SubjectPlan(boxes, tuple(keep), rest, may_cut, tuple(reasons), faces)
 
     if _feasible(plan(main).apply(problem)):
         return plan(main)
+    largest = problem.largest
+    forced: tuple[int, ...] = ()
+    if main and (boxes[main[0]].width > largest.width + 1e-6 or boxes[main[0]].height > largest.height + 1e-6):
+        forced = (main[0],)  # the main subject is larger than any crop of the ratio: leaving it out is worse
+        face = face_of.get(main[0])
+        if face is not None:
+            face = Box(math.floor(face.x0), math.floor(face.y0), math.ceil(face.x1), math.ceil(face.y1)).clipped(*size)
+            if _feasible(replace(problem, keep=problem.keep + (face,))):
+                faces = (face,)  # its face, at least, whole
+        reasons.append((main[0], f"larger than any {problem.aspect} crop of this image: the crop holds as much of it as it can"))
+        main = main[1:]
     kept: list[int] = []
     for i in main:
-        if _feasible(plan(kept + [i]).apply(problem)):
+        if _feasible(plan(kept + [i], forced).apply(problem)):
             kept.append(i)
             continue
         others = f" beside head #{', #'.join(str(k + 1) for k in kept)}" if kept else ""
         reasons.append((i, f"no {problem.aspect} crop of this layout holds it whole{others}: left out whole"))
-    may_cut: tuple[int, ...] = ()
+    may_cut: tuple[int, ...] = forced
     for i in reversed(order):  # the least important first: allow cutting only what must be
         if _feasible(plan(kept, may_cut).apply(problem)):
             break
