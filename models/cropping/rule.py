@@ -51,7 +51,7 @@ largest head) is background: it may be left out whole. Measured on pro_portraits
 (every 8th photo, ``python -m tests.bench.head_sizes --stride 8``; docs/benchmarks.md): the
 median head is 0.58 (pro_portraits) and 0.19 (FCDB) of the short side; no portrait head and
 6.6 % of FCDB's heads are under 0.1, the FCDB 5th percentile (0.099), which are its crowd and
-passer-by faces."""
+passer-by faces (Haar heads, before the BlazeFace detector was merged)."""
 
 RULE_GRID = GridSpec(sizes=32, steps=9, min_scale=0.2)
 """Sizes and positions the rule's feasibility checks try (positions: plus every critical one)."""
