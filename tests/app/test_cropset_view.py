@@ -202,7 +202,9 @@ def test_an_impossible_target_gives_its_reason_while_the_others_are_fine(qtbot, 
     window.workbench.add_region("keep", WIDE_KEEP)  # the layout panel's keep box, shared by all targets
     settle(qtbot, window)
     status = statuses(window)
-    assert status["sq"][0] == "ok" and status["wide"][0] == "ok"
+    assert status["sq"][0] == "ok"
+    # the wide crop holds the keep region; when that leaves no room for the head, it says so (issue 17)
+    assert status["wide"][0] == "ok" or (status["wide"][0] == "warn" and "head #1" in status["wide"][1]), status
     assert status["tall"][0] == "error" and "keep regions span 465x100 px" in status["tall"][1]
     assert status["big"][0] == "error" and "2000x2000" in status["big"][1]
     for name in ("sq", "wide"):  # the crops that are made keep the region
