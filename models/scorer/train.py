@@ -13,7 +13,6 @@ Features of the frozen backbone are computed once (with mirror images for augmen
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -24,7 +23,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from models.errors import InvalidInputError
+from models.eval.pairs import ranking_pairs
 from models.geometry import Box
 from models.nn.checkpoint import save_checkpoint
 from models.nn.features import training_features
@@ -43,29 +42,6 @@ class ScorerTraining:
     negatives: int = 8
     seed: int = 0
     holdout: bool = True
-
-
-def ranking_pairs(folder: Path) -> dict[str, list[tuple[Box, Box, float]]]:
-    """``file name -> [(winner, loser, weight)]`` from ``folder/ranking.json`` (may be absent)."""
-    path = folder / "ranking.json"
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text())
-        out: dict[str, list[tuple[Box, Box, float]]] = {}
-        for item in data["items"]:
-            pairs = []
-            for p in item["pairs"]:
-                v0, v1 = float(p["votes_0"]), float(p["votes_1"])
-                if v0 == v1:
-                    continue
-                a, b = Box(*p["crop_0"]), Box(*p["crop_1"])
-                win, lose = (a, b) if v0 > v1 else (b, a)
-                pairs.append((win, lose, abs(v0 - v1) / (v0 + v1)))
-            out[Path(item["file"]).name] = pairs
-        return out
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidInputError(f"{path}: not a ranking file ({exc})") from None
 
 
 def _random_views(crop: Box, image_ratio: float, n: int, rng: random.Random) -> list[Box]:
