@@ -43,6 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     sc = models.choices["scorer"]
     sc.add_argument("--pro", type=Path, metavar="FOLDER",
                     help="professional photographs (annotations.json, e.g. ../shared/data/pro_portraits): view-finding pairs")
+    sc.add_argument("--pro-limit", type=int, metavar="N", help="use only the first N --pro photographs")
     sc.add_argument("--w-pairs", type=float, default=1.0, help="weight of the ranking.json pairs (default 1)")
     sc.add_argument("--w-expert", type=float, default=1.0, help="weight of expert crop vs random views (default 1)")
     sc.add_argument("--w-pro", type=float, default=None,
@@ -96,7 +97,7 @@ def run_scorer(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--rod must be >= 0, got {args.rod}")
     settings = ScorerTraining(epochs=args.epochs, seed=args.seed, holdout=not args.all_images,
                               w_pairs=args.w_pairs, w_expert=args.w_expert, w_pro=w_pro)  # fmt: skip
-    train = partial(train_scorer, pro=args.pro, config=ScorerConfig(rod=args.rod))
+    train = partial(train_scorer, pro=args.pro, pro_limit=args.pro_limit, config=ScorerConfig(rod=args.rod))
     return _train(args, train, settings)
 
 

@@ -124,15 +124,17 @@ def _frames(items: Sequence[AnnotatedImage], cache: str | os.PathLike | None, pr
             progress("frames", i + 1, len(items))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps([b.as_tuple() for b in frames]))
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps([b.as_tuple() for b in frames]))
+        os.replace(tmp, path)
     return tuple(frames)
 
 
 def load_scorer_data(folder: str | os.PathLike, *, pro: str | os.PathLike | None = None, config: ScorerConfig = ScorerConfig(),
-                     limit: int | None = None, cache: str | os.PathLike | None = None,
+                     limit: int | None = None, pro_limit: int | None = None, cache: str | os.PathLike | None = None,
                      progress: Progress | None = None) -> ScorerData:  # fmt: skip
     """Images and frozen-backbone features of ``folder`` (and of ``pro``); ``limit`` keeps the
-    first ``limit`` images of each (a quick run)."""
+    first ``limit`` images of each (a quick run), ``pro_limit`` the first of ``pro`` only."""
     from models.nn.backbone import build_backbone
 
     folder = Path(folder)
@@ -150,7 +152,8 @@ def load_scorer_data(folder: str | os.PathLike, *, pro: str | os.PathLike | None
     if pro is None:
         return data
     pro_items = load_annotations(pro).items
-    pro_items = pro_items[:limit] if limit else pro_items
+    pro_limit = min(x for x in (limit, pro_limit, len(pro_items)) if x)
+    pro_items = pro_items[:pro_limit]
     return ScorerData(data.items, data.feats, data.ranking, tuple(pro_items), feats(pro_items, False, "pro features"),
                       _frames(pro_items, cache, progress))  # fmt: skip
 
@@ -240,6 +243,7 @@ def train_scorer(
     settings: ScorerTraining = ScorerTraining(),
     config: ScorerConfig = ScorerConfig(),
     pro: str | os.PathLike | None = None,
+    pro_limit: int | None = None,
     limit: int | None = None,
     cache: str | os.PathLike | None = None,
     command: str = "",
@@ -249,7 +253,7 @@ def train_scorer(
     if settings.w_pro > 0 and pro is None:
         raise InvalidInputError("w_pro > 0 needs a folder of professional photographs (pro)")
     data = load_scorer_data(folder, pro=pro if settings.w_pro > 0 else None, config=config, limit=limit,
-                            cache=cache, progress=progress)  # fmt: skip
+                            pro_limit=pro_limit, cache=cache, progress=progress)  # fmt: skip
     samples = data.samples(settings)
     if not samples:
         raise InvalidInputError(f"no training images in {folder}")
@@ -257,7 +261,8 @@ def train_scorer(
     meta = {
         "command": command,
         "seed": settings.seed,
-        "data": Path(folder).name + (f" + {Path(pro).name}" if pro is not None and settings.w_pro > 0 else ""),
+        "data": Path(folder).name + (f" + {Path(pro).name}" if pro is not None and settings.w_pro > 0 else "")
+        + (f" (first {pro_limit})" if pro_limit and pro is not None and settings.w_pro > 0 else ""),
         "images": len(samples),
         "pairs_per_epoch": n_pairs,
         "holdout_excluded": settings.holdout,
