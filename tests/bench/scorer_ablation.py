@@ -40,7 +40,7 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("folder", type=Path)
-    p.add_argument("--pro", type=Path, required=True)
+    p.add_argument("--pro", type=Path, help="professional photographs (variants with w_pro > 0 need them)")
     p.add_argument("--cache", type=Path)
     p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--seed", type=int, default=0)
@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pro-limit", type=int, help="only the first N professional photographs")
     p.add_argument("--only", action="append", help="run only these variants (repeatable)")
     p.add_argument("--save", type=Path, help="folder to write each variant's weights to")
+    p.add_argument("--weights", action="append", metavar="NAME=FILE",
+                   help="evaluate these trained weights files (e.g. from `cropstudio train scorer`) instead of training")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(1)
@@ -64,8 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         f = dev_figures(shipped.scorer, held)
         print(f"| shipped weights | {f.pair_accuracy:.4f} | {f.fcdb_iou:.4f} | {f.pro_iou:.4f} | - |", flush=True)
         rows.append({"name": "shipped", **asdict(f)})
+    for spec in args.weights or ():
+        name, _, path = spec.partition("=")
+        model = load_scorer(path)
+        f = dev_figures(model.scorer, held)
+        print(f"| {name} | {f.pair_accuracy:.4f} | {f.fcdb_iou:.4f} | {f.pro_iou:.4f} | - |", flush=True)
+        rows.append({"name": name, "weights": path, "meta": model.meta, **asdict(f)})
     for name, (settings, config) in VARIANTS.items():
-        if args.only and name not in args.only:
+        if args.weights or (args.only and name not in args.only) or (settings.get("w_pro", 0) > 0 and args.pro is None):
             continue
         s, c = replace(base, **settings), replace(ScorerConfig(), **config)
         start = time.perf_counter()
