@@ -24,11 +24,15 @@ from models.nn.checkpoint import load_checkpoint
 from models.nn.roi import rod_pool, roi_pool
 from models.resources import resource_path
 
-__all__ = ["DEFAULT_WEIGHTS", "KIND", "CropScorer", "ScorerConfig", "ScorerModel", "load_scorer"]
+__all__ = ["DEFAULT_WEIGHTS", "JUDGE_WEIGHTS", "KIND", "CropScorer", "ScorerConfig", "ScorerModel", "load_scorer"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = "weights/scorer-lite0.pt"
+JUDGE_WEIGHTS = "weights/scorer-judge-lite0.pt"
+"""The judge (issue 18): RoD features, FCDB pairs + expert crops + pro_portraits view finding.
+Used by the ``judge`` ranker; re-ranking and the proposal method keep ``DEFAULT_WEIGHTS``
+until their weights are re-chosen for it on the hold-outs."""
 KIND = "scorer"
 GEOMETRY = 8
 
@@ -125,6 +129,11 @@ class ScorerModel:
 def default_weights() -> Path:
     env = os.environ.get("CROPSTUDIO_SCORER_WEIGHTS")
     return Path(env) if env else resource_path(DEFAULT_WEIGHTS)
+
+
+def judge_weights() -> Path:
+    env = os.environ.get("CROPSTUDIO_JUDGE_WEIGHTS")
+    return Path(env) if env else resource_path(JUDGE_WEIGHTS)
 
 
 _loaded: dict[str, ScorerModel] = {}

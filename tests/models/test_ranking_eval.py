@@ -178,7 +178,16 @@ def test_cli_unknown_ranker_exits_2(graded, capsys):
     assert "error: unknown ranker 'nope'" in capsys.readouterr().err
 
 
-def test_scorer_ranker_is_registered_and_scores_boxes(graded):
-    scorer = make_ranker("scorer")
-    report = evaluate_candidates(load_annotations(graded), scorer)
-    assert report.n_images == 2 and -1 <= report.srcc <= 1
+@pytest.mark.parametrize("name", ["scorer", "judge"])
+def test_scorer_rankers_are_registered_and_score_boxes(graded, name):
+    report = evaluate_candidates(load_annotations(graded), make_ranker(name))
+    assert report.n_images == 2 and -1 <= report.srcc <= 1 and report.method == name
+
+
+def test_bundled_judge_says_how_it_was_made():
+    from models.scorer.model import judge_weights, load_scorer
+
+    judge = load_scorer(judge_weights())
+    meta = judge.meta
+    assert judge.config.rod == 3 and "train scorer" in meta["command"] and "--pro" in meta["command"]
+    assert meta["holdout_excluded"] and meta["seed"] == 0 and "pro_portraits" in meta["data"]
