@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal, Slot
 
-from app.cropset_project import SavedCrop, read_saved, write_saved
+from app.cropset_project import SavedCrop, is_bundled, read_saved, write_saved
 from app.session import image_key
 from app.state import CropState
 from app.workers import TaskRunner
@@ -133,8 +133,11 @@ class CropStore(QObject):
             path = Path(key.split(":", 2)[2])
             if value == "store" and str(path.parent) not in self._warned:
                 self._warned.add(str(path.parent))
-                self.status.emit("warn", f"Cannot write in '{path.parent}': crops of its images are kept in "
-                                         f"your app data ({self.store}) instead")  # fmt: skip
+                if is_bundled(path):  # the app's own samples: never written next to, and not a problem
+                    self.status.emit("info", f"Crops of the bundled samples are kept in your app data ({self.store})")
+                else:
+                    self.status.emit("warn", f"Cannot write in '{path.parent}': crops of its images are kept in "
+                                             f"your app data ({self.store}) instead")  # fmt: skip
             self.saved.emit(path, value)
 
     def _on_read(self, path: Path, saved: SavedCrop, warning: str | None) -> None:

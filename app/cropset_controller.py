@@ -302,6 +302,7 @@ class CropSetController(QObject):
     def _on_image(self, image: LoadedImage) -> None:
         if self._set is not None:
             self._result = None
+            self.pending.emit("Computing the crops…")  # the previous image's cards go now, not later
             self._read(image_key(image.info.path))
             self._schedule()
 

@@ -34,7 +34,7 @@ from models.errors import CropStudioError, ExportError, InvalidInputError
 from models.geometry import Box
 from models.resources import resources_dir
 
-__all__ = ["ImageSettings", "SavedCrop", "aspect_from_text", "aspect_text", "project_path", "read_saved",
+__all__ = ["ImageSettings", "SavedCrop", "aspect_from_text", "aspect_text", "is_bundled", "project_path", "read_saved",
            "read_settings", "write_saved", "write_settings"]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -168,6 +168,11 @@ class SavedCrop:
 
     def is_empty(self) -> bool:
         return self.settings.is_empty() and self.crop is None
+
+
+def is_bundled(source: Path) -> bool:
+    """Whether ``source`` is one of the app's own files (samples): never written next to."""
+    return _bundled(source)
 
 
 def _bundled(source: Path) -> bool:

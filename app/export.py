@@ -1,7 +1,7 @@
 """Exporting crops: what to write where (:func:`plan_exports`) and the writing itself
 (:func:`run_exports`, for a worker). No Qt here; the window asks before overwriting.
 
-Every file goes through :func:`models.imaging.export_crop`: cut at full resolution from the
+Every file goes through :func:`models.export.export_crop`: cut at full resolution from the
 original file, ICC profile and EXIF kept (orientation normalised), written atomically, and
 never over an existing file unless ``overwrite`` is given.
 """
@@ -18,7 +18,7 @@ from typing import Literal
 from app.state import CropState
 from models.errors import CropStudioError
 from models.geometry import Box
-from models.imaging import export_crop
+from models.export import export_crop
 
 __all__ = [
     "FORMATS",
@@ -26,11 +26,14 @@ __all__ = [
     "ExportJob",
     "ExportReport",
     "ExportSettings",
+    "UpscaleRefused",
     "check_template",
     "output_size",
     "plan_exports",
     "render_name",
     "run_exports",
+    "upscale_factor",
+    "upscales_needed",
 ]
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,15 @@ class ExportSettings:
     long_edge: int = 2048
     exact: tuple[int, int] = (1200, 628)
     template: str = "{stem}-crop"
+    allow_upscale: bool = False  # the crop sets' rule: a crop smaller than its output size is refused
+
+
+class UpscaleRefused(ValueError):
+    """Writing the crop at its output size would upscale it, and upscaling was not allowed."""
+
+    def __init__(self, message: str, factor: float) -> None:
+        super().__init__(message)
+        self.factor = factor
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,8 @@ class ExportJob:
     box: Box
     dst: Path
     size: tuple[int, int] | None  # None: the crop's own pixels
+    overwrite: bool = False  # the user said "Replace" for this file
+    upscale: float | None = None  # the factor, when the user allowed upscaling this crop
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +88,12 @@ class ExportReport:
     written: tuple[Path, ...]
     failed: tuple[tuple[Path, str], ...]
     cancelled: bool = False
+    skipped: tuple[tuple[Path, str], ...] = ()  # (source, why): not asked for, or the file was kept
 
     def summary(self) -> str:
         text = f"Exported {len(self.written)} file{'s' if len(self.written) != 1 else ''}"
+        if self.skipped:
+            text += f"; {len(self.skipped)} skipped ({self.skipped[0][0].name}: {self.skipped[0][1]})"
         if self.failed:
             text += f"; {len(self.failed)} failed ({self.failed[0][0].name}: {self.failed[0][1]})"
         return text + (" (cancelled)" if self.cancelled else "")
@@ -103,7 +120,7 @@ def output_size(box: Box, state: CropState, settings: ExportSettings) -> tuple[i
         return None
     if mode == "long_edge":
         scale = settings.long_edge / max(w, h)
-        return max(1, round(w * scale)), max(1, round(h * scale))
+        return _check_upscale((w, h), (max(1, round(w * scale)), max(1, round(h * scale))), settings)
     size = state.aspect.size if mode == "preset" else settings.exact
     assert size is not None
     if abs((size[0] / size[1]) / (w / h) - 1) > _RATIO_SLACK:
@@ -111,6 +128,19 @@ def output_size(box: Box, state: CropState, settings: ExportSettings) -> tuple[i
             f"the crop is {w}x{h} px; writing it at {size[0]}x{size[1]} would stretch it "
             f"(choose the {size[0]}x{size[1]} aspect preset)"
         )
+    return _check_upscale((w, h), size, settings)
+
+
+def upscale_factor(crop: tuple[int, int], size: tuple[int, int]) -> float:
+    """How much writing a ``crop`` of ``(w, h)`` px at ``size`` enlarges it (1.0: not at all)."""
+    return max(size[0] / max(crop[0], 1), size[1] / max(crop[1], 1), 1.0)
+
+
+def _check_upscale(crop: tuple[int, int], size: tuple[int, int], settings: ExportSettings) -> tuple[int, int]:
+    factor = upscale_factor(crop, size)
+    if factor > 1.0 + 1e-9 and not settings.allow_upscale:
+        raise UpscaleRefused(f"the crop is {crop[0]}x{crop[1]} px; writing it at {size[0]}x{size[1]} would upscale "
+                             f"it x{factor:.2f}", factor)  # fmt: skip
     return size
 
 
@@ -140,7 +170,7 @@ def plan_exports(
         box = state.box.rounded()
         try:
             size = output_size(box, state, settings)
-        except ValueError as exc:
+        except ValueError as exc:  # UpscaleRefused too: the window asks before planning again
             problems.append((src, str(exc)))
             continue
         shown = size or (int(box.width), int(box.height))
@@ -150,8 +180,24 @@ def plan_exports(
             dst = dst.with_name(f"{dst.stem}-{k}{dst.suffix}")
             k += 1
         taken.add(dst)
-        jobs.append(ExportJob(src, box, dst, size))
+        factor = upscale_factor((int(box.width), int(box.height)), size) if size else 1.0
+        jobs.append(ExportJob(src, box, dst, size, upscale=factor if factor > 1.0 else None))
     return jobs, problems
+
+
+def upscales_needed(items: Sequence[tuple[Path, CropState]], settings: ExportSettings) -> list[tuple[Path, str]]:
+    """The images whose crop would be upscaled at these settings (``(source, why)``), when not allowed."""
+    out = []
+    for src, state in items:
+        if state.box is None:
+            continue
+        try:
+            output_size(state.box.rounded(), state, settings)
+        except UpscaleRefused as exc:
+            out.append((src, str(exc)))
+        except ValueError:
+            pass  # stretching: plan_exports says so
+    return out
 
 
 def run_exports(
@@ -170,7 +216,8 @@ def run_exports(
         if is_cancelled is not None and is_cancelled():
             return ExportReport(tuple(written), tuple(failed), cancelled=True)
         try:
-            written.append(export_crop(job.src, job.box, job.dst, size=job.size, quality=quality, overwrite=overwrite))
+            written.append(export_crop(job.src, job.box, job.dst, size=job.size, quality=quality,
+                                       overwrite=overwrite or job.overwrite))  # fmt: skip
         except CropStudioError as exc:
             failed.append((job.src, str(exc)))
         except Exception as exc:  # noqa: BLE001 - a bug on one file must not lose the batch

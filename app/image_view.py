@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from app.canvas.box_item import box_rect
 from app.canvas.boxes import move_box, snap_box
 from app.canvas.crop_item import CropItem, DimItem, SecondaryCropItem
+from app.canvas.heads import HeadsItem
 from app.canvas.heat import HeatItem
 from app.canvas.region_item import REGION_Z, RegionItem, paint_region
 from app.state import RegionKind
@@ -132,6 +133,9 @@ class ImageView(QGraphicsView):
         self._heat = HeatItem()
         self._heat.setVisible(False)
         self._scene.addItem(self._heat)
+        self._heads = HeadsItem()
+        self._heads.setVisible(False)
+        self._scene.addItem(self._heads)
         self._dim = DimItem()
         self._scene.addItem(self._dim)
         self.setScene(self._scene)
@@ -141,6 +145,8 @@ class ImageView(QGraphicsView):
         self._secondary: list[SecondaryCropItem] = []
         self._regions: dict[str, list[RegionItem]] = {k: [] for k in _KINDS}
         self._guides: frozenset[str] = frozenset()
+        self._turn = 0  # the guides' orientation (Shift+O)
+        self._preview = False  # the crop preview: only what is inside the crop (P, Enter)
         self._ratio: float | None = None
         self._draw_kind: RegionKind | None = None
         self._draft: tuple[QPointF, _DraftItem] | None = None
@@ -214,13 +220,14 @@ class ImageView(QGraphicsView):
         if self._crop is None:
             self._crop = CropItem(box, self._size)
             self._crop.set_guides(self._guides)
+            self._crop.set_turn(self._turn)
             self._crop.set_ratio(self._ratio)
             self._crop.changing.connect(self._on_crop_changing)
             self._crop.edited.connect(self.crop_edited)
             self._scene.addItem(self._crop)
         elif not self._crop.is_dragging():
             self._crop.set_box(box)
-        self._crop.setVisible(True)
+        self._crop.setVisible(not self._preview)
         for b in extra:
             item = SecondaryCropItem(b)
             self._scene.addItem(item)
@@ -229,7 +236,8 @@ class ImageView(QGraphicsView):
 
     def crop_box(self) -> Box | None:
         """The editable crop (full-resolution pixels), or ``None``."""
-        return self._crop.box() if self._crop is not None and self._crop.isVisible() else None
+        shown = self._crop is not None and (self._crop.isVisible() or self._preview)
+        return self._crop.box() if shown else None
 
     def set_crops(self, boxes: Sequence[Box]) -> None:
         """Show ``boxes``: the first is the editable crop, the others static frames."""
@@ -258,19 +266,58 @@ class ImageView(QGraphicsView):
     def guides(self) -> frozenset[str]:
         return self._guides
 
+    def set_guide_turn(self, turn: int) -> None:
+        """Draw the guides in orientation ``turn`` (see :func:`app.canvas.guides.guide_polylines`)."""
+        self._turn = turn
+        if self._crop is not None:
+            self._crop.set_turn(turn)
+
+    def guide_turn(self) -> int:
+        return self._turn
+
+    # -- the crop preview ------------------------------------------------------------------
+    def set_crop_preview(self, on: bool) -> None:
+        """Show only the inside of the crop, fitted to the window (``False``: the crop tool)."""
+        self._preview = bool(on) and self.has_image()
+        self._dim.set_opaque(self._preview, self.backgroundBrush().color())
+        if self._crop is not None:
+            self._crop.setVisible(not self._preview and self._crop.box().area > 0)
+        for items in self._regions.values():
+            for item in items:
+                item.setVisible(not self._preview)
+        box = self.crop_box() if not self._preview else (self._crop.box() if self._crop is not None else None)
+        if self._preview and box is not None:
+            self.fitInView(box_rect(box), Qt.AspectRatioMode.KeepAspectRatio)
+            self.zoom_changed.emit(self.zoom())
+        else:
+            self.fit_to_window()
+
+    def crop_preview(self) -> bool:
+        return self._preview
+
     # -- heat overlay ----------------------------------------------------------------------
     def set_heat(self, values: np.ndarray | None) -> None:
         """The attention map to show as a heat overlay (``(m, n)`` in ``[0, 1]``), or None."""
         self._heat.set_map(values, self._size)
 
     def set_heat_visible(self, visible: bool) -> None:
+        """Show or hide the heat map and the detected heads together."""
         self._heat.setVisible(visible)
+        self._heads.setVisible(visible)
 
     def heat_visible(self) -> bool:
         return self._heat.isVisible()
 
     def has_heat(self) -> bool:
         return not self._heat.pixmap().isNull()
+
+    def set_heads(self, heads: Sequence[Box], left_out: Sequence[int] = ()) -> None:
+        """The detected head boxes (full-resolution pixels); ``left_out``: indices of the
+        heads the current crop leaves out (drawn dashed)."""
+        self._heads.set_heads(heads, left_out)
+
+    def heads_item(self) -> HeadsItem:
+        return self._heads
 
     # -- layout regions --------------------------------------------------------------------
     def set_regions(self, keep: Sequence[Box], avoid: Sequence[Box]) -> None:
@@ -285,6 +332,7 @@ class ImageView(QGraphicsView):
                         items[i].set_box(box)
                     continue
                 item = RegionItem(kind, i, box, self._size)  # type: ignore[arg-type]
+                item.setVisible(not self._preview)
                 item.edited.connect(lambda before, after, how, it=item: self._on_region_edited(it, before, after, how))
                 item.changing.connect(lambda box, it=item: self.region_changing.emit(it.kind, it.index, box))
                 item.released.connect(self.region_released)
@@ -459,11 +507,15 @@ class ImageView(QGraphicsView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self._fit:
+        if self._preview and self._crop is not None:
+            self.fitInView(box_rect(self._crop.box()), Qt.AspectRatioMode.KeepAspectRatio)
+        elif self._fit:
             self.fit_to_window()
 
     # -- internals ----------------------------------------------------------------------
     def _clear_overlays(self) -> None:
+        self._preview = False
+        self._dim.set_opaque(False)
         if self._draft is not None:
             self._scene.removeItem(self._draft[1])
             self._draft = None
@@ -473,6 +525,7 @@ class ImageView(QGraphicsView):
             self._crop = None
         self.set_crop(None)
         self._heat.set_map(None, self._size)
+        self._heads.set_heads(())
 
     def _on_crop_changing(self, box: Box) -> None:
         self._dim.set_holes((box, *(s.box for s in self._secondary)))

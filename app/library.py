@@ -31,6 +31,8 @@ __all__ = [
     "Library",
     "clear_recent",
     "folder_images",
+    "folder_scan",
+    "forget_recent",
     "load_thumbnail",
     "recent_paths",
     "remember_recent",
@@ -54,6 +56,14 @@ def folder_images(folder: str | os.PathLike) -> list[Path]:
     folder = Path(folder)
     found = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and _supported(p)]
     return sorted(found, key=lambda p: (p.name.lower(), p.name))
+
+
+def folder_scan(folder: str | os.PathLike) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """:func:`folder_images`, and the other files it leaves out with why (``(path, reason)``)."""
+    folder = Path(folder)
+    images = folder_images(folder)
+    others = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p not in images]
+    return images, [(p, "not an image type") for p in sorted(others, key=lambda p: p.name.lower())]
 
 
 def load_thumbnail(path: Path, max_side: int = THUMB_SIDE) -> np.ndarray:
@@ -82,6 +92,14 @@ def remember_recent(path: str | os.PathLike) -> None:
     QSettings().setValue(_RECENT_KEY, [str(p) for p in paths])
 
 
+def forget_recent(path: str | os.PathLike) -> None:
+    """Drop ``path`` from the recent list (a file that turned out unreadable)."""
+    key = image_key(path)
+    paths = recent_paths()
+    if key in paths:
+        QSettings().setValue(_RECENT_KEY, [str(p) for p in paths if p != key])
+
+
 def clear_recent() -> None:
     QSettings().remove(_RECENT_KEY)
 
@@ -92,6 +110,7 @@ class Library(QObject):
 
     paths_changed = Signal(list)  # list[Path]
     thumbnail_ready = Signal(object, object)  # Path, (h, w, 3) uint8 array
+    rejected = Signal(object, str)  # Path, why: a file that is no readable image, taken out again
 
     def __init__(self, parent: QObject | None = None, *, threads: int = 2) -> None:
         super().__init__(parent)
@@ -116,6 +135,14 @@ class Library(QObject):
     def add(self, paths: Iterable[str | os.PathLike]) -> None:
         """Append images not yet in the library (opening files)."""
         self._add(paths)
+
+    def remove(self, path: str | os.PathLike) -> None:
+        """Take ``path`` out of the library (a file that cannot be read)."""
+        key = image_key(path)
+        if key in self._paths:
+            self._paths.remove(key)
+            self._thumbs.cancel(_THUMB + str(key))
+            self.paths_changed.emit(list(self._paths))
 
     def neighbour(self, path: str | os.PathLike | None, step: int) -> Path | None:
         """The image ``step`` places after ``path`` (wrapping), or None for an empty library."""
@@ -144,7 +171,11 @@ class Library(QObject):
 
     @Slot(str, object)
     def _on_thumbnail_error(self, key: str, exc: object) -> None:
-        log.info("no thumbnail for %s: %s", key[len(_THUMB):], exc)
+        path = Path(key[len(_THUMB):])
+        log.info("no thumbnail for %s: %s", path, exc)
+        if path in self._paths:  # not an image the app can show: it has no place in the library
+            self.remove(path)
+            self.rejected.emit(path, str(exc))
 
 
 # -- cache ------------------------------------------------------------------------------------

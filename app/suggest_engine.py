@@ -5,7 +5,7 @@ user's index folder, each loaded once per process), then runs ``set_image`` and 
 together under one module-level lock: the predictor keeps the last image's state, so two
 workers must never interleave their calls. Boxes come back in full-resolution pixels with a
 small thumbnail cut from the already-loaded preview, and the retrieved references with their
-provenance (the index stores no pixels, so references are text only).
+provenance and composition map (the index stores maps, not pixels: that is what is drawn).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class Reference:
     id: str
     provenance: str
     similarity: float
+    composition: np.ndarray | None = None  # (g, g) float32 in [0, 1]: the index's map, its energy per cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,23 @@ def _provenance(index: object, ids: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _compositions(index: object, ids: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """``id -> (g, g)`` energy of its reference map (the index keeps maps, not pixels: this is
+    what it can show of a composition), scaled to [0, 1]."""
+    items = getattr(index, "items", ())
+    maps = getattr(index, "maps", None)
+    if maps is None:
+        return {}
+    at = {item.id: i for i, item in enumerate(items)}
+    out = {}
+    for ref in ids:
+        if ref in at:
+            energy = np.linalg.norm(np.asarray(maps[at[ref]], dtype=np.float32), axis=0)  # [g, g]
+            top = float(energy.max())
+            out[ref] = energy / top if top > 0 else energy
+    return out
+
+
 def compute_suggestions(
     rgb: np.ndarray,
     request: SuggestRequest,
@@ -137,6 +155,8 @@ def compute_suggestions(
         for s in suggestions.items
     )
     origin = _provenance(predictor.index, suggestions.references)
-    refs = tuple(Reference(r, origin[r], sim) for r, sim in zip(suggestions.references, suggestions.similarities))
+    maps = _compositions(predictor.index, suggestions.references)
+    refs = tuple(Reference(r, origin[r], sim, maps.get(r))
+                 for r, sim in zip(suggestions.references, suggestions.similarities))  # fmt: skip
     report(3, STEPS)
     return SuggestResult(request, crops, refs)

@@ -19,18 +19,28 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.actions import build_actions
 from app.analysis import ImageAnalysis, analyse_image
 from app.canvas.guides import GUIDES
+from app.canvas.heads import left_out_message
 from app.crop_store import CropStore
 from app.cropset_controller import CropSetController
 from app.dataset_builder_controller import DatasetBuilderController
 from app.export import ExportSettings
+from app.export_all.unopened import CropRecipe
 from app.exporter import Exporter
 from app.image_view import ImageView
-from app.library import ImageCache, Library, folder_images, remember_recent
+from app.library import ImageCache, Library, folder_scan, recent_paths, remember_recent
 from app.panels.aspect import AspectPanel
 from app.panels.attention import AttentionPanel
 from app.panels.cropset import CropSetPanel
@@ -39,6 +49,11 @@ from app.panels.filmstrip import Filmstrip
 from app.panels.layout import LayoutPanel
 from app.panels.suggestions import SuggestionsPanel
 from app.session import image_key
+from app.shell.crop_tool import CropTool
+from app.shell.docks import DockTitle, add_dock
+from app.shell.empty_state import EmptyCanvas
+from app.shell.key_setup import KeySetup
+from app.shell.skipped import SkippedFiles
 from app.state import CropState, RegionKind
 from app.suggestions_controller import SuggestionsController
 from app.workbench import Workbench
@@ -60,6 +75,8 @@ _SETTINGS_GEOMETRY = "window/geometry"
 _SETTINGS_STATE = "window/state"
 _SETTINGS_GUIDES = "view/guides"
 _SETTINGS_HEAT = "view/heat"
+_COMPACT = ("aspect-dock", "attention-dock")  # docks as tall as their panel
+_STATE_VERSION = 1  # of the saved dock layout: 1 is issue 19's one right-hand column (older layouts are not restored)
 
 
 def _suffixes() -> list[str]:
@@ -76,14 +93,6 @@ def file_dialog_filter() -> str:
     return f"Images ({' '.join('*' + s for s in _suffixes())});;All files (*)"
 
 
-def _dock(window: QMainWindow, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-    dock = QDockWidget(title, window)
-    dock.setObjectName(name)
-    dock.setWidget(widget)
-    window.addDockWidget(area, dock)
-    return dock
-
-
 class MainWindow(QMainWindow):
     """The Crop Studio window. Public signals and attributes are for tests and later panels."""
 
@@ -93,6 +102,7 @@ class MainWindow(QMainWindow):
     analysis_ready = Signal(object)  # app.analysis.ImageAnalysis of the current image
     crop_changed = Signal(object)  # the attention crop (models.attention.AttentionCrop), or None
     export_finished = Signal(object)  # app.export.ExportReport
+    skipped_reported = Signal(list)  # the files left out of the library, once they are said
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,46 +128,58 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self._banner)
-        layout.addWidget(self._view, 1)
+        self.empty = EmptyCanvas(self)  # until the first photo: what to do, and the recent files
+        self._canvas = QStackedWidget(self)
+        self._canvas.addWidget(self.empty)
+        self._canvas.addWidget(self._view)
+        layout.addWidget(self._canvas, 1)
+        self._crop_info = QLabel(self)  # under the canvas: no status message can cover it
+        self._crop_info.setObjectName("crop-readout")
+        self._crop_info.setStyleSheet("#crop-readout { background: #262626; color: #d8d8d8; padding: 2px 6px; }")
+        self._crop_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self._crop_info)
+        self._crop_info.hide()  # until there is a crop
         self.setCentralWidget(central)
 
+        # The canvas takes the room: one column of compact, foldable panels on the right (the
+        # crop-set, suggestions and dataset tools tabbed with the layout), a thin filmstrip below.
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.aspect_panel = AspectPanel(self)
         self.attention_panel = AttentionPanel(self)
         self.layout_panel = LayoutPanel(self)
         self.filmstrip = Filmstrip(self)
-        _dock(self, "Aspect", "aspect-dock", self.aspect_panel, right)
-        _dock(self, "Attention crop", "attention-dock", self.attention_panel, right)
-        _dock(self, "Layout", "layout-dock", self.layout_panel, right)
-        _dock(self, "Library", "library-dock", self.filmstrip, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.dock_titles: dict[str, DockTitle] = {}
+        aspect = self._add_dock("Aspect", "aspect-dock", self.aspect_panel, right)
+        self._add_dock("Attention crop", "attention-dock", self.attention_panel, right)
+        layout_dock = self._add_dock("Layout", "layout-dock", self.layout_panel, right)
+        self._add_dock("Library", "library-dock", self.filmstrip, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.cropset_panel = CropSetPanel(self)
-        sets = _dock(self, "Crop set", "cropset-dock", self.cropset_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.resizeDocks([sets], [CropSetPanel.PREFERRED_WIDTH], Qt.Orientation.Horizontal)
+        sets = self._add_dock("Crop set", "cropset-dock", self.cropset_panel, right)
+        self.tabifyDockWidget(layout_dock, sets)
+        self.resizeDocks([aspect], [CropSetPanel.PREFERRED_WIDTH], Qt.Orientation.Horizontal)
         self.cropsets = CropSetController(self)
         self.suggestions_panel = SuggestionsPanel(self)
-        self.suggestions_dock = _dock(self, "Suggestions", "suggestions-dock", self.suggestions_panel,
-                                      Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
+        self.suggestions_dock = self._add_dock("Suggestions", "suggestions-dock", self.suggestions_panel, right)
         self.tabifyDockWidget(sets, self.suggestions_dock)
-        sets.raise_()  # ProCrop runs when its tab is shown, not behind the user's back
         self.suggestions = SuggestionsController(self, self.suggestions_panel)
         self.suggestions_dock.visibilityChanged.connect(self.suggestions.panel_shown)
         self.dataset_panel = DatasetBuilderPanel(self)
-        self.dataset_dock = _dock(self, "Dataset builder", "dataset-dock", self.dataset_panel,
-                                  Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
+        self.dataset_dock = self._add_dock("Dataset builder", "dataset-dock", self.dataset_panel, right)
         self.tabifyDockWidget(self.suggestions_dock, self.dataset_dock)
         self.dataset_dock.hide()  # a tool for training data: View > Panels shows it (in front)
         self.dataset_dock.toggleViewAction().triggered.connect(lambda on: on and self.dataset_dock.raise_())
-        sets.raise_()
+        layout_dock.raise_()  # ProCrop runs when its tab is shown, not behind the user's back
         self.dataset_builder = DatasetBuilderController(self.dataset_panel, self, status=self.statusBar().showMessage)
         self.crop_store = CropStore(self)  # each image's crop and layout, kept across restarts
         self.crop_store.status.connect(lambda _level, text: self.statusBar().showMessage(text, 10_000))
         self.cropsets.exporter.finished.connect(lambda _report: self.crop_store.resave())  # the batch rewrote it
 
-        self._crop_info = QLabel(self)
-        self.exporter = Exporter(self, self._tasks, self._export_items, self._report)
+        self.exporter = Exporter(self, self._tasks, self._export_items, self._report, self._crop_recipe)
         self.exporter.finished.connect(self.export_finished)
-        self.statusBar().addPermanentWidget(self._crop_info)
 
+        self.tool = CropTool(self._view, self.workbench, self)
+        self.tool.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.keys = KeySetup(self)
         self.actions_ = build_actions(self)
         panels = next(a.menu() for a in self.menuBar().actions() if a.menu() and a.text() == "&View").addMenu("&Panels")
         for dock in self.findChildren(QDockWidget):
@@ -165,7 +187,11 @@ class MainWindow(QMainWindow):
         self._wire()
         self.setAcceptDrops(True)
         self.setWindowTitle(APP_TITLE)
-        self.statusBar().showMessage("Open an image (Ctrl+O), a folder (Ctrl+Shift+O), or drop one here")
+        self.skipped = SkippedFiles(self.library, self._report, self)  # no bad file in Library or Recent
+        self.skipped.reported.connect(self.skipped_reported)
+        self.skipped.recent_changed.connect(lambda: self.empty.set_recent(recent_paths()))
+        self.empty.set_recent(recent_paths())
+        self.keys.show_keys()
         self._restore_settings()
         self.cropset_panel.restore_set()
 
@@ -187,12 +213,19 @@ class MainWindow(QMainWindow):
         lp.selection_changed.connect(lambda sel: v.select_region(*(sel or (None, 0))))
         wb.layout_status.connect(lp.show_status)
         wb.state_changed.connect(self._render)
+        wb.state_changed.connect(lambda state, _why: self.suggestions_panel.mark_applied(state.box))
         wb.attention_crop.connect(self.crop_changed)
+        wb.attention_crop.connect(self._follow_tau)
+        wb.attention_crop.connect(self._show_left_out)
+        wb.constrained_ready.connect(self._show_left_out)
         wb.attention_message.connect(self.attention_panel.show_result)
         self.aspect_panel.aspect_chosen.connect(wb.set_aspect)
         self.aspect_panel.swap_requested.connect(wb.swap_orientation)
         self.attention_panel.request_changed.connect(wb.set_attention_request)
         self.library.paths_changed.connect(self.filmstrip.set_paths)
+        self.empty.open_requested.connect(self.open_dialog)
+        self.empty.open_folder_requested.connect(self.open_folder_dialog)
+        self.empty.recent_chosen.connect(self.open_any)
         self.library.thumbnail_ready.connect(self.filmstrip.set_thumbnail)
         self.filmstrip.image_chosen.connect(self.open_path)
         self._wire_cropsets()
@@ -219,12 +252,21 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         if not self.restoreGeometry(settings.value(_SETTINGS_GEOMETRY, b"")):
             self.resize(1280, 860)
-        self.restoreState(settings.value(_SETTINGS_STATE, b""))
+        self.restoreState(settings.value(_SETTINGS_STATE, b""), _STATE_VERSION)
         guides = settings.value(_SETTINGS_GUIDES, ["thirds"])
         guides = [guides] if isinstance(guides, str) else list(guides or [])
         for kind, action in self.actions_.guides.items():
             action.setChecked(kind in guides)
         self.actions_.heat.setChecked(str(settings.value(_SETTINGS_HEAT, "false")).lower() == "true")
+
+    def _add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = add_dock(self, title, name, widget, area, compact=name in _COMPACT)
+        self.dock_titles[name] = dock.titleBarWidget()  # type: ignore[assignment]
+        return dock
+
+    def dock_of(self, panel: QWidget) -> QDockWidget:
+        """The dock that holds ``panel``."""
+        return next(d for d in self.findChildren(QDockWidget) if d.widget() is panel or d.isAncestorOf(panel))
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -260,27 +302,30 @@ class MainWindow(QMainWindow):
             self._tasks.submit(_LOAD, load_image, path, max_side=LOAD_MAX_SIDE)
 
     def open_folder(self, folder: str | Path) -> bool:
-        """Put the folder's images in the library and open the first; False when it has none."""
+        """Put the folder's images in the library and open the first; False when it has none.
+        Files that are not images, or turn out unreadable, are left out and listed once."""
         folder = Path(folder)
         try:
-            images = folder_images(folder)
+            images, skipped = folder_scan(folder)
         except OSError as exc:
             self._report(f"Cannot read folder '{folder}': {exc.strerror or exc}")
             return False
         if not images:
             self._report(f"No images in '{folder}' (supported: {', '.join(_suffixes())})")
             return False
+        self.skipped.folder_skipped(skipped)
         self.library.set_paths(images)
         remember_recent(folder)
         self.open_path(images[0])
         return True
 
     def open_any(self, path: str | Path) -> None:
-        """Open a file, or a folder as the library."""
+        """Open a file, or a folder as the library (a path that is gone is forgotten)."""
         path = Path(path)
         if path.is_dir():
             self.open_folder(path)
         else:
+            self.skipped.remember_when_readable([path])
             self.open_path(path)
 
     def show_neighbour(self, step: int) -> None:
@@ -290,26 +335,27 @@ class MainWindow(QMainWindow):
         if target is not None and (current is None or target != image_key(current)):
             self.open_path(target)
 
+    def _dialog_folder(self) -> str:
+        """Where file dialogs open: the current image's folder, else the last one used."""
+        if self._image is not None:
+            return str(self._image.info.path.parent)
+        return str(QSettings().value(_SETTINGS_LAST_DIR, str(Path.home())))
+
     @Slot()
     def open_dialog(self) -> None:
         """Ask for files (modal file dialog) and open them."""
-        settings = QSettings()
-        start = str(settings.value(_SETTINGS_LAST_DIR, str(Path.home())))
-        names, _ = QFileDialog.getOpenFileNames(self, "Open images", start, file_dialog_filter())
+        names, _ = QFileDialog.getOpenFileNames(self, "Open images", self._dialog_folder(), file_dialog_filter())
         if names:
-            settings.setValue(_SETTINGS_LAST_DIR, str(Path(names[0]).parent))
-            for name in names:
-                remember_recent(name)
+            QSettings().setValue(_SETTINGS_LAST_DIR, str(Path(names[0]).parent))
+            self.skipped.remember_when_readable(names)  # recent once they prove readable
             self.library.add(names)
             self.open_path(names[0])
 
     @Slot()
     def open_folder_dialog(self) -> None:
-        settings = QSettings()
-        start = str(settings.value(_SETTINGS_LAST_DIR, str(Path.home())))
-        folder = QFileDialog.getExistingDirectory(self, "Open folder", start)
+        folder = QFileDialog.getExistingDirectory(self, "Open folder", self._dialog_folder())
         if folder:
-            settings.setValue(_SETTINGS_LAST_DIR, folder)
+            QSettings().setValue(_SETTINGS_LAST_DIR, folder)
             self.open_folder(folder)
 
     # -- canvas intents ------------------------------------------------------------------
@@ -366,17 +412,30 @@ class MainWindow(QMainWindow):
             self.filmstrip.set_edited(path, stack.count() > 0)
 
     @Slot(object)
+    def _follow_tau(self, crop: object) -> None:
+        """The slider shows the tau the crop was made with (the automatic one too)."""
+        tau = getattr(crop, "tau", None)
+        if crop is not None and getattr(crop, "auto", None) is not None and tau is not None:
+            self.attention_panel.show_tau(tau)
+
+    @Slot(object)
     def _show_crop_info(self, box: Box | None) -> None:
         state = self.crop_state()
         if box is None or state is None:
             self._crop_info.setText("")
+            self._crop_info.setVisible(False)
             return
+        self._crop_info.setVisible(True)
         w, h = round(box.width), round(box.height)
         label = state.aspect.label if state.aspect.kind != "free" else f"free {w / h:.3g}:1" if h else "free"
         self._crop_info.setText(
             f"crop {w} x {h} px at {round(box.x0)},{round(box.y0)}  ·  {label}  ·  image {state.image_size[0]} x "
             f"{state.image_size[1]}  ·  zoom {self._view.zoom():.0%}"
         )
+
+    def crop_readout(self) -> str:
+        """The crop's size, position and ratio as the bar under the canvas shows them."""
+        return self._crop_info.text()
 
     def _report(self, message: str) -> None:
         self.statusBar().showMessage(message)
@@ -395,6 +454,7 @@ class MainWindow(QMainWindow):
         self._image = image
         info = image.info
         self._images.put(info.path, image)
+        self._canvas.setCurrentWidget(self._view)
         self._view.set_image(image.rgb, (info.width, info.height))
         self._banner.hide()
         self.workbench.open_image(image)
@@ -405,8 +465,9 @@ class MainWindow(QMainWindow):
         else:
             self._tasks.submit(_ATTENTION, analyse_image, image, self.workbench.cropper)
         if self.library.index_of(info.path) < 0:  # opened as a file, not browsed to in the library
-            remember_recent(info.path)
+            self.skipped.remember_when_readable([info.path])
             self.library.add([info.path])
+        self.skipped.readable(info.path)  # now it is a recent file, if the user opened it
         self.filmstrip.set_current(image_key(info.path))
         self.setWindowTitle(f"{APP_TITLE} — {info.path.name}")
         message = f"{info.path.name} — {info.width}x{info.height} {info.format}".rstrip()
@@ -421,9 +482,24 @@ class MainWindow(QMainWindow):
             return  # it belongs to an image no longer shown
         self._analyses.put(result.image.info.path, result)
         self._view.set_heat(result.prepared.attention.values)
+        subjects = result.prepared.attention.subjects
+        self._view.set_heads([h.box for h in subjects.heads] if subjects is not None else ())
         self.workbench.set_analysis(result)
         self.attention_ready.emit(result.prepared)
         self.analysis_ready.emit(result)
+
+    def _show_left_out(self, result: object) -> None:
+        """Mark the heads a crop result leaves out and say so in the status line. The result
+        (an AttentionCrop, or a ConstrainedCrop's proposal) lists them in ``left_out``
+        (heads or head boxes) when the subject rule could not keep every head whole."""
+        left = getattr(result, "left_out", None)
+        if left is None:
+            left = getattr(getattr(result, "proposal", None), "left_out", None) or ()
+        boxes = {getattr(h, "box", h) for h in left}
+        heads = self._view.heads_item().heads()
+        self._view.set_heads(heads, [i for i, box in enumerate(heads) if box in boxes])
+        if boxes:
+            self.statusBar().showMessage(left_out_message(len(boxes), len(heads)), 10_000)
 
     @Slot(str, object)
     def _on_task_errored(self, key: str, exc: object) -> None:
@@ -433,6 +509,8 @@ class MainWindow(QMainWindow):
         if key != _LOAD:
             return
         name = self._pending.name if self._pending else "the image"
+        if self._pending is not None:  # not an image: out of the library and the recent list
+            self.skipped.unreadable(self._pending)
         if isinstance(exc, CropStudioError):
             message = str(exc)
         else:  # a bug, not the user's fault: say so but keep running
@@ -453,15 +531,25 @@ class MainWindow(QMainWindow):
     def is_exporting(self) -> bool:
         return self.exporter.is_running()
 
-    def _export_items(self, all_images: bool) -> list[tuple[Path, CropState]]:
-        """The current image's crop, or every image's in library order."""
+    def summary_box(self):  # noqa: ANN201 - QMessageBox | None
+        """The summary of the last batch export (non-modal), or None."""
+        return self.exporter.summary_box
+
+    def _export_items(self, all_images: bool) -> list[tuple[Path, CropState | None]]:
+        """The current image's crop, or every Library image's in order (``None``: not opened yet,
+        or no crop yet: the exporter computes it in a worker)."""
         states = self.workbench.session.states()
         if not all_images:
             path = self.workbench.session.current_path()
             return [(path, states[path])] if path is not None and states[path].box is not None else []
-        order = {p: i for i, p in enumerate(self.library.paths())}
-        items = [(p, s) for p, s in states.items() if s.box is not None]
-        return sorted(items, key=lambda item: order.get(item[0], len(order)))
+        paths = self.library.paths()
+        paths += [p for p in states if p not in paths]
+        return [(p, s if (s := states.get(p)) is not None and s.box is not None else None) for p in paths]
+
+    def _crop_recipe(self) -> CropRecipe:
+        """How an image opened now would be cropped (Export All crops unopened images so)."""
+        wb = self.workbench
+        return CropRecipe(wb.default_aspect(), wb.attention_request().tau, wb.cropper, self.crop_store.store)
 
     # -- drag and drop ------------------------------------------------------------------
     @staticmethod
@@ -494,7 +582,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = QSettings()
         settings.setValue(_SETTINGS_GEOMETRY, self.saveGeometry())
-        settings.setValue(_SETTINGS_STATE, self.saveState())
+        settings.setValue(_SETTINGS_STATE, self.saveState(_STATE_VERSION))
         self.cropsets.shutdown()
         self.dataset_builder.shutdown()  # stops after the sample under way: the data set stays valid
         self.crop_store.flush()

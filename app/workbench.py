@@ -23,6 +23,7 @@ Nothing here touches a widget: the window renders ``state_changed``.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from app.session import CropSession, StateCommand
 from app.state import FREE, AspectChoice, CropState, RegionKind, reshape_box
 from app.workers import TaskRunner
 from models.attention import AttentionCrop
+from models.attention.crop import EXPERT_FREE_RATIOS
 from models.constraints import CropProblem
 from models.constraints.cropper import AttentionCropper
 from models.errors import CropStudioError
@@ -127,7 +129,19 @@ class Workbench(QObject):
             self.session.set_state(state.with_(box=box, extra=crop.boxes[1:] if crop else ()))
             self.attention_crop.emit(crop)
         else:
-            self.attention_message.emit("Crop kept from your last edit; move the slider to recompute it.")
+            self._describe_kept(state)
+
+    def _describe_kept(self, state: CropState) -> None:
+        """Say where a crop the image already has comes from (only what is true of it)."""
+        stack = self.session.undo_stack()
+        if stack is not None and stack.count() > 0:
+            self.attention_message.emit("Crop kept from your edits; move the slider to recompute it.")
+            return
+        crop = self._attention(state)  # says what the attention crop is
+        if crop is not None and crop.boxes[0] != state.box:
+            self.attention_message.emit("Crop saved in an earlier session; move the slider to recompute it.")
+        elif crop is not None:
+            self.attention_crop.emit(crop)
 
     def analysis_failed(self, message: str) -> None:
         self.attention_message.emit(f"No attention map: {message}")
@@ -176,6 +190,48 @@ class Workbench(QObject):
             self.session.edit(new.with_(box=box, extra=()), text)
         if self._analysis is not None:
             self.attention_crop.emit(crop)
+
+    @Slot()
+    def toggle_ratio_lock(self) -> None:
+        """Lock the ratio at the crop's own shape (A), or free a locked one; the crop stays."""
+        state = self.session.state()
+        if state is None or state.box is None:
+            return
+        if state.aspect.kind == "free":
+            b = state.box.rounded()
+            w, h = max(int(b.width), 1), max(int(b.height), 1)
+            ratio = AspectRatio(w // math.gcd(w, h), h // math.gcd(w, h))
+            choice, text = AspectChoice("ratio", ratio, label=str(ratio)), "Lock ratio"
+        else:
+            choice, text = FREE, "Unlock ratio"
+        self._default_aspect = choice
+        self._stop_constrained()
+        self.session.edit(state.with_(aspect=choice, target=None), text)
+
+    @Slot()
+    def reset_crop(self) -> None:
+        """Back to the automatic crop (Ctrl+Alt+R): the layout's, a target's, or the attention crop."""
+        state = self.session.state()
+        if state is None:
+            return
+        if state.target is not None:
+            self.reset_target()
+        elif state.keep or state.avoid:
+            self.fit_to_layout()
+        elif self._analysis is not None:
+            self._stop_constrained()
+            crop = self._attention(state)
+            if crop is not None:
+                self.session.edit(state.with_(box=crop.boxes[0], extra=crop.boxes[1:]), "Reset to the automatic crop")
+            self.attention_crop.emit(crop)
+
+    def restore(self, state: CropState, text: str) -> None:
+        """Make ``state`` the current image's again (Esc reverts to the last commit): one undo step."""
+        current = self.session.state()
+        if current is None or current == state:
+            return
+        self._stop_constrained()
+        self.session.edit(state, text)
 
     def default_aspect(self) -> AspectChoice:
         """The choice new images start with (the last one picked)."""
@@ -276,6 +332,9 @@ class Workbench(QObject):
         if state is None or not 0 <= index < len(state.regions(kind)):
             return
         regions = state.regions(kind)[:index] + state.regions(kind)[index + 1 :]
+        if not regions and not state.regions("avoid" if kind == "keep" else "keep"):
+            self._no_regions(state.with_regions(kind, ()), f"Delete {kind} region {index + 1}")
+            return
         self._schedule(self.session.edit(state.with_regions(kind, regions), f"Delete {kind} region {index + 1}"))
 
     @Slot()
@@ -283,8 +342,18 @@ class Workbench(QObject):
         state = self.session.state()
         if state is None or not (state.keep or state.avoid):
             return
+        self._no_regions(state.with_(keep=(), avoid=()), "Clear regions")
+
+    def _no_regions(self, cleared: CropState, text: str) -> None:
+        """The last region is gone: the crop follows the attention again, and the panel says so."""
         self._stop_constrained()
-        self.session.edit(state.with_(keep=(), avoid=()), "Clear regions")
+        self._error = None
+        crop = self._attention(cleared) if self._analysis is not None and cleared.target is None else None
+        if crop is not None:
+            cleared = cleared.with_(box=crop.boxes[0], extra=crop.boxes[1:])
+        self.session.edit(cleared, text)
+        if crop is not None:
+            self.attention_crop.emit(crop)
 
     @Slot()
     def fit_to_layout(self) -> None:
@@ -301,7 +370,8 @@ class Workbench(QObject):
         assert self._analysis is not None
         request, ratio = self._request, state.ratio
         try:
-            crop = self._analysis.prepared.crop(tau=request.tau, aspect=ratio, regions=request.regions if ratio else 1)
+            crop = self._analysis.prepared.crop(tau=request.tau, aspect=ratio, regions=request.regions if ratio else 1,
+                                                ratio_bounds=EXPERT_FREE_RATIOS)  # no slivers (issue 19)
         except CropStudioError as exc:
             self.attention_message.emit(str(exc))
             return None

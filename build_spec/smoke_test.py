@@ -42,6 +42,9 @@ def _run(name: str, cmd: list[str], cwd: Path, env: dict[str, str], check=None) 
     return problem is None
 
 
+ASTRONAUT_HEAD = (144, 0, 315, 185)  # x0, y0, x1, y1 of the head in astronaut.jpg (512x512)
+
+
 def main(argv: list[str]) -> int:
     bundle = Path(argv[0] if argv else "dist/cropstudio").resolve()
     cli, gui = bundle / "cropstudio", bundle / "cropstudio-gui"
@@ -66,6 +69,14 @@ def main(argv: list[str]) -> int:
             items = data.get("suggestions", data) if isinstance(data, dict) else data
             return None if len(items) == 3 else f"expected 3 suggestions, got {len(items)}"
 
+        def head_whole(out: str) -> str | None:
+            """The crop keeps Eileen Collins' whole head (hair to chin): the head box the source
+            tree's detector gives (models.subjects.detect_subjects), within 4 px."""
+            x0, y0, x1, y1 = json.loads(out)["box"]
+            hx0, hy0, hx1, hy1 = ASTRONAUT_HEAD
+            inside = x0 <= hx0 + 4 and y0 <= hy0 + 4 and x1 >= hx1 - 4 and y1 >= hy1 - 4
+            return None if inside and abs((x1 - x0) / (y1 - y0) - 16 / 9) < 0.02 else f"box {[x0, y0, x1, y1]} cuts the head"
+
         def exported(_out: str) -> str | None:
             return None if (work / "out" / "crop.jpg").is_file() else "out/crop.jpg not written"
 
@@ -76,6 +87,8 @@ def main(argv: list[str]) -> int:
         results.append(_run("cli --version", [str(cli), "--version"], work, env))
         results.append(_run("cli crop (heatmap, 16:9, keep)", [str(cli), "crop", "astronaut.jpg", "--aspect", "16:9",
                              "--keep", "0.5,0,1,0.5", "--method", "heatmap", "--json"], work, env, crop_json))
+        results.append(_run("cli crop (attention, 16:9): the head stays whole", [str(cli), "crop", "astronaut.jpg",
+                             "--aspect", "16:9", "--json"], work, env, head_whole))  # fmt: skip
         results.append(_run("cli suggest (ProCrop)", [str(cli), "suggest", "astronaut.jpg", "--top", "3", "--json"],
                             work, env, suggest_json))
         results.append(_run("cli crop --out (export)", [str(cli), "crop", "astronaut.jpg", "--aspect", "4:5",

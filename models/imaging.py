@@ -1,9 +1,10 @@
 """Reading and writing images: the one place that turns a file into pixels and a crop into a file.
 
 :func:`read_info` reads a header; :func:`load_image` decodes to an upright 8-bit sRGB array,
-reduced to ``max_side``; :func:`export_crop` crops at full resolution and writes atomically.
+reduced to ``max_side``; :func:`render_crop` crops at full resolution for a file that
+:mod:`models.export` (the one owner of output folders) writes atomically.
 Boxes follow :mod:`models.geometry` (pixel edges of the full-resolution upright image).
-A user's mistake or a bad file is an ImageReadError, ExportError or InvalidInputError.
+A user's mistake or a bad file is an ImageReadError or InvalidInputError.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import contextlib
 import logging
 import numbers
 import os
-import secrets
 import stat
 import struct
 import threading
@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from models.errors import CropStudioError, ExportError, ImageReadError, InvalidInputError
+from models.errors import CropStudioError, ImageReadError, InvalidInputError
 from models.geometry import Box
 
-__all__ = ["ANALYSIS_MAX_SIDE", "MAX_PIXELS", "SUPPORTED_SUFFIXES", "ImageInfo", "LoadedImage", "export_crop", "load_image",
-           "read_info"]  # fmt: skip
+__all__ = ["ANALYSIS_MAX_SIDE", "MAX_PIXELS", "SUPPORTED_SUFFIXES", "ImageInfo", "LoadedImage", "RenderedCrop",
+           "format_for", "load_image", "read_info", "render_crop"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -162,65 +162,59 @@ def load_image(
     return LoadedImage(info=info, rgb=rgb)
 
 
-def export_crop(
-    src: str | os.PathLike, box: Box, dst: str | os.PathLike, *, size: tuple[int, int] | None = None,
-    quality: int = 92, overwrite: bool = False, max_pixels: int | None = MAX_PIXELS,
-) -> Path:  # fmt: skip
-    """Crop ``box`` (full-resolution upright frame) out of ``src`` and write it to ``dst``.
+@dataclass(frozen=True, slots=True, eq=False)
+class RenderedCrop:
+    """A crop ready to be saved: ``image`` (8-bit RGB/RGBA), Pillow ``format`` and save ``params``
+    (quality, ICC profile, EXIF). Written by :mod:`models.export` (atomic, inside an output folder)."""
 
-    The format follows ``dst``'s suffix. Pixels are upright, so the EXIF orientation written is 1;
-    the rest of the EXIF and the ICC profile are kept (CMYK and greyscale images with a profile
-    are converted to sRGB and get the sRGB profile). JPEG and BMP get RGB with alpha composited
-    on white; PNG, TIFF and WebP keep alpha. Output is 8 bits per channel.
+    image: Image.Image
+    format: str
+    params: dict
+    source: ImageInfo
+    box: tuple[int, int, int, int]
 
-    The file is written to a temporary file in ``dst``'s folder, fsync'ed, then moved into place.
-    Without ``overwrite`` an existing ``dst`` is never replaced: on POSIX the move is a hard link,
-    which fails atomically if ``dst`` exists; where links are unsupported it falls back to a
-    check followed by a replace, which a file created in between could lose to.
+    def save(self, fh) -> None:
+        """Encode into the open binary file ``fh``."""
+        self.image.save(fh, format=self.format, **self.params)
 
-    Parameters
-    ----------
-    box : Box
-        Rounded with :meth:`Box.rounded`; must then be non-empty and inside the image.
-    size : (int, int) or None
-        Resize the crop to exactly ``(width, height)`` with Lanczos.
-    quality : int
-        1..100, for JPEG and WebP.
-    max_pixels : int or None
-        As for :func:`load_image`.
 
-    Returns
-    -------
-    Path
-        ``dst``.
+def format_for(name: str | os.PathLike) -> str:
+    """The Pillow format a file name's suffix asks for (InvalidInputError for any other suffix)."""
+    fmt = _FORMAT_BY_SUFFIX.get(Path(name).suffix.lower())
+    if fmt is None:
+        suffixes = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise InvalidInputError(f"cannot export to '{Path(name).name}': unsupported suffix; use one of {suffixes}")
+    return fmt
+
+
+def render_crop(
+    src: str | os.PathLike, box: Box, fmt: str, *, size: tuple[int, int] | None = None, quality: int = 92,
+    max_pixels: int | None = MAX_PIXELS, name: str = "",
+) -> RenderedCrop:  # fmt: skip
+    """Crop ``box`` (full-resolution upright frame) out of ``src`` for a ``fmt`` file.
+
+    Pixels are upright, so the EXIF orientation written is 1; the rest of the EXIF and the ICC
+    profile are kept (CMYK and greyscale images with a profile are converted to sRGB and get the
+    sRGB profile). JPEG and BMP get RGB with alpha composited on white; PNG, TIFF and WebP keep
+    alpha. Output is 8 bits per channel; ``size`` resizes to exactly ``(width, height)`` (Lanczos).
 
     Raises
     ------
     InvalidInputError
-        Unsupported suffix, bad ``size`` or ``quality``, or a box outside the image.
+        Bad ``size`` or ``quality``, or a box outside the image (rounded with :meth:`Box.rounded`).
     ImageReadError
         ``src`` cannot be read (see :func:`load_image`).
-    ExportError
-        ``dst`` exists (without ``overwrite``), its folder is missing, or writing failed.
     """
-    dst = Path(dst)
-    fmt = _FORMAT_BY_SUFFIX.get(dst.suffix.lower())
-    if fmt is None:
-        suffixes = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise InvalidInputError(f"cannot export to '{dst.name}': unsupported suffix; use one of {suffixes}")
     if not isinstance(box, Box):
         raise InvalidInputError(f"box must be a Box, got {box!r}")
     if size is not None:
         if not (isinstance(size, (tuple, list)) and len(size) == 2):
             raise InvalidInputError(f"size must be (width, height), got {size!r}")
         size = (_positive_int(size[0], "size width"), _positive_int(size[1], "size height"))
+        if size[0] * size[1] > MAX_PIXELS:
+            raise InvalidInputError(f"size {size[0]}x{size[1]} is more than the limit of {MAX_PIXELS / 1e6:.0f} MP")
     if _positive_int(quality, "quality") > 100:
         raise InvalidInputError(f"quality must be from 1 to 100, got {quality!r}")
-    if not dst.parent.is_dir():
-        raise ExportError(f"cannot write '{dst}': folder '{dst.parent}' does not exist")
-    if not overwrite and dst.exists():
-        raise _exists(dst)
-
     with _open(Path(src), max_pixels=max_pixels) as (im, info):
         x0, y0, x1, y1 = (int(v) for v in box.rounded().as_tuple())
         if not (0 <= x0 < x1 <= info.width and 0 <= y0 < y1 <= info.height):
@@ -242,10 +236,8 @@ def export_crop(
     if exif and not (fmt == "JPEG" and len(exif) > 65_000):
         params["exif"] = exif
     elif exif:
-        log.warning("%s: EXIF too long for a JPEG (%d bytes), not written", dst.name, len(exif))
-    _write_atomically(out, dst, fmt, params, overwrite=overwrite)
-    log.debug("exported %s box %s -> %s %s %dx%d", info.path.name, (x0, y0, x1, y1), dst, fmt, *out.size)
-    return dst
+        log.warning("%s: EXIF too long for a JPEG (%d bytes), not written", name or info.path.name, len(exif))
+    return RenderedCrop(out, fmt, params, info, (x0, y0, x1, y1))
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -285,6 +277,10 @@ def _open(path: Path, *, max_pixels: int | None) -> Iterator[tuple[Image.Image, 
         raise ImageReadError(f"{what}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(st.st_mode):
         raise ImageReadError(f"{what}: it is a folder, not an image file")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block open() forever; a device never ends
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) \
+            else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file"
+        raise ImageReadError(f"{what}: it is {kind}, not an image file")
     if st.st_size == 0:
         raise ImageReadError(f"{what}: the file is empty")
     try:
@@ -298,6 +294,8 @@ def _open(path: Path, *, max_pixels: int | None) -> Iterator[tuple[Image.Image, 
                     f"{what}: the image is {pixels / 1e6:.1f} MP ({info.width} x {info.height}), "
                     f"more than the limit of {max_pixels / 1e6:.1f} MP"
                 )
+            if max_pixels is not None:  # decoding follows (read_info reads the header only)
+                _check_png_data(im, st.st_size, what)
             with _pillow_limit_off() if _over_pillow_limit(pixels) else contextlib.nullcontext():
                 yield im, info
     except CropStudioError:
@@ -310,6 +308,21 @@ def _open(path: Path, *, max_pixels: int | None) -> Iterator[tuple[Image.Image, 
         raise ImageReadError(f"{what}: not an image file (or an unsupported format)") from None
     except _PIL_ERRORS as exc:
         raise ImageReadError(f"{what}: the image is damaged or truncated ({exc})") from exc
+
+
+_DEFLATE_RATIO = 1032  # deflate's largest compression ratio: a PNG cannot hold more raw bytes than this times its size
+
+
+def _check_png_data(im: Image.Image, file_size: int, what: str) -> None:
+    """Refuse a PNG whose header claims more pixels than its bytes can hold even at one bit a
+    pixel (a forged or truncated file: Pillow would decode it to a black image)."""
+    if im.format != "PNG":
+        return
+    w, h = im.size
+    least = h * (1 + (w + 7) // 8)  # filter byte + one bit a pixel, per row
+    if file_size * _DEFLATE_RATIO + 4096 < least:
+        raise ImageReadError(f"{what}: the PNG header says {w} x {h} pixels, but the file ({file_size} bytes) "
+                             "cannot hold them: it is truncated or damaged")  # fmt: skip
 
 
 def _info(path: Path, im: Image.Image) -> ImageInfo:
@@ -430,47 +443,3 @@ def _export_exif(im: Image.Image, size: tuple[int, int]) -> bytes:
     except _PIL_ERRORS + (KeyError, TypeError) as exc:
         log.warning("%s: EXIF could not be re-encoded, not written (%s)", Path(im.filename or "?").name, exc)
         return b""
-
-
-def _exists(dst: Path) -> ExportError:
-    return ExportError(f"cannot write '{dst}': it exists (--overwrite, or overwrite=True, replaces it)")
-
-
-def _write_atomically(image: Image.Image, dst: Path, fmt: str, params: dict, *, overwrite: bool) -> None:
-    """Write to a temporary file next to ``dst``, fsync, then move it into place (see export_crop)."""
-    tmp = dst.with_name(f".{dst.name[:200]}.{secrets.token_hex(6)}.tmp")  # hidden, and within NAME_MAX
-    created = False
-    try:
-        # os.open with 0o666 (mkstemp would give 0o600) so that the file gets the umask's permissions.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        created = True
-        with os.fdopen(fd, "wb") as fh:
-            image.save(fh, format=fmt, **params)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, dst)
-        else:
-            try:
-                os.link(tmp, dst)  # atomic no-clobber create; tmp is unlinked below
-            except FileExistsError:
-                raise _exists(dst) from None
-            except OSError:  # no hard links on this file system: check, then replace (racy)
-                if dst.exists():
-                    raise _exists(dst) from None
-                os.replace(tmp, dst)
-    except CropStudioError:
-        raise
-    except Exception as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
-        raise ExportError(f"cannot write '{dst}': {reason}") from exc
-    finally:
-        if created:
-            with contextlib.suppress(OSError):
-                tmp.unlink()  # left after a failure or a hard link; gone after a replace
-    with contextlib.suppress(OSError):  # make the rename durable (POSIX; folders cannot be opened on Windows)
-        dir_fd = os.open(dst.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)

@@ -19,6 +19,10 @@ would, waiting on each controller's state rather than on fixed delays, and saves
 * ``DIR/dataset-builder.jpg``: the dataset-builder dock after a small real build (8 samples of
   the bundled samples, opencv backend, into a temporary folder) with its preview grid filled.
 * ``DIR/heat.jpg``: another photo, the attention heat map on, the crop from the tau slider (60%).
+* ``DIR/empty-1024x700.jpg``: the window before any photo (the empty canvas and its recent files).
+* ``DIR/window-1024x700.jpg``, ``DIR/window-1600x1000.jpg``: the designer's state at those window
+  sizes (how much room the picture gets); ``DIR/window-200pct.jpg``: the same at 1024x700 at
+  200 % display scaling (taken by a second run of this command with ``QT_SCALE_FACTOR=2``).
 
 ``DIR`` is ``docs/screenshots`` by default. ``--only NAME ...`` takes some of them (the README's
 screenshot is ``readme``). Runs under Xvfb (``DISPLAY=:99``) or offscreen
@@ -43,7 +47,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "resources" / "samples"
 SIZE = (1400, 900)
 SIDE_WIDTH = 540  # the left docks' width in the states' shots: cards and references unclipped
-SHOTS = ("readme", "constraints", "suggestions", "cropsets", "dataset-builder", "heat")
+SIZES = ((1024, 700), (1600, 1000))  # the window sizes of the window-WxH shots (issue 19)
+SCALED = "window-200pct"
+SHOTS = ("readme", "constraints", "suggestions", "cropsets", "dataset-builder", "heat", "empty-1024x700",
+         *(f"window-{w}x{h}" for w, h in SIZES), SCALED)
 log = logging.getLogger("screenshots")
 
 
@@ -88,6 +95,26 @@ def _front(win, dock: QDockWidget, width: int = SIDE_WIDTH) -> None:  # noqa: AN
     win.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
 
 
+def _at_size(app: QApplication, win, size: tuple[int, int], out: Path) -> Path:  # noqa: ANN001
+    """The window at ``size`` (logical pixels), as a user would have resized it."""
+    win.resize(*size)
+    _settle(app, 300)
+    log.info("%s: canvas %s, photo shown at %s", out.name, win.view.viewport().size().toTuple(),
+             win.view.mapFromScene(win.view.sceneRect()).boundingRect().size().toTuple())  # fmt: skip
+    return _save(win, out)
+
+
+def _scaled_run(out_dir: Path) -> list[Path]:
+    """Take the 200 % shot in a second process: the scale factor is fixed when Qt starts."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "QT_SCALE_FACTOR": "2"}
+    cmd = [sys.executable, "-m", "tests.screenshots", "--only", SCALED, "--out-dir", str(out_dir)]
+    subprocess.run(cmd, check=True, env=env, cwd=ROOT)
+    return [out_dir / f"{SCALED}.jpg"]
+
+
 def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str] | None = None,
          size: tuple[int, int] = SIZE) -> list[Path]:  # fmt: skip
     """Write the screenshots (see the module's doc); the paths written."""
@@ -104,10 +131,24 @@ def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str]
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch / "settings"))
     samples = scratch / "samples"  # the project file and crop store write next to the images
     shutil.copytree(SAMPLES, samples)
+    from app.library import remember_recent
+
+    for name in ("coffee.jpg", "rocket.jpg"):  # the empty canvas lists recent files
+        remember_recent(samples / name)
+    remember_recent(samples)
+    scaled = app.devicePixelRatio() >= 2
+    if SCALED in wanted and not scaled:
+        written += _scaled_run(out_dir)
+    if not scaled:
+        wanted.discard(SCALED)
     win = MainWindow()
     try:
-        win.resize(*size)
+        win.resize(*((1024, 700) if "empty-1024x700" in wanted else size))
         win.show()
+        if "empty-1024x700" in wanted:
+            _settle(app, 300)
+            written.append(_save(win, out_dir / "empty-1024x700.jpg"))
+        win.resize(*size)
         # -- the designer: 4:5, a keep and an avoid region, thirds ----------------------------
         win.open_folder(samples)
         _wait(app, lambda: win.workbench.analysis() is not None and win.crop_state() is not None, what="first image")
@@ -125,6 +166,13 @@ def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str]
             written.append(_save(win, out))
         if "constraints" in wanted:
             written.append(_save(win, out_dir / "constraints.jpg"))
+        for w, h in SIZES if not scaled else ():
+            if f"window-{w}x{h}" in wanted:
+                written.append(_at_size(app, win, (w, h), out_dir / f"window-{w}x{h}.jpg"))
+        if scaled and SCALED in wanted:
+            written.append(_at_size(app, win, SIZES[0], out_dir / f"{SCALED}.jpg"))
+        win.resize(*size)
+        _settle(app)
 
         # -- suggestions: showing the tab runs ProCrop for the image and its ratio ------------
         if "suggestions" in wanted:
@@ -143,7 +191,7 @@ def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str]
 
         # -- crop sets: the social set's cards for the image ----------------------------------
         if "cropsets" in wanted:
-            sets_dock = win.cropset_panel.parentWidget()
+            sets_dock = win.dock_of(win.cropset_panel)
             assert isinstance(sets_dock, QDockWidget)
             _front(win, sets_dock)
             library = win.findChild(QDockWidget, "library-dock")
@@ -175,7 +223,7 @@ def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str]
 
         # -- the attention heat map with the tau slider's crop (another photo, no regions) ----
         if "heat" in wanted:
-            _front(win, win.cropset_panel.parentWidget())  # the set (if chosen) follows the photo
+            _front(win, win.dock_of(win.cropset_panel))  # the set (if chosen) follows the photo
             _open(app, win, samples / "chelsea.jpg")
             win.actions_.heat.setChecked(True)
             win.attention_panel.tau_slider.setValue(60)

@@ -37,6 +37,12 @@ class CropItem(BoxItem):
         super().__init__(box, bounds, handle_color=_FRAME)
         self.setZValue(CROP_Z)
         self._guides: frozenset[str] = frozenset()
+        self._turn = 0
+
+    def set_turn(self, turn: int) -> None:
+        """The guides' orientation (see :func:`app.canvas.guides.guide_polylines`)."""
+        self._turn = turn
+        self.update()
 
     def guides(self) -> frozenset[str]:
         return self._guides
@@ -60,7 +66,7 @@ class CropItem(BoxItem):
         for kind in GUIDES:  # a fixed order, so overlapping guides always stack the same way
             if kind not in self._guides:
                 continue
-            lines = [QPolygonF([QPointF(x, y) for x, y in line]) for line in guide_polylines(kind, box)]
+            lines = [QPolygonF([QPointF(x, y) for x, y in line]) for line in guide_polylines(kind, box, self._turn)]
             for pen in (cosmetic_pen(painter, _SHADOW, 3), cosmetic_pen(painter, _GUIDE, 1)):
                 painter.setPen(pen)
                 for poly in lines:
@@ -91,6 +97,7 @@ class DimItem(QGraphicsItem):
         super().__init__()
         self._frame = QRectF()
         self._holes: tuple[Box, ...] = ()
+        self._color = QColor(0, 0, 0, 140)
         self.setZValue(DIM_Z)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
 
@@ -98,6 +105,16 @@ class DimItem(QGraphicsItem):
         self.prepareGeometryChange()
         self._frame = QRectF(0, 0, width, height)
         self.update()
+
+    def set_opaque(self, opaque: bool, color: QColor | None = None) -> None:
+        """Hide the outside entirely in ``color`` (the crop preview), or dim it (the crop tool)."""
+        self._color = QColor(color or QColor(0, 0, 0)) if opaque else QColor(0, 0, 0, 140)
+        if opaque:
+            self._color.setAlpha(255)
+        self.update()
+
+    def is_opaque(self) -> bool:
+        return self._color.alpha() == 255
 
     def set_holes(self, boxes: Sequence[Box]) -> None:
         self._holes = tuple(boxes)
@@ -114,4 +131,4 @@ class DimItem(QGraphicsItem):
         path.addRect(self._frame)
         for box in self._holes:  # disjoint boxes: odd-even leaves each one clear
             path.addRect(box_rect(box))
-        painter.fillPath(path, QColor(0, 0, 0, 140))
+        painter.fillPath(path, self._color)

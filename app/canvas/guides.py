@@ -10,7 +10,7 @@ import math
 
 from models.geometry import Box
 
-__all__ = ["GUIDES", "GUIDE_NAMES", "PHI", "guide_polylines"]
+__all__ = ["GUIDES", "GUIDE_NAMES", "PHI", "TURNS", "guide_polylines"]
 
 PHI = (1 + math.sqrt(5)) / 2
 
@@ -24,6 +24,8 @@ GUIDE_NAMES: dict[str, str] = {
 }
 
 Polyline = list[tuple[float, float]]
+
+TURNS = 4  # orientations of a guide (Shift+O): as drawn, mirrored left-right, both ways, top-bottom
 
 _GRID_CELLS = 8  # cells along the short side of the crop
 _ARC_POINTS = 24  # points per quarter turn of the spiral
@@ -109,8 +111,19 @@ def _spiral(box: Box) -> list[Polyline]:
     return [[(box.x0 + v * box.width, box.y0 + u / PHI * box.height) for u, v in _SPIRAL]]
 
 
-def guide_polylines(kind: str, box: Box) -> list[Polyline]:
-    """The polylines of guide ``kind`` (one of :data:`GUIDES`) inside ``box``."""
+def guide_polylines(kind: str, box: Box, turn: int = 0) -> list[Polyline]:
+    """The polylines of guide ``kind`` (one of :data:`GUIDES`) inside ``box``, in orientation
+    ``turn`` (0 to :data:`TURNS` - 1: mirrored left-right for 1 and 2, top-bottom for 2 and 3)."""
+    lines = _unturned(kind, box)
+    turn %= TURNS
+    flip_x, flip_y = turn in (1, 2), turn in (2, 3)
+    if not (flip_x or flip_y):
+        return lines
+    return [[(box.x0 + box.x1 - x if flip_x else x, box.y0 + box.y1 - y if flip_y else y) for x, y in line]
+            for line in lines]  # fmt: skip
+
+
+def _unturned(kind: str, box: Box) -> list[Polyline]:
     if kind == "thirds":
         return _fraction_lines(box, (1 / 3, 2 / 3))
     if kind == "phi":

@@ -40,6 +40,7 @@ class AttentionPanel(QWidget):
         self._result = QLabel(self)
         self._result.setWordWrap(True)
         self._result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._result.setMinimumHeight(3 * self._result.fontMetrics().lineSpacing())  # wrapped, never cut mid-line
         tau_row = QHBoxLayout()
         tau_row.addWidget(self.tau_slider, 1)
         tau_row.addWidget(self._tau_label)
@@ -69,11 +70,19 @@ class AttentionPanel(QWidget):
     def show_result(self, text: str) -> None:
         self._result.setText(text)
 
+    def show_tau(self, tau: float) -> None:
+        """Show the tau the automatic search chose on the slider (emits nothing)."""
+        self.tau_slider.blockSignals(True)
+        self.tau_slider.setValue(round(tau * 100))
+        self.tau_slider.blockSignals(False)
+        self._sync()
+
     def result_text(self) -> str:
         return self._result.text()
 
     def _sync(self) -> None:
-        self._tau_label.setText(f"{self.tau_slider.value()}%")
+        auto = self.auto_tau.isChecked()
+        self._tau_label.setText(f"{self.tau_slider.value()}%" + (" auto" if auto else ""))
         self.tau_slider.setEnabled(not self.auto_tau.isChecked())
         self.two_regions.setEnabled(self._fixed_ratio)
 

@@ -184,6 +184,7 @@ class CropSetPanel(QWidget):
         cards = [TargetCard(t, self.grid) for t in target_set.targets] if target_set else []
         for card in cards:
             card.clicked.connect(self.target_clicked)
+            card.upscale_requested.connect(lambda: self.upscale.setChecked(True))  # the one rule, the set's
         self.grid.set_cards(cards)
         self._description.setText(target_set.description if target_set else "Choose a target set to see every size "
                                   "of this photo at once.")  # fmt: skip

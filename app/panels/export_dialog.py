@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.export import FORMATS, SIZE_MODES, ExportSettings, check_template
+from app.export import FORMATS, SIZE_MODES, ExportSettings, check_template, output_size
+from app.state import CropState
 
 __all__ = ["ExportDialog", "load_export_settings", "save_export_settings"]
 
@@ -74,11 +76,22 @@ def _spin(lo: int, hi: int, value: int, suffix: str = "") -> QSpinBox:
 
 
 class ExportDialog(QDialog):
-    """Ask how to export ``count`` crops (1: the current image)."""
+    """Ask how to export ``count`` crops (1: the current image, whose ``state`` gives the real
+    output size); ``note`` says which images (Export All: the Library's, and how many are new)."""
 
-    def __init__(self, settings: ExportSettings, count: int, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: ExportSettings, count: int, parent: QWidget | None = None, *,
+                 state: CropState | None = None, note: str = "") -> None:  # fmt: skip
         super().__init__(parent)
+        self._state = state
         self.setWindowTitle("Export crop" if count == 1 else f"Export {count} crops")
+        self.note = QLabel(note, self)
+        self.note.setWordWrap(True)
+        self.note.setVisible(bool(note))
+        self.output = QLabel(self)  # the size the files get, as the planner decides it
+        self.output.setWordWrap(True)
+        self.upscale = QCheckBox("Allow upscaling", self)
+        self.upscale.setToolTip("Write crops smaller than their output size upscaled, without asking")
+        self.upscale.setChecked(settings.allow_upscale)
         self.folder = QLineEdit(str(settings.folder), self)
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
@@ -107,10 +120,12 @@ class ExportDialog(QDialog):
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
         exact_row = QHBoxLayout()
+        self._exact_row = exact_row
         exact_row.addWidget(self.exact_w)
         exact_row.addWidget(QLabel("x"))
         exact_row.addWidget(self.exact_h)
         form = QFormLayout(self)
+        form.addRow(self.note)
         form.addRow("Folder", folder_row)
         form.addRow("File name", self.template)
         form.addRow("Format", self.format)
@@ -118,11 +133,16 @@ class ExportDialog(QDialog):
         form.addRow("Size", self.size_mode)
         form.addRow("Long edge", self.long_edge)
         form.addRow("Exact size", exact_row)
+        form.addRow("Output", self.output)
+        form.addRow("", self.upscale)
         form.addRow(self._error)
         form.addRow(self.buttons)
         self._form = form
         self.format.currentIndexChanged.connect(self._sync)
         self.size_mode.currentIndexChanged.connect(self._sync)
+        for spin in (self.long_edge, self.exact_w, self.exact_h):
+            spin.valueChanged.connect(self._sync)
+        self.upscale.toggled.connect(self._sync)
         self._sync()
 
     def settings(self) -> ExportSettings:
@@ -134,6 +154,7 @@ class ExportDialog(QDialog):
             long_edge=self.long_edge.value(),
             exact=(self.exact_w.value(), self.exact_h.value()),
             template=self.template.text().strip(),
+            allow_upscale=self.upscale.isChecked(),
         )
 
     def error(self) -> str:
@@ -146,6 +167,24 @@ class ExportDialog(QDialog):
         self.long_edge.setEnabled(mode == "long_edge")
         self.exact_w.setEnabled(mode == "exact")
         self.exact_h.setEnabled(mode == "exact")
+        self._form.setRowVisible(self.long_edge, mode == "long_edge")  # a greyed size would not be the one written
+        self._form.setRowVisible(self._exact_row, mode == "exact")
+        self.output.setText(self.output_text())
+
+    def output_text(self) -> str:
+        """What the files will be: the preset's real size, the crop's, or why it cannot be written."""
+        settings = self.settings()
+        if self._state is None or self._state.box is None:
+            preset = {"preset": "each image's aspect preset size (else as cropped)", "crop": "each crop's own size",
+                      "long_edge": f"long edge {settings.long_edge} px",
+                      "exact": f"{settings.exact[0]} x {settings.exact[1]} px"}  # fmt: skip
+            return preset[settings.size_mode]
+        box = self._state.box.rounded()
+        try:
+            size = output_size(box, self._state, settings) or (int(box.width), int(box.height))
+        except ValueError as exc:
+            return f"{exc}" + (" (tick Allow upscaling, or be asked)" if "upscale" in str(exc) else "")
+        return f"{size[0]} x {size[1]} px"
 
     @Slot()
     def _browse(self) -> None:

@@ -1,4 +1,4 @@
-"""The filmstrip: one row of thumbnails of the library's images; click one to open it.
+"""The filmstrip: one thin row of thumbnails of the library's images; click one to open it.
 
 It renders what :class:`app.library.Library` reports (paths, then thumbnails as they
 arrive) and marks the images whose crop was edited.
@@ -19,7 +19,7 @@ from app.session import image_key
 
 __all__ = ["Filmstrip"]
 
-ICON = QSize(112, 84)
+ICON = QSize(80, 54)  # small: the strip is thin, the canvas gets the room (names in a small font)
 _PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -39,12 +39,16 @@ class Filmstrip(QListView):
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setIconSize(ICON)
-        self.setSpacing(4)
-        self.setGridSize(QSize(ICON.width() + 20, ICON.height() + 34))
+        self.setSpacing(2)
+        font = self.font()
+        font.setPointSizeF(max(font.pointSizeF() * 0.85, 7.0))
+        self.setFont(font)
+        text_h = self.fontMetrics().height()
+        self.setGridSize(QSize(ICON.width() + 12, ICON.height() + text_h + 8))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-        self.setFixedHeight(ICON.height() + 34 + 22)  # one row and the scroll bar
+        self.setFixedHeight(ICON.height() + text_h + 8 + self.horizontalScrollBar().sizeHint().height() + 4)  # one row
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._placeholder = self._blank_icon()
         self.clicked.connect(self._on_clicked)

@@ -48,6 +48,7 @@ class LayoutPanel(QWidget):
         for b in (self.keep_button, self.avoid_button):
             b.setCheckable(True)
         self.list = QListWidget(self)
+        self.list.setMaximumHeight(110)  # compact: a few regions; it scrolls
         self.list.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
         self.delete_button = QPushButton("Delete", self)
         self.delete_button.setToolTip("Delete the selected region (Del)")

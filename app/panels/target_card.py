@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.cropset_engine import THUMB_SIZE, TargetCrop
 from app.image_view import fitted_pixmap
@@ -51,6 +51,7 @@ class TargetCard(QFrame):
     """The card of ``target``; :meth:`show_crop` fills it in, :attr:`clicked` reports a click."""
 
     clicked = Signal(str)  # the target's name
+    upscale_requested = Signal()  # the card's "Allow upscaling": its target failed for size only
 
     def __init__(self, target: Target, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,7 +71,12 @@ class TargetCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(2)
-        for widget in (self.thumb, self._name, self._spec, self._status):
+        self.upscale_button = QPushButton("Allow upscaling", self)
+        self.upscale_button.setToolTip("The photo is smaller than this target: upscale it (the set's "
+                                       "“Allow upscaling”, for every target)")  # fmt: skip
+        self.upscale_button.clicked.connect(self.upscale_requested)
+        self.upscale_button.hide()
+        for widget in (self.thumb, self._name, self._spec, self._status, self.upscale_button):
             layout.addWidget(widget)
         self._level = "busy"
         self._active = False
@@ -78,6 +84,7 @@ class TargetCard(QFrame):
 
     # -- rendering -------------------------------------------------------------------------
     def show_pending(self, text: str) -> None:
+        self.upscale_button.hide()
         self.thumb.setPixmap(_placeholder(self.target, "", self.devicePixelRatioF()))
         self._set_status("busy", text)
 
@@ -90,6 +97,7 @@ class TargetCard(QFrame):
         record = crop.record
         size = f"{record.output_size[0]}x{record.output_size[1]} px" if record.output_size else ""
         tip = [f"{self.target.spec()}", f"writes {record.output}" if record.output and crop.ok else ""]
+        self.upscale_button.setVisible(not crop.ok and record.error_kind == "upscale")
         if not crop.ok:
             self._set_status("error", crop.message())
         elif record.manual:

@@ -18,9 +18,14 @@ from models.errors import InfeasibleError, InvalidInputError
 from models.geometry import AspectRatio, Box, fit_ratio_around, fit_ratio_inside, largest_box_with_ratio
 from models.imaging import LoadedImage
 
-__all__ = ["AttentionCrop", "PreparedAttention", "attention_crop", "prepare_attention"]
+__all__ = ["EXPERT_FREE_RATIOS", "AttentionCrop", "PreparedAttention", "attention_crop", "prepare_attention"]
 
 log = logging.getLogger(__name__)
+
+EXPERT_FREE_RATIOS = (AspectRatio(1, 2), AspectRatio(4, 1))  # python -m tests.bench.expert_ratios
+"""The widths / heights every expert crop of FCDB's training split respects (1,338 crops:
+0.499 to 4.00; 1st to 99th percentile 0.62 to 3.21). A free-ratio crop outside them is a
+sliver no expert drew: ``ratio_bounds`` puts it back at the nearer bound."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +54,11 @@ class PreparedAttention:
     attention: AttentionMap
     search: RectangleSearch
 
-    def crop(self, *, tau: float | None, aspect: AspectRatio | None = None, regions: int = 1) -> AttentionCrop:
+    def crop(self, *, tau: float | None, aspect: AspectRatio | None = None, regions: int = 1,
+             ratio_bounds: tuple[AspectRatio, AspectRatio] | None = None) -> AttentionCrop:  # fmt: skip
         """:func:`attention_crop` on this image (milliseconds: safe to call per slider move)."""
-        return attention_crop(self.attention, self.search, tau=tau, aspect=aspect, regions=regions)
+        return attention_crop(self.attention, self.search, tau=tau, aspect=aspect, regions=regions,
+                              ratio_bounds=ratio_bounds)  # fmt: skip
 
 
 def prepare_attention(image: LoadedImage, *, method: str = "spectral", faces: bool = True) -> PreparedAttention:
@@ -88,6 +95,7 @@ def attention_crop(
     tau: float | None = None,
     aspect: AspectRatio | None = None,
     regions: int = 1,
+    ratio_bounds: tuple[AspectRatio, AspectRatio] | None = None,
 ) -> AttentionCrop:
     """Crop box(es) keeping ``tau`` of the attention, or the automatic tau when ``tau`` is None.
 
@@ -97,6 +105,9 @@ def attention_crop(
     tau : fraction of attention to keep, in ``[0, 1]``; ``None`` = seed sec. 3.4's tau*.
     aspect : fixed ratio of the crop in pixels, or ``None`` for a free ratio.
     regions : 1, or 2 for up to two disjoint crops (needs ``aspect``).
+    ratio_bounds : for a free ratio, the narrowest and widest crop allowed (for example
+        :data:`EXPERT_FREE_RATIOS`); a crop outside is recomputed at the nearer bound, the
+        image's own ratio widening the range when it is more extreme. ``None``: seed P1 as is.
 
     Raises
     ------
@@ -129,9 +140,33 @@ def attention_crop(
 
     grow = len(result.boxes) == 1
     boxes = tuple(_to_pixels(attention, b, aspect, grow=grow) for b in result.boxes)
+    if aspect is None and ratio_bounds is not None:
+        bound = _out_of_bounds(boxes[0], ratio_bounds, attention.image_size)
+        try:
+            crop = attention_crop(attention, search, tau=tau, aspect=bound) if bound is not None else None
+        except InfeasibleError:  # cannot happen when the sliver fits the bound's box; kept as it is then
+            crop = None
+        if crop is not None and bound is not None:
+            note = (f"the free crop would be a {boxes[0].width / boxes[0].height:.2f}:1 sliver; held at {bound}, "
+                    f"the {'narrowest' if bound == ratio_bounds[0] else 'widest'} ratio expert crops use")
+            return AttentionCrop(crop.boxes, crop.map_boxes, tau, crop.kept, crop.area_fraction, None, auto=auto,
+                                 note=note)  # fmt: skip
     width, height = attention.image_size
     area = sum(b.area for b in boxes) / (width * height)
     return AttentionCrop(boxes, result.boxes, tau, result.kept, area, aspect, auto=auto)
+
+
+def _out_of_bounds(box: Box, bounds: tuple[AspectRatio, AspectRatio], image_size: tuple[int, int]) -> AspectRatio | None:
+    """The bound ``box``'s ratio crosses (the image's own ratio widens the range), else None."""
+    if box.width <= 0 or box.height <= 0:
+        return None
+    ratio, own = box.width / box.height, image_size[0] / image_size[1]
+    low, high = bounds
+    if ratio < low.value and own >= low.value:
+        return low
+    if ratio > high.value and own <= high.value:
+        return high
+    return None
 
 
 def _infeasible_message(search: RectangleSearch, tau: float, aspect: AspectRatio, cell_ratio: float, regions: int) -> str:

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Literal
 import cv2
 import numpy as np
 
-from models.attention.faces import detect_faces
 from models.errors import InvalidInputError
 from models.geometry import Box
+from models.subjects import Subjects, image_subjects
 
 if TYPE_CHECKING:
     from models.imaging import LoadedImage
@@ -39,13 +39,16 @@ class AttentionMap:
 
     ``values`` is float32 in ``[0, 1]``. Cell ``(i, j)`` covers the pixels
     ``[j * W / n, (j + 1) * W / n) x [i * H / m, (i + 1) * H / m)`` of the upright,
-    full-resolution image. ``faces`` are the detected faces in full-resolution pixels.
+    full-resolution image. ``faces`` are the detected faces in full-resolution pixels, the
+    face boxes of ``subjects`` (the heads and person mask found once per image; ``None`` when
+    faces were not searched for).
     """
 
     values: np.ndarray
     image_size: tuple[int, int]
     method: str
     faces: tuple[Box, ...] = field(default=())
+    subjects: Subjects | None = field(default=None, compare=False, repr=False)
 
     @property
     def cell_size(self) -> tuple[float, float]:
@@ -133,12 +136,14 @@ def compute_attention(
     faces: bool = True,
     face_weight: float = 1.0,
     long_side: int = MAP_LONG_SIDE,
+    subjects: Subjects | None = None,
 ) -> AttentionMap:
     """The attention map of a loaded image: saliency, plus a face prior when ``faces``.
 
     The face prior adds ``face_weight`` (relative to the saliency peak) on each detected
-    face, so crops that keep attention keep faces. Faces are detected on the loaded copy
-    (OpenCV's frontal and profile Haar cascades, which ship in the opencv wheel).
+    face, so crops that keep attention keep faces. Faces come from ``subjects`` when given,
+    else from :func:`models.subjects.image_subjects` (BlazeFace on the loaded copy), and the
+    map carries them.
     """
     if long_side < 8:
         raise InvalidInputError(f"attention map long side must be >= 8 cells, got {long_side}")
@@ -147,8 +152,11 @@ def compute_attention(
     values = saliency_map(image.rgb, method=method, shape=shape)
     found: tuple[Box, ...] = ()
     if faces:
-        found = tuple(image.to_full(b) for b in detect_faces(image.rgb))
+        subjects = subjects if subjects is not None else image_subjects(image)
+        found = tuple(h.face for h in subjects.heads)
         if found:
             values = normalise(values + face_weight * face_prior(found, shape, (width, height)))
+    else:
+        subjects = None
     log.debug("attention %s: %dx%d cells, %d face(s)", method, shape[1], shape[0], len(found))
-    return AttentionMap(values=values, image_size=(width, height), method=method, faces=found)
+    return AttentionMap(values=values, image_size=(width, height), method=method, faces=found, subjects=subjects)

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from models.attention import METHODS, prepare_attention
 from models.attention.crop import AttentionCrop
-from models.errors import ExportError, InvalidInputError
+from models.errors import InvalidInputError
 from models.geometry import parse_aspect
-from models.imaging import ANALYSIS_MAX_SIDE, export_crop, load_image
+from models.export import plan_file, write_file
+from models.export.planner import crop_size_of
+from models.imaging import ANALYSIS_MAX_SIDE, load_image
 
 
 
@@ -36,7 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--no-faces", action="store_true", help="do not add the face prior to the attention map")
     p.add_argument("--out", type=Path, help="write the crop here (when two crops are found: NAME-1.EXT, NAME-2.EXT)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (default 92)")
+    p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality 1..100 (default 92)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(run=run)
 
@@ -50,6 +52,9 @@ def _outputs(out: Path, count: int) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.quality <= 100:
         raise InvalidInputError(f"--quality must be in 1..100, got {args.quality}")
+    if args.out is not None:  # a missing folder or an existing file is refused before the analysis
+        for path in _outputs(args.out, args.regions):
+            plan_file(path, args.image, (1, 1), overwrite=args.overwrite).raise_if_refused()
     aspect = parse_aspect(args.aspect) if args.aspect else None
     image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)
     prepared = prepare_attention(image, method=args.method, faces=not args.no_faces)
@@ -58,11 +63,12 @@ def run(args: argparse.Namespace) -> int:
     written = []
     if args.out is not None:
         paths = _outputs(args.out, len(crop.boxes))
-        taken = [p for p in paths if p.exists()]
-        if taken and not args.overwrite:  # check all before writing any: no half-done pairs
-            raise ExportError(f"{taken[0]} exists; pass --overwrite to replace it")
-        for box, path in zip(crop.boxes, paths, strict=True):
-            written.append(export_crop(args.image, box, path, quality=args.quality, overwrite=args.overwrite))
+        plans = [plan_file(path, args.image, crop_size_of(box), overwrite=args.overwrite)
+                 for box, path in zip(crop.boxes, paths, strict=True)]  # fmt: skip
+        for plan in plans:  # check all before writing any: no half-done pairs
+            plan.raise_if_refused()
+        for box, plan in zip(crop.boxes, plans, strict=True):
+            written.append(write_file(plan, args.image, box, quality=args.quality))
     if args.json:
         json.dump(_as_json(args.image, image.info.width, image.info.height, crop, attention.faces, written),
                   sys.stdout, indent=2)

@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from models.cropsets.manifest import BOX_CONVENTION
-from models.cropsets.naming import DEFAULT_TEMPLATE, FORMATS, OutputNaming
+from models.export.naming import DEFAULT_TEMPLATE, FORMATS, OutputNaming
 from models.cropsets.regions import parse_relative_box
 from models.cropsets.runner import BatchOptions, BatchProgress, BatchReport, run_batch
 from models.cropsets.targets import bundled_target_sets, load_target_set, resolve_targets
@@ -42,10 +42,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--method", default="attention", help="scoring method (default attention; see crop --list-methods)")
     p.add_argument("--out", type=Path, metavar="DIR", help="output folder (created if missing)")
     p.add_argument("--name", default=DEFAULT_TEMPLATE, metavar="TEMPLATE",
-                   help="output name without suffix; {stem} {target} {w} {h} {ratio} {parent} (default %(default)s)")
+                   help="output name without suffix, relative to DIR ('/' makes subfolders): {stem} {target} {w} {h} "
+                        "{ratio} {parent}, no format specs, at most 200 characters (default %(default)s)")
     p.add_argument("--format", choices=tuple(FORMATS), default="jpeg", help="output format (default jpeg)")
     p.add_argument("--quality", type=int, default=90, help="JPEG/WebP quality 1..100 (default 90)")
-    p.add_argument("--workers", type=int, default=1, metavar="K", help="images cropped in parallel (default 1)")
+    p.add_argument("--workers", type=int, default=1, metavar="K", help="images cropped in parallel, 1..256 (default 1)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait up to SECONDS (0..86400) for another batch writing to DIR (default 0: refuse at once)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--allow-upscale", action="store_true",
                    help="upscale (with a warning) a crop smaller than its target size instead of refusing it")
@@ -91,6 +94,7 @@ def _options(args: argparse.Namespace) -> BatchOptions:
         dry_run=args.dry_run,
         xmp=args.xmp,
         project=args.project,
+        wait=args.wait,
     )
 
 

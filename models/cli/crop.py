@@ -14,7 +14,9 @@ from models.eval.protocol import CropRequest
 from models.eval.registry import available_methods, make_method
 from models.cli.regions import add_region_options, parse_regions
 from models.geometry import parse_aspect
-from models.imaging import ANALYSIS_MAX_SIDE, MAX_PIXELS, export_crop, load_image
+from models.export import MAX_OUTPUT_PIXELS, MAX_OUTPUT_SIDE, parse_output_size, plan_file, write_file
+from models.export.planner import crop_size_of
+from models.imaging import ANALYSIS_MAX_SIDE, load_image
 
 
 
@@ -35,23 +37,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--method", default="attention", help="scoring method (default attention; see --list-methods)")
     p.add_argument("--list-methods", action="store_true", help="print the available methods and exit")
     p.add_argument("--out", type=Path, help="write the crop to this file (JPEG, PNG, TIFF, WebP, BMP)")
-    p.add_argument("--size", help="resize the written crop to exactly WxH pixels")
+    p.add_argument("--size", metavar="WxH",
+                   help=f"resize the written crop to exactly WxH pixels (each side 1..{MAX_OUTPUT_SIDE}, at most "
+                        f"{MAX_OUTPUT_PIXELS // 1_000_000} MP); a size larger than the crop is refused unless "
+                        "--allow-upscale")
+    p.add_argument("--allow-upscale", action="store_true",
+                   help="allow a --size larger than the crop (the file is upscaled, with a warning)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
-    p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (default 92)")
+    p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality 1..100 (default 92)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(run=run)
 
 
 def _size(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    parts = text.lower().split("x")
-    if len(parts) != 2 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
-        raise InvalidInputError(f"--size {text!r}: expected WxH in pixels, e.g. 1200x628")
-    w, h = int(parts[0]), int(parts[1])
-    if w * h > MAX_PIXELS:
-        raise InvalidInputError(f"--size {text!r} is {w * h / 1e6:.0f} MP; the limit is {MAX_PIXELS / 1e6:.0f} MP")
-    return w, h
+    return None if text is None else parse_output_size(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--quality must be in 1..100, got {args.quality}")
     aspect = parse_aspect(args.aspect)
     size = _size(args.size)
+    if args.out is not None:  # a missing folder or an existing file is refused before the analysis
+        plan_file(args.out, args.image, (1, 1), overwrite=args.overwrite).raise_if_refused()
     method = make_method(args.method)
     image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)
     width, height = image.info.width, image.info.height
@@ -79,9 +80,15 @@ def run(args: argparse.Namespace) -> int:
     broken += [f"avoid {b.as_tuple()}" for b in request.avoid if (i := box.intersection(b)) and i.area > 0.5]
     if broken:
         raise InfeasibleError(f"method {args.method!r} does not honour {', '.join(broken)}; try --method attention")
-    written = None
+    written = plan = None
     if args.out is not None:
-        written = export_crop(args.image, box, args.out, size=size, quality=args.quality, overwrite=args.overwrite)
+        plan = plan_file(args.out, args.image, crop_size_of(box), size, overwrite=args.overwrite,
+                         allow_upscale=args.allow_upscale)  # fmt: skip
+        plan.raise_if_refused()
+        if plan.upscale is not None:
+            print(f"warning: {args.out.name}: upscaled x{plan.upscale:.2f} (the crop is {plan.crop_size[0]}x"
+                  f"{plan.crop_size[1]} px, the output {plan.output_size[0]}x{plan.output_size[1]})", file=sys.stderr)
+        written = write_file(plan, args.image, box, quality=args.quality)
     coords = [int(round(v)) for v in box.as_tuple()]
     if args.json:
         json.dump(
@@ -92,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
                 "keep": [[round(v, 2) for v in b.as_tuple()] for b in request.keep],
                 "avoid": [[round(v, 2) for v in b.as_tuple()] for b in request.avoid],
                 "output": str(written) if written else None,
+                "output_size": list(plan.output_size) if plan else None,
+                "upscale": plan.upscale if plan else None,
             },
             sys.stdout,
         )

@@ -51,10 +51,11 @@ def _print(summary: dict, as_json: bool) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from models.errors import InvalidInputError
     from models.procrop.encoder import build_encoder
-    from models.procrop.index import build_index, save_index
+    from models.procrop.index import build_index, check_index_out, save_index
 
     if args.limit is not None and args.limit < 1:
         raise InvalidInputError(f"--limit must be at least 1, got {args.limit}")
+    check_index_out(args.out)  # a read-only or impossible --out is refused before encoding anything
     encoder = build_encoder(args.encoder, args.encoder_checkpoint)
     with tqdm(desc="index", file=sys.stderr, disable=None) as bar:
 

@@ -17,7 +17,12 @@ from pathlib import Path
 from models.cli.regions import add_region_options, parse_regions
 from models.errors import InvalidInputError
 from models.geometry import Box, parse_aspect
-from models.imaging import ANALYSIS_MAX_SIDE, export_crop, load_image
+from models.export import OutputFolder, plan_export, write_plan
+from models.export.planner import crop_size_of
+from models.imaging import ANALYSIS_MAX_SIDE, load_image
+
+
+MAX_TOP = 100
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -28,10 +33,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "full-resolution pixels of the upright image (x0,y0,x1,y1, half-open).",
     )
     p.add_argument("image", type=Path)
-    p.add_argument("--top", type=int, default=5, help="how many suggestions (default 5)")
+    p.add_argument("--top", type=int, default=5, help=f"how many suggestions, 1..{MAX_TOP} (default 5)")
     p.add_argument("--aspect", help="fit every suggestion to this ratio: 16:9, 4x5, 1.5")
     p.add_argument("--min-iou-gap", type=float, default=0.7, dest="iou",
-                   help="largest overlap (IoU) allowed between two suggestions (default 0.7)")  # fmt: skip
+                   help="largest overlap (IoU, 0..1) allowed between two suggestions (default 0.7)")  # fmt: skip
     add_region_options(p, "every suggestion")
     p.add_argument("--index", type=Path, help="composition index folder (default: the bundled one)")
     p.add_argument("--weights", type=Path, help="ProCrop weights file (default: the bundled one)")
@@ -55,8 +60,15 @@ def _snap(box: Box, w: int, h: int, aspect: float | None, keep: tuple[Box, ...],
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.top < 1:
-        raise InvalidInputError(f"--top must be at least 1, got {args.top}")
+    if not 1 <= args.top <= MAX_TOP:
+        raise InvalidInputError(f"--top must be from 1 to {MAX_TOP}, got {args.top}")
+    if not 0.0 <= args.iou <= 1.0:
+        raise InvalidInputError(f"--min-iou-gap must be within 0..1, got {args.iou}")
+    folder = None
+    if args.out_dir is not None:  # a read-only folder, a file, or a folder under a file: refused before any work
+        folder = OutputFolder.open(args.out_dir, inputs=[args.image], what="--out-dir folder")
+        folder.check_writable()
+        folder.remove_work_dir_if_empty()
     aspect = parse_aspect(args.aspect).value if args.aspect else None
     image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)  # clear errors for bad files first
     w, h = image.info.width, image.info.height
@@ -67,18 +79,24 @@ def run(args: argparse.Namespace) -> int:
     predictor = load_predictor(args.weights, args.index)
     predictor.set_image(image.rgb, rerank=not args.no_rerank)
     result = predictor.suggest(args.top, aspect=aspect, iou_threshold=args.iou, keep=keep, avoid=avoid)
-    rows = []
+    rows, plans = [], []
     for s in result.items:
         box = Box.from_normalized(s.box.as_tuple(), w, h)
         if keep or avoid:  # whole pixels that still keep the regions in and the others out
             box = _snap(box, w, h, aspect, keep, avoid)
         coords = [int(round(v)) for v in box.as_tuple()]
-        written = None
-        if args.out_dir is not None:
-            args.out_dir.mkdir(parents=True, exist_ok=True)
-            dst = args.out_dir / f"{args.image.stem}_suggestion{s.rank + 1}.jpg"
-            written = str(export_crop(args.image, Box(*coords), dst, overwrite=args.overwrite))
-        rows.append({"rank": s.rank + 1, "score": round(s.score, 4), "box": coords, "output": written})
+        if folder is not None:
+            plans.append(plan_export(folder, f"{args.image.stem}_suggestion{s.rank + 1}.jpg", crop_size_of(Box(*coords)),
+                                     overwrite=args.overwrite, hidden=args.image.stem.startswith(".")))  # fmt: skip
+        rows.append({"rank": s.rank + 1, "score": round(s.score, 4), "box": coords, "output": None})
+    for plan in plans:  # all checked before any is written
+        plan.raise_if_refused()
+    try:
+        for row, plan in zip(rows, plans):
+            row["output"] = str(write_plan(plan, args.image, Box(*row["box"]), hidden=True))
+    finally:
+        if folder is not None:
+            folder.remove_work_dir_if_empty()
     if args.json:
         json.dump(
             {

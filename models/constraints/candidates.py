@@ -59,11 +59,44 @@ class Candidates:
         return Candidates(self.x0[index], self.y0[index], self.x1[index], self.y1[index])
 
 
-def _positions(lo: float, hi: float, centred: float, steps: int, critical: list[float]) -> np.ndarray:
-    if hi - lo < 1e-9:
-        return np.array([lo])
-    extra = [c for c in critical if lo <= c <= hi] + [min(max(centred, lo), hi)]
-    return np.unique(np.concatenate([np.linspace(lo, hi, steps), extra]))
+def _positions(lo: np.ndarray, hi: np.ndarray, centred: np.ndarray, steps: int, critical: np.ndarray) -> np.ndarray:
+    """Positions per size, ``(n, k)`` sorted rows, NaN-padded: ``steps`` evenly spaced over
+    ``[lo, hi]``, the critical ones ``(n, c)`` inside it and the centred one, without
+    repeats; a single ``lo`` where the interval is a point. All sizes at once."""
+    step = (hi - lo) / max(steps - 1, 1)
+    even = np.arange(steps)[None, :] * step[:, None] + lo[:, None]  # [n, steps], as np.linspace computes it
+    if steps > 1:
+        even[:, -1] = hi  # np.linspace's end point, exactly
+    crit = np.where((critical >= lo[:, None]) & (critical <= hi[:, None]), critical, np.nan)  # [n, c]
+    centre = np.minimum(np.maximum(centred, lo), hi)[:, None]
+    rows = np.sort(np.concatenate([even, crit, centre], axis=1), axis=1)  # NaN sort last
+    rows[:, 1:][rows[:, 1:] == rows[:, :-1]] = np.nan  # repeats (np.unique's exact equality)
+    point = hi - lo < 1e-9
+    rows[point] = np.nan
+    rows[point, 0] = lo[point]
+    return rows
+
+
+def _grid(problem: CropProblem, widths: np.ndarray, steps: int) -> tuple[np.ndarray, ...]:
+    """Edges ``x0, y0, x1, y1`` of every candidate, size by size (``widths`` in order), then
+    row by row, then column by column: the order the exhaustive search breaks ties by."""
+    rooms = [r for r in (position_interval(problem, w) for w in widths) if r is not None]
+    if not rooms:
+        return tuple(np.zeros(0) for _ in range(4))
+    w, h, x_lo, x_hi, y_lo, y_hi = (np.array(v, np.float64) for v in zip(*rooms))
+    width, height = problem.image_size
+    avoid = problem.avoid
+    cx = np.array([[v for a in avoid for v in (a.x1, a.x0 - wi)] for wi in w]).reshape(len(w), -1)
+    cy = np.array([[v for a in avoid for v in (a.y1, a.y0 - hi)] for hi in h]).reshape(len(h), -1)
+    xs = _positions(x_lo, x_hi, (width - w) / 2, steps, cx)  # [n, kx]
+    ys = _positions(y_lo, y_hi, (height - h) / 2, steps, cy)  # [n, ky]
+    gx = np.broadcast_to(xs[:, None, :], (len(w), ys.shape[1], xs.shape[1]))  # [n, ky, kx]
+    gy = np.broadcast_to(ys[:, :, None], gx.shape)
+    keep = ~(np.isnan(gx) | np.isnan(gy))
+    gw = np.broadcast_to(w[:, None, None], gx.shape)
+    gh = np.broadcast_to(h[:, None, None], gx.shape)
+    x0, y0 = gx[keep], gy[keep]
+    return x0, y0, x0 + gw[keep], y0 + gh[keep]
 
 
 def position_interval(problem: CropProblem, w: float) -> tuple[float, float, float, float, float, float] | None:
@@ -105,19 +138,7 @@ def enumerate_candidates(problem: CropProblem, grid: GridSpec = GridSpec()) -> C
     low = smallest_width(problem, grid.min_scale)
     widths = np.linspace(largest, largest * grid.min_scale, grid.sizes)
     widths = np.unique(np.append(widths[widths >= low], low))
-    parts: list[np.ndarray] = []
-    for width in widths:
-        room = position_interval(problem, width)
-        if room is None:
-            continue
-        w, h, x_lo, x_hi, y_lo, y_hi = room
-        xs = _positions(x_lo, x_hi, (problem.image_size[0] - w) / 2, grid.steps,
-                        [v for a in problem.avoid for v in (a.x1, a.x0 - w)])  # fmt: skip
-        ys = _positions(y_lo, y_hi, (problem.image_size[1] - h) / 2, grid.steps,
-                        [v for a in problem.avoid for v in (a.y1, a.y0 - h)])  # fmt: skip
-        gx, gy = np.meshgrid(xs, ys, indexing="xy")
-        parts.append(np.stack([gx.ravel(), gy.ravel(), gx.ravel() + w, gy.ravel() + h]))
-    x0, y0, x1, y1 = np.concatenate(parts, axis=1) if parts else np.zeros((4, 0))
+    x0, y0, x1, y1 = _grid(problem, widths, grid.steps)
     regions = (*problem.keep, *problem.avoid)
     tol = 1e-9 * max(problem.image_size)
     x_edges = [0.0, float(problem.image_size[0]), *(v for r in regions for v in (r.x0, r.x1))]

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from models.attention.faces import detect_faces
 from models.attention.saliency import AttentionMap, face_prior, normalise
 from models.constraints.cropper import AttentionCropper, ScoreWeights
 from models.constraints.problem import CropProblem
 from models.constraints.search import ExhaustiveSearch, Proposal
 from models.constraints.terms import AreaTerm, CentreTerm, FaceCutTerm
 from models.imaging import LoadedImage
+from models.subjects import Subjects, image_subjects
 
 __all__ = ["HEATMAP_WEIGHTS", "PROPOSAL_WEIGHTS", "HeatmapSource", "ProposalCropper", "ScorerTerm", "heatmap_cropper"]
 
@@ -64,11 +64,13 @@ class HeatmapSource:
         heat = np.asarray(_model(self.weights).predict(image.rgb), np.float32)
         size = (image.info.width, image.info.height)
         found: tuple = ()
+        subjects = None
         if self.faces:
-            found = tuple(image.to_full(b) for b in detect_faces(image.rgb))
+            subjects = image_subjects(image)
+            found = tuple(h.face for h in subjects.heads)
             if found:
                 heat = normalise(heat + self.face_weight * face_prior(found, heat.shape, size))
-        return AttentionMap(values=heat, image_size=size, method="heatmap", faces=found)
+        return AttentionMap(values=heat, image_size=size, method="heatmap", faces=found, subjects=subjects)
 
 
 def heatmap_cropper(weights: str | None = None, score_weights: ScoreWeights = HEATMAP_WEIGHTS, **kwargs) -> AttentionCropper:
@@ -84,12 +86,14 @@ FCDB's hold-out images (docs/benchmarks.md)."""
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ProposalAnalysis:
-    """Once per image: the scorer's reduced feature maps, faces and the image size."""
+    """Once per image: the scorer's reduced feature maps, faces (and the subjects they come
+    from) and the image size."""
 
     prepared: object
     image_size: tuple[int, int]
     faces: tuple
     weights: str | None
+    subjects: Subjects | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -133,8 +137,9 @@ class ProposalCropper:
         from models.scorer.model import load_scorer
 
         prepared = load_scorer(self.scorer_weights).prepare(image.rgb)
-        faces = tuple(image.to_full(b) for b in detect_faces(image.rgb))
-        return ProposalAnalysis(prepared, (image.info.width, image.info.height), faces, self.scorer_weights)
+        subjects = image_subjects(image)
+        faces = tuple(h.face for h in subjects.heads)
+        return ProposalAnalysis(prepared, (image.info.width, image.info.height), faces, self.scorer_weights, subjects)
 
     def terms(self, analysis: ProposalAnalysis) -> list:
         w = self.weights

@@ -87,6 +87,16 @@ def snap_to_pixels(box: Box, problem: CropProblem) -> Box:
     return Box(x0, y0, x0 + w, y0 + h)
 
 
+def _top(total: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best scores, best first, ties by index: the first ``k`` of a stable
+    argsort of ``-total``, without sorting all of them."""
+    if k >= len(total) or k <= 0:
+        return np.argsort(-total, kind="stable")[: max(k, 0)]
+    kth = np.partition(-total, k - 1)[k - 1]
+    pool = np.flatnonzero(-total <= kth)  # increasing indices: the stable sort keeps their order
+    return pool[np.argsort(-total[pool], kind="stable")][:k]
+
+
 @dataclass(frozen=True, slots=True)
 class ExhaustiveSearch:
     """The best candidates of the grid by total score (ties: first, i.e. larger, box)."""
@@ -98,7 +108,7 @@ class ExhaustiveSearch:
         cands = ensure_room(problem, enumerate_candidates(problem, self.grid), self.grid)
         parts = [(t.name, t(cands)) for t in terms]
         total = np.sum([p for _, p in parts], axis=0) if parts else np.zeros(len(cands))
-        order = np.argsort(-total, kind="stable")[:top_k]
+        order = _top(total, top_k)
         log.debug("exhaustive search: %d candidates, best %.4f", len(cands), total[order[0]])
         return tuple(self._proposal(cands, i, total, parts, problem) for i in order)
 

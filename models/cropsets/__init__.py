@@ -2,21 +2,20 @@
 
 * :mod:`~models.cropsets.targets` - targets (``square 1:1 1080x1080``) and named TOML sets;
 * :mod:`~models.cropsets.regions` - keep / avoid regions and focal points in fractions of an image;
-* :mod:`~models.cropsets.sizing` - whole-pixel crops of exact output sizes, no silent upscaling;
 * :mod:`~models.cropsets.project` - the per-folder project file (regions, manual crops, hashes);
 * :mod:`~models.cropsets.xmp` - crops in XMP sidecars (Lightroom / darktable ``crs:`` fields);
-* :mod:`~models.cropsets.naming` - output file names;
+* output names, exact sizes and every write: :mod:`models.export` (the one owner of output folders);
 * :mod:`~models.cropsets.manifest` - per-output records, the resume journal, JSON / CSV manifests;
 * :mod:`~models.cropsets.worker` - one image: load and analyse once, crop and export per target;
 * :mod:`~models.cropsets.runner` - the batch: planning, resuming, a process pool, progress.
 """
 
 from models.cropsets.manifest import OutputRecord
-from models.cropsets.naming import DEFAULT_TEMPLATE, FORMATS, OutputNaming
+from models.export.naming import DEFAULT_TEMPLATE, FORMATS, OutputNaming
 from models.cropsets.project import ImageEntry, Project, load_project, save_project
 from models.cropsets.regions import RelativeBox, RelativePoint, parse_relative_box
 from models.cropsets.runner import BatchOptions, BatchProgress, BatchReport, run_batch
-from models.cropsets.sizing import FittedCrop, UpscaleError, fit_to_target
+from models.export.sizing import FittedCrop, UpscaleError, fit_to_target
 from models.cropsets.targets import (
     Target,
     TargetSet,

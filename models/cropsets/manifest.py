@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from models.cropsets.atomic import append_json_lines, write_text_atomically
+from models.export.folder import OutputFolder, as_folder
+from models.readers import loads_bounded
 
 __all__ = ["BOX_CONVENTION", "DETERMINISTIC_ERRORS", "JOURNAL_NAME", "MANIFEST_CSV", "MANIFEST_JSON", "ErrorKind",
            "OutputRecord", "Status", "append_journal", "read_previous", "write_manifests"]  # fmt: skip
@@ -96,15 +97,20 @@ def _csv_row(r: OutputRecord) -> dict:
     return {k: "" if v is None else v for k, v in row.items()}
 
 
-def append_journal(out_dir: Path, records: Iterable[OutputRecord]) -> None:
+def append_journal(out_dir: Path | OutputFolder, records: Iterable[OutputRecord]) -> None:
     """Append ``records`` to the journal, one JSON line each, in one ``write`` (safe from
-    several processes: the file is opened for appending)."""
-    append_json_lines(out_dir / JOURNAL_NAME, (r.to_json() for r in records), what="the batch journal")
+    several processes: the file is opened for appending; a link planted there is refused)."""
+    data = "".join(json.dumps(r.to_json(), separators=(",", ":")) + "\n" for r in records).encode()
+    as_folder(out_dir).append(JOURNAL_NAME, data, what="the batch journal")
 
 
-def _read_manifest(path: Path) -> list[OutputRecord]:
+def _read_manifest(folder: OutputFolder) -> list[OutputRecord]:
+    path = folder.root / MANIFEST_JSON
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = folder.read_text(MANIFEST_JSON)
+        if text is None:
+            return []
+        data = loads_bounded(text, what=str(path))
         if data.get("format") != MANIFEST_FORMAT or data.get("version") != MANIFEST_VERSION:
             log.warning("%s is not a version %d Crop Studio manifest; earlier outputs are not reused", path,
                         MANIFEST_VERSION)  # fmt: skip
@@ -112,49 +118,46 @@ def _read_manifest(path: Path) -> list[OutputRecord]:
         return [OutputRecord.from_json(r) for r in data["outputs"]]
     except FileNotFoundError:
         return []
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         log.warning("%s cannot be read (%s); earlier outputs are not reused", path, exc)
         return []
 
 
-def _read_journal(path: Path) -> list[OutputRecord]:
+def _read_journal(folder: OutputFolder) -> list[OutputRecord]:
     records = []
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
-        return []
-    except OSError as exc:
-        log.warning("%s cannot be read (%s); its outputs are not reused", path, exc)
-        return []
+    path = folder.root / JOURNAL_NAME
+    lines = (folder.read_text(JOURNAL_NAME) or "").splitlines()
     for i, line in enumerate(lines, 1):
         try:
-            records.append(OutputRecord.from_json(json.loads(line)))
-        except (ValueError, TypeError, KeyError):
+            records.append(OutputRecord.from_json(loads_bounded(line, what=path.name)))
+        except (ValueError, TypeError, KeyError, AttributeError):
             log.debug("%s line %d unreadable (a run killed while writing it); ignored", path.name, i)
     return records
 
 
-def read_previous(out_dir: Path) -> dict[tuple[str, str], OutputRecord]:
+def read_previous(out_dir: Path | OutputFolder) -> dict[tuple[str, str], OutputRecord]:
     """The latest record of every (source, target) from the manifest and then the journal."""
     latest: dict[tuple[str, str], OutputRecord] = {}
-    for record in _read_manifest(out_dir / MANIFEST_JSON) + _read_journal(out_dir / JOURNAL_NAME):
+    folder = as_folder(out_dir, create=False)
+    for record in _read_manifest(folder) + _read_journal(folder):
         latest[record.key] = record
     return latest
 
 
-def write_manifests(out_dir: Path, records: Iterable[OutputRecord]) -> tuple[Path, Path]:
+def write_manifests(out_dir: Path | OutputFolder, records: Iterable[OutputRecord]) -> tuple[Path, Path]:
     """Write ``manifest.json`` and ``manifest.csv`` atomically, then remove the journal."""
     records = list(records)
     payload = {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "box_convention": BOX_CONVENTION,
                "outputs": [r.to_json() for r in records]}  # fmt: skip
-    json_path = write_text_atomically(out_dir / MANIFEST_JSON, json.dumps(payload, indent=1) + "\n")
+    folder = as_folder(out_dir)
+    json_path = folder.write_text(MANIFEST_JSON, json.dumps(payload, indent=1) + "\n")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=_CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(_csv_row(r) for r in records)
-    csv_path = write_text_atomically(out_dir / MANIFEST_CSV, buffer.getvalue())
+    csv_path = folder.write_text(MANIFEST_CSV, buffer.getvalue())
     try:
-        (out_dir / JOURNAL_NAME).unlink(missing_ok=True)
+        folder.remove(JOURNAL_NAME, hidden=True)
     except OSError as exc:
-        log.warning("the batch journal %s could not be removed (%s)", out_dir / JOURNAL_NAME, exc)
+        log.warning("the batch journal %s could not be removed (%s)", folder.root / JOURNAL_NAME, exc)
     return json_path, csv_path

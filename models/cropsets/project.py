@@ -39,7 +39,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from models.cropsets.atomic import write_text_atomically
+from models.export.atomic import write_text_atomically
+from models.export.paths import require_regular_file
+from models.readers import loads_bounded, read_text_file
 from models.cropsets.regions import RelativeBox, RelativePoint
 from models.errors import InvalidInputError
 
@@ -169,22 +171,20 @@ def load_project(path: str | os.PathLike) -> Project:
         Not JSON, not a Crop Studio project, another schema version, or a malformed entry.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    where = f"project file '{path}'"
+    text = read_text_file(path, what=where)
+    if text is None:
         return Project(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"project file '{path}': cannot read it ({exc})") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"project file '{path}': not valid JSON ({exc})") from None
+        data = loads_bounded(text, what=where)
+    except ValueError as exc:
+        raise InvalidInputError(f"{where}: not valid JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != PROJECT_FORMAT:
         raise InvalidInputError(
             f"project file '{path}': not a Crop Studio project (no \"format\": \"{PROJECT_FORMAT}\")"
         )
     version = data.get("version")
-    if version not in READABLE_VERSIONS or isinstance(version, bool):
+    if type(version) is not int or version not in READABLE_VERSIONS:  # 1.0 and True are not versions
         raise InvalidInputError(
             f"project file '{path}' has schema version {version!r}; this Crop Studio reads versions "
             f"{', '.join(map(str, READABLE_VERSIONS))} (a newer file needs a newer Crop Studio)"
@@ -208,7 +208,9 @@ def save_project(project: Project) -> Path:
 
 
 def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """``sha256:<hex>`` of a file's bytes (OSError if it cannot be read)."""
+    """``sha256:<hex>`` of a regular file's bytes (OSError if it cannot be read; InvalidInputError
+    for a FIFO, device or socket, refused before it is opened: reading one would never end)."""
+    require_regular_file(path, "image")
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):

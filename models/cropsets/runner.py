@@ -9,6 +9,12 @@ Resuming: a run that is killed leaves only complete files (atomic export) and a 
 what it wrote; the next run skips those and does the rest. Nothing is ever overwritten
 without ``overwrite=True``: an output whose inputs changed since it was written is
 reported (``error_kind == "exists"``) until then.
+
+The output folder belongs to :mod:`models.export`: the sources and settings are checked
+before anything is written; the run holds the folder's writer lock (a second run is refused,
+or waits ``options.wait`` seconds); names never leave the folder, no link inside it is
+followed, no source is replaced; the only files ever deleted are the temporaries a killed
+run listed in the folder's work journal.
 """
 
 from __future__ import annotations
@@ -16,14 +22,13 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from models.cropsets.manifest import DETERMINISTIC_ERRORS, OutputRecord, read_previous, write_manifests
-from models.cropsets.naming import OutputNaming
+from models.export.naming import OutputNaming
 from models.cropsets.project import (
     PROJECT_FILENAME,
     ImageEntry,
@@ -36,6 +41,7 @@ from models.cropsets.project import (
 from models.cropsets.regions import RelativeBox
 from models.cropsets.sources import collect_sources
 from models.cropsets.targets import RATIO_TOLERANCE, Target
+from models.export import OutputFolder, safe_relative, writer_lock
 from models.cropsets.worker import ExportSettings, ImageJob, TargetJob, init_worker, process_image, run_job
 from models.cropsets.xmp import XmpCrop, find_sidecar, read_xmp_crop, sidecar_path, write_xmp_crop
 from models.errors import CropStudioError, InvalidInputError
@@ -68,6 +74,7 @@ class BatchOptions:
     dry_run: bool = False
     xmp: bool = False
     project: Path | None = None
+    wait: float = 0.0  # seconds to wait for another run writing to out_dir (0: refuse at once)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "out_dir", Path(self.out_dir))
@@ -81,8 +88,10 @@ class BatchOptions:
             raise InvalidInputError(f"target names must be unique, got {', '.join(names)}")
         if isinstance(self.quality, bool) or not isinstance(self.quality, int) or not 1 <= self.quality <= 100:
             raise InvalidInputError(f"quality must be from 1 to 100, got {self.quality!r}")
-        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
-            raise InvalidInputError(f"workers must be a positive integer, got {self.workers!r}")
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or not 1 <= self.workers <= 256:
+            raise InvalidInputError(f"workers must be an integer from 1 to 256, got {self.workers!r}")
+        if isinstance(self.wait, bool) or not isinstance(self.wait, (int, float)) or not 0 <= self.wait <= 86_400:
+            raise InvalidInputError(f"wait must be from 0 to 86400 seconds, got {self.wait!r}")
 
     def settings(self) -> dict:
         """What every output's hash includes besides the image and its own regions."""
@@ -159,28 +168,42 @@ def run_batch(
     InvalidInputError
         A source does not exist, a project file is malformed, or ``method`` with workers > 1.
     ExportError
-        The output folder cannot be created or the manifest cannot be written.
+        The output folder cannot be created or the manifest cannot be written; FolderBusyError
+        when another run holds the folder's writer lock (after ``options.wait`` seconds).
     """
     if method is not None and options.workers > 1:
         raise InvalidInputError("a method instance runs in this process only; use workers=1 or a method name")
-    out_dir = options.out_dir
-    if not options.dry_run:
-        _make_folder(out_dir)
-        _remove_stale_temporaries(out_dir)
-    images = collect_sources(sources, exclude=out_dir)
+    images = collect_sources(sources, exclude=options.out_dir)  # everything is checked before anything is written
     if method is None and options.workers == 1:
         method = make_method(options.method)  # fails early with the list of methods
     elif method is None:
         make_method(options.method)
-    previous = {} if options.dry_run else read_previous(out_dir)
+    if options.dry_run:
+        folder = OutputFolder.open(options.out_dir, create=False) if Path(options.out_dir).is_dir() else None
+        return _batch(images, options, folder, {}, method, on_progress, should_stop)
+    folder = OutputFolder.open(options.out_dir, inputs=images)
+    with writer_lock(folder, timeout=options.wait):
+        folder.clean_temporaries()  # only files a killed run of ours listed in the work folder's journal
+        previous = read_previous(folder)
+        try:
+            return _batch(images, options, folder, previous, method, on_progress, should_stop)
+        finally:
+            folder.clean_temporaries()  # a failed write's temporary (none after a clean run): the journal goes too
+
+
+def _batch(
+    images: tuple[Path, ...], options: BatchOptions, folder: OutputFolder | None,
+    previous: dict[tuple[str, str], OutputRecord], method: CropMethod | None,
+    on_progress: ProgressCallback | None, should_stop: Callable[[], bool] | None,
+) -> BatchReport:  # fmt: skip
     projects: dict[Path, Project | None] = {}
-    plans = [_plan(src, options, previous, projects) for src in images]
+    plans = [_plan(src, options, previous, projects, folder) for src in images]
     _mark_collisions(plans, options)
-    run = _run(plans, options, method, on_progress, should_stop)
+    run = _run(plans, options, folder, method, on_progress, should_stop)
     for p in plans:
         if p.job is not None and p.source not in run.processed:  # stopped before it: earlier records stand
             run.results[p.source].extend(p.stale)
-    return _finish(plans, run, options)
+    return _finish(plans, run, options, folder)
 
 
 @dataclass(slots=True)
@@ -192,7 +215,7 @@ class _Run:
 
 
 def _run(
-    plans: list[_Plan], options: BatchOptions, method: CropMethod | None,
+    plans: list[_Plan], options: BatchOptions, folder: OutputFolder | None, method: CropMethod | None,
     on_progress: ProgressCallback | None, should_stop: Callable[[], bool] | None,
 ) -> _Run:  # fmt: skip
     """Report the images with nothing to do, then run the jobs, reporting each image."""
@@ -205,7 +228,7 @@ def _run(
     jobs = [p.job for p in plans if p.job is not None]
     log.info("%d images, %d to crop, %d targets each, method %s", total, len(jobs), len(options.targets),
              options.method)  # fmt: skip
-    settings = ExportSettings(options.out_dir, options.method, options.naming, options.quality, options.overwrite,
+    settings = ExportSettings(folder or options.out_dir, options.method, options.naming, options.quality, options.overwrite,
                               options.allow_upscale, options.dry_run)  # fmt: skip
     for result in _execute(jobs, settings, options.workers, method, should_stop):
         if result is None:
@@ -219,7 +242,7 @@ def _run(
     return run
 
 
-def _finish(plans: list[_Plan], run: _Run, options: BatchOptions) -> BatchReport:
+def _finish(plans: list[_Plan], run: _Run, options: BatchOptions, folder: OutputFolder | None) -> BatchReport:
     """Order the records, write sidecars, manifests and project hashes (unless a dry run)."""
     order = {t.name: i for i, t in enumerate(options.targets)}
     per_source = {p.source: sorted(run.results[p.source], key=lambda r: order[r.target]) for p in plans}
@@ -230,7 +253,7 @@ def _finish(plans: list[_Plan], run: _Run, options: BatchOptions) -> BatchReport
         if options.xmp:
             for p in plans:
                 _write_sidecar(p, per_source[p.source])
-        manifest, manifest_csv = write_manifests(options.out_dir, records)
+        manifest, manifest_csv = write_manifests(folder, records)
         _save_hashes([p for p in plans if p.job is None or p.source in run.processed])
     report = BatchReport(
         records=records,
@@ -244,26 +267,6 @@ def _finish(plans: list[_Plan], run: _Run, options: BatchOptions) -> BatchReport
     )
     log.info("batch: %d written, %d skipped, %d failed", report.written, report.skipped, report.failed)
     return report
-
-
-def _make_folder(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise InvalidInputError(f"output folder '{out_dir}' is a file") from None
-    except OSError as exc:
-        raise InvalidInputError(f"cannot create the output folder '{out_dir}': {exc.strerror or exc}") from None
-
-
-_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")  # what export_crop / write_text_atomically write first
-
-
-def _remove_stale_temporaries(out_dir: Path) -> None:
-    """Delete temporary files a killed run left behind (never a finished output: those are renamed)."""
-    for path in out_dir.rglob(".*.tmp"):
-        if _TEMPORARY.match(path.name) and path.is_file():
-            log.info("removing %s, left by an interrupted run", path)
-            path.unlink(missing_ok=True)
 
 
 def _notify(callback: ProgressCallback | None, progress: BatchProgress) -> None:
@@ -313,7 +316,7 @@ def _override(
 
 def _plan(
     source: Path, options: BatchOptions, previous: dict[tuple[str, str], OutputRecord],
-    projects: dict[Path, Project | None],
+    projects: dict[Path, Project | None], folder: OutputFolder | None,
 ) -> _Plan:  # fmt: skip
     project = _project_for(source, options, projects)
     entry = project.entry(source) if project is not None else ImageEntry()
@@ -338,7 +341,7 @@ def _plan(
     for target in options.targets:
         override, manual = _override(target, entry, xmp, size)
         h = content_hash(digest, {**common, "target": target.spec(), "override": override and override.as_tuple()})
-        job = _plan_target(plan, target, h, options, previous.get((str(source), target.name)))
+        job = _plan_target(plan, target, h, options, previous.get((str(source), target.name)), folder)
         if job is not None:
             todo.append(replace(job, override=override, manual=manual))
     plan.job = ImageJob(source, tuple(todo), keep, avoid, entry.focal_point) if todo else None
@@ -346,7 +349,7 @@ def _plan(
 
 
 def _plan_target(
-    plan: _Plan, target: Target, h: str, options: BatchOptions, prev: OutputRecord | None
+    plan: _Plan, target: Target, h: str, options: BatchOptions, prev: OutputRecord | None, folder: OutputFolder | None
 ) -> TargetJob | None:
     """Sort one target of an image into skipped (done earlier), failed (its name), or a job."""
     output = None
@@ -357,20 +360,30 @@ def _plan_target(
             plan.failed.append(OutputRecord(source=str(plan.source), target=target.name, status="error", hash=h,
                                             method=options.method, error=str(exc), error_kind="name"))  # fmt: skip
             return None
-    if prev is not None and _is_done(prev, h, output, options):
+    if prev is not None and _is_done(prev, h, output, folder):
         plan.skipped.append(replace(prev, status="ok") if prev.status == "writing" else prev)
         return None
-    if prev is not None and prev.status == "ok" and prev.output and (options.out_dir / prev.output).is_file():
+    if prev is not None and prev.status == "ok" and _is_output(folder, prev.output):
         plan.stale.append(prev)
     return TargetJob(target, h, output)
 
 
-def _is_done(prev: OutputRecord, h: str, output: str | None, options: BatchOptions) -> bool:
+def _is_output(folder: OutputFolder | None, name: str | None) -> bool:
+    """Whether ``name`` (from a manifest: not trusted) is a regular file in the folder, reached without links."""
+    if folder is None or not name:
+        return False
+    try:
+        return folder.is_file(str(safe_relative(name)))
+    except CropStudioError:
+        return False
+
+
+def _is_done(prev: OutputRecord, h: str, output: str | None, folder: OutputFolder | None) -> bool:
     """Whether an earlier record stands: same inputs, and its file is there (or the same error)."""
     if prev.hash != h or (output is not None and prev.output != output):
         return False
     if prev.status in ("ok", "writing"):
-        return prev.output is not None and (options.out_dir / prev.output).is_file()
+        return _is_output(folder, prev.output)
     return prev.status == "error" and prev.error_kind in DETERMINISTIC_ERRORS
 
 

@@ -29,6 +29,7 @@ def collect_sources(paths: Iterable[str | os.PathLike], *, exclude: Path | None 
         A path does not exist, or nothing is left to crop.
     """
     found: dict[Path, None] = {}
+    inside = 0
     exclude = exclude.resolve() if exclude is not None else None
     given = list(paths)
     for raw in given:
@@ -46,8 +47,12 @@ def collect_sources(paths: Iterable[str | os.PathLike], *, exclude: Path | None 
             resolved = f.resolve()
             if exclude is not None and resolved.is_relative_to(exclude):
                 log.info("%s is in the output folder; skipped", f)
+                inside += 1
                 continue
             found.setdefault(resolved, None)
+    if not found and inside:
+        raise InvalidInputError(f"every image given ({inside}) is inside the output folder '{exclude}'; "
+                                "choose an --out outside the source folders")  # fmt: skip
     if not found:
         raise InvalidInputError(f"no images to crop in {', '.join(map(str, given)) or 'nothing'}")
     return tuple(found)

@@ -15,14 +15,14 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from models.errors import InvalidInputError
 from models.geometry import AspectRatio, parse_aspect
-from models.imaging import MAX_PIXELS
+from models.export.planner import check_output_size
+from models.readers import read_toml_file
 from models.resources import resource_path
 
 __all__ = ["RATIO_TOLERANCE", "Target", "TargetSet", "bundled_target_sets", "load_target_set",
@@ -32,7 +32,7 @@ RATIO_TOLERANCE = 0.01
 """A target's ratio and size may disagree by this fraction (``1.91:1`` vs ``1200x628``)."""
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+_SIZE_RE = re.compile(r"^\s*(\d{1,9})\s*[xX]\s*(\d{1,9})\s*$")
 _TABLE_KEYS = frozenset({"name", "ratio", "size"})
 _FILE_KEYS = frozenset({"description", "target"})
 
@@ -43,7 +43,8 @@ def targets_dir() -> Path:
 
 
 def parse_size(text: str | tuple[int, int] | list[int], what: str = "size") -> tuple[int, int]:
-    """``"1080x1350"`` (or ``[1080, 1350]``) -> ``(1080, 1350)``: positive pixels, within the pixel limit."""
+    """``"1080x1350"`` (or ``[1080, 1350]``) -> ``(1080, 1350)``: positive pixels, each side at most
+    MAX_OUTPUT_SIDE, within MAX_OUTPUT_PIXELS (:mod:`models.export.planner`)."""
     if isinstance(text, (tuple, list)):
         if len(text) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in text):
             raise InvalidInputError(f"{what} {text!r}: expected [width, height] in whole pixels")
@@ -55,9 +56,7 @@ def parse_size(text: str | tuple[int, int] | list[int], what: str = "size") -> t
         w, h = int(match.group(1)), int(match.group(2))
     if w <= 0 or h <= 0:
         raise InvalidInputError(f"{what} {w}x{h}: width and height must be at least 1 pixel")
-    if w * h > MAX_PIXELS:
-        raise InvalidInputError(f"{what} {w}x{h} is {w * h / 1e6:.0f} MP; the limit is {MAX_PIXELS / 1e6:.0f} MP")
-    return w, h
+    return check_output_size((w, h), what=f"{what} {w}x{h}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,14 +182,9 @@ def read_target_file(path: str | os.PathLike) -> TargetSet:
     """Read a TOML target-set file (format: ``resources/targets/social.toml``'s header)."""
     path = Path(path)
     where = f"target set '{path}'"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInputError(f"{where}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"{where}: cannot read it ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"{where}: not valid TOML ({exc})") from None
+    data = read_toml_file(path, what=where)
+    if data is None:
+        raise InvalidInputError(f"{where}: no such file")
     unknown = sorted(set(data) - _FILE_KEYS)
     if unknown:
         raise InvalidInputError(f"{where}: unknown key {unknown[0]!r} (use description and [[target]] tables)")
@@ -208,7 +202,7 @@ def load_target_set(name_or_path: str | os.PathLike) -> TargetSet:
     """A bundled set by name (``social``) or a TOML file by path (a path that exists wins)."""
     text = os.fspath(name_or_path)
     path = Path(text)
-    if path.is_file():
+    if path.exists() and not path.is_dir():  # a FIFO or device gets read_target_file's clear refusal
         return read_target_file(path)
     bundled = targets_dir() / f"{text}.toml"
     if _NAME_RE.match(text) and bundled.is_file():

@@ -3,7 +3,7 @@
 :func:`process_image` is what a batch runs per image, in the main process or in a pool
 worker. Per target it takes the manual crop if there is one, else asks the method for the
 best crop of the target's exact ratio that keeps the keep regions in and the avoid regions
-out, snaps it to the output size (:mod:`models.cropsets.sizing`) and exports it. A target
+out, snaps it to the output size (:mod:`models.export.sizing`) and exports it. A target
 that cannot be met gets an ``error`` record with the reason; the others are still exported.
 """
 
@@ -17,15 +17,17 @@ from typing import Protocol, runtime_checkable
 from models.constraints.candidates import GridSpec, ensure_room
 from models.constraints.problem import CropProblem, check_feasible
 from models.cropsets.manifest import ErrorKind, OutputRecord, append_journal
-from models.cropsets.naming import OutputNameError, OutputNaming
+from models.export.naming import OutputNameError, OutputNaming
 from models.cropsets.regions import RelativeBox, RelativePoint
-from models.cropsets.sizing import FittedCrop, UpscaleError, check_room, fit_to_target
+from models.export.sizing import FittedCrop, UpscaleError, check_room, fit_to_target
 from models.cropsets.targets import Target
 from models.errors import CropStudioError, ExportError, ImageReadError, InfeasibleError
 from models.eval.protocol import CropMethod, CropRequest
 from models.eval.registry import make_method
 from models.geometry import Box, fit_ratio_inside
-from models.imaging import ANALYSIS_MAX_SIDE, export_crop, load_image
+from models.export import OutputFolder, plan_export, write_plan
+from models.export.planner import crop_size_of
+from models.imaging import ANALYSIS_MAX_SIDE, load_image
 
 __all__ = ["ExportSettings", "ImageJob", "ImageResult", "ScoredCropMethod", "TargetJob", "cached_method",
            "process_image"]  # fmt: skip
@@ -74,7 +76,7 @@ class ImageJob:
 class ExportSettings:
     """What is the same for every image of a batch."""
 
-    out_dir: Path
+    out_dir: Path | OutputFolder  # the batch passes the OutputFolder it resolved and locked
     method: str = "attention"
     naming: OutputNaming = OutputNaming()
     quality: int = 90
@@ -161,18 +163,25 @@ def _error_kind(exc: CropStudioError) -> ErrorKind:
 
 
 def _export(record: OutputRecord, box: Box, target: Target, source: Path, settings: ExportSettings) -> OutputRecord:
-    dst = settings.out_dir / record.output  # type: ignore[operator]
-    exists = dst.exists()
+    """Plan the output (models.export: its name, real size, the upscale rule, the overwrite
+    policy) and write it through the output folder (no link followed, inputs never replaced)."""
+    folder = settings.out_dir if isinstance(settings.out_dir, OutputFolder) else None
+    if folder is None:
+        if settings.dry_run and not Path(settings.out_dir).is_dir():
+            return replace(record, status="planned")
+        folder = OutputFolder.open(settings.out_dir, create=not settings.dry_run, inputs=[source])
+    plan = plan_export(folder, record.output, crop_size_of(box), target.size,  # type: ignore[arg-type]
+                       overwrite=settings.overwrite, allow_upscale=True)  # fmt: skip  # sizing applied the rule
     if settings.dry_run:
-        note = "; ".join(n for n in (record.note, "exists" if exists and not settings.overwrite else None) if n)
+        exists = plan.decision in ("exists", "replace") and not settings.overwrite
+        note = "; ".join(n for n in (record.note, "exists" if exists else None) if n)
         return replace(record, status="planned", note=note or None)
-    if exists and not settings.overwrite:
-        raise OutputExistsError(f"cannot write '{dst}': it exists (--overwrite, or overwrite=True, replaces it)")
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if not exists:  # after a kill, a file that exists with this record is complete (atomic export). Not
-        # when replacing a file: the old one would pass for the new; then the rerun redoes it instead.
-        append_journal(settings.out_dir, [replace(record, status="writing")])
-    export_crop(source, box, dst, size=target.size, quality=settings.quality, overwrite=settings.overwrite)
+    if plan.decision == "exists":
+        raise OutputExistsError(f"cannot write '{plan.path}': it exists (--overwrite, or overwrite=True, replaces it)")
+    if plan.decision == "create":  # after a kill, a file that exists with this record is complete (atomic
+        # export). Not when replacing a file: the old one would pass for the new; the rerun redoes it.
+        append_journal(folder, [replace(record, status="writing")])
+    write_plan(plan, source, box, quality=settings.quality)
     return record
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from xml.dom import minidom
 from xml.parsers.expat import ExpatError
 
-from models.cropsets.atomic import write_text_atomically
+from models.export.atomic import write_text_atomically
 from models.cropsets.regions import RelativeBox
 from models.errors import InvalidInputError
 

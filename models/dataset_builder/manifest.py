@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from models.cropsets.atomic import append_json_lines, write_text_atomically
+from models.export.atomic import append_json_lines, write_text_atomically
 from models.dataset_builder.expand import Expansion
 from models.dataset_builder.quality import QualityReport
 from models.errors import ExportError

@@ -300,6 +300,30 @@ def _load_pipeline(path: Path, controlnet: Path | None, device: str, dtype: Any,
     return pipe.to(device)
 
 
+def check_diffusion_options(
+    model_dir: str | os.PathLike | None = None, *, controlnet_dir: str | os.PathLike | None = None,
+    device: str | None = None, allow_cpu: bool = False, dtype: str | None = None, safety_checker: bool = True,
+    **settings: Any,
+) -> None:  # fmt: skip
+    """What :func:`build_diffusion_outpainter` checks before loading anything: diffusers is
+    installed, the weights folders are configured and exist, the options are known. Raises
+    InvalidInputError like it; loads nothing (the build checks this before its run starts)."""
+    _require_diffusers()
+    _pipeline_dir(model_dir)
+    controlnet = _controlnet_dir(controlnet_dir)
+    try:
+        config = DiffusionSettings(**settings)
+    except TypeError:
+        known = ", ".join(DiffusionSettings.__dataclass_fields__)
+        raise InvalidInputError(f"unknown diffusion options {sorted(settings)}; known: {known}") from None
+    if controlnet is None and config.control != "inpaint":
+        raise InvalidInputError(
+            f"control={config.control!r} conditions a ControlNet: pass controlnet_dir=DIR or set {CONTROLNET_MODEL_ENV}"
+        )
+    if dtype is not None and dtype not in ("float16", "bfloat16", "float32"):
+        raise InvalidInputError(f"unknown dtype {dtype!r}; choose float16, bfloat16 or float32")
+
+
 @register_outpainter("diffusion")
 def build_diffusion_outpainter(
     model_dir: str | os.PathLike | None = None,

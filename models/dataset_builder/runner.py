@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -34,7 +33,7 @@ from models.dataset_builder.manifest import (
     write_annotations,
     write_manifest,
 )
-from models.dataset_builder.outpaint import available_outpainters
+from models.dataset_builder.outpaint import available_outpainters, build_outpainter
 from models.dataset_builder.quality import QualityThresholds
 from models.dataset_builder.refine import (
     Proposer,
@@ -46,7 +45,8 @@ from models.dataset_builder.refine import (
 )
 from models.dataset_builder.sample import SampleJob, SampleResult, make_sample, options_key, plan_sample
 from models.dataset_builder.sources import PhotoSource, collect_photos, sources_digest
-from models.errors import ExportError, InvalidInputError
+from models.errors import InvalidInputError
+from models.export import WORK_DIR, OutputFolder, writer_lock
 
 __all__ = ["BuildProgress", "BuildReport", "BuildSettings", "build_dataset"]
 
@@ -82,10 +82,11 @@ class BuildSettings:
         object.__setattr__(self, "source", Path(self.source))
         object.__setattr__(self, "out", Path(self.out))
         object.__setattr__(self, "backend_options", dict(self.backend_options))  # a copy: picklable, not shared
-        for name, low in (("samples", 1), ("workers", 1), ("rounds", 0), ("seed", 0), ("canvas", 64)):
+        for name, low, high in (("samples", 1, 10**7), ("workers", 1, 256), ("rounds", 0, 100), ("seed", 0, 2**63 - 1),
+                                ("canvas", 64, 10**9)):  # fmt: skip
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise InvalidInputError(f"{name} must be an integer >= {low}, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise InvalidInputError(f"{name} must be an integer from {low} to {high}, got {value!r}")
         if self.canvas > 4096:
             raise InvalidInputError(f"canvas must be at most 4096 px, got {self.canvas}")
         if self.engine not in ENGINES:
@@ -161,8 +162,8 @@ def _prepare_out(settings: BuildSettings, identity: dict) -> None:
         for name in (IMAGES_DIR, JOURNAL, MANIFEST, ANNOTATIONS, "refine"):
             p = out / name
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
-    elif previous is None and out.is_dir() and any(out.iterdir()):  # even with --overwrite: not ours to replace
-        raise InvalidInputError(f"'{out}' is not empty and holds no dataset build; choose an empty or new folder")
+    elif previous is None:
+        _refuse_foreign(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         if previous is None:  # the manifest first: a folder with images is always a known build
@@ -170,22 +171,35 @@ def _prepare_out(settings: BuildSettings, identity: dict) -> None:
         (out / IMAGES_DIR).mkdir(exist_ok=True)
     except OSError as exc:
         raise InvalidInputError(f"cannot create the output folder '{out}': {exc.strerror or exc}") from None
-    for tmp in (out / IMAGES_DIR).glob(".*.tmp"):  # a killed run's unfinished image
-        tmp.unlink(missing_ok=True)
 
 
-def _write_image(out: Path, result: SampleResult) -> None:
-    path = out / result.record.file
-    tmp = path.with_name(f".{path.name}.{time.monotonic_ns() % 10**12:012d}.tmp")
+def _refuse_foreign(out: Path) -> None:
+    """A folder that holds files but no build is not ours to write in, even with --overwrite."""
+    if out.is_dir() and read_manifest(out) is None and any(p.name != WORK_DIR for p in out.iterdir()):
+        raise InvalidInputError(f"'{out}' is not empty and holds no dataset build; choose an empty or new folder")
+
+
+def _write_image(folder: OutputFolder, result: SampleResult) -> None:
+    """Atomically, through the output folder (no link followed; a killed run's temporary is
+    removed by the next run's :meth:`OutputFolder.clean_temporaries`)."""
+    data = result.jpeg or b""
+    folder.write(result.record.file, lambda fh: fh.write(data), overwrite=True)
+
+
+def check_backend(settings: BuildSettings) -> None:
+    """Refuse an unusable backend before the run: unknown options, no model configured, a
+    missing dependency. The classical backends are built (cheap); the diffusion backend's
+    options and weights folder are checked without loading it."""
+    options = dict(settings.backend_options)
+    if settings.backend == "diffusion":
+        from models.dataset_builder.outpaint_diffusion import check_diffusion_options
+
+        check_diffusion_options(**options)
+        return
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(result.jpeg)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write '{path}': {exc.strerror or exc}") from exc
+        build_outpainter(settings.backend, **options)
+    except TypeError as exc:
+        raise InvalidInputError(f"backend {settings.backend!r}: {exc}") from None
 
 
 def _jobs(settings: BuildSettings, photos: tuple[PhotoSource, ...], todo: list[int]) -> Iterator[SampleJob]:
@@ -222,15 +236,34 @@ def build_dataset(
         The output folder cannot be written.
     """
     started = time.perf_counter()
-    stop = cancel or (lambda: False)
-    notify = progress or (lambda p: None)
     out = settings.out
     engine = make_engine(settings.engine, workers=settings.workers, address=settings.address)
     photos = collect_photos(settings.source, exclude=out)
+    check_backend(settings)  # an unusable backend fails here, not as N failed samples
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError(f"output folder '{out}' is a file")
+    _refuse_foreign(out)  # before the lock's work folder is made in it
+    folder = OutputFolder.open(out)
+    with writer_lock(folder, what="dataset build"):
+        folder.clean_temporaries()
+        return _build(settings, folder, engine, photos, started, progress=progress, cancel=cancel, refine=refine,
+                      trainer=trainer, proposer=proposer)  # fmt: skip
+
+
+def _build(
+    settings: BuildSettings, folder: OutputFolder, engine, photos: tuple[PhotoSource, ...], started: float, *,
+    progress, cancel, refine, trainer, proposer,
+) -> BuildReport:  # fmt: skip
+    """The build itself, under the output folder's writer lock (see :func:`build_dataset`)."""
+    stop = cancel or (lambda: False)
+    notify = progress or (lambda p: None)
+    out = settings.out
     identity = _identity(settings, photos)
     _prepare_out(settings, identity)
     samples, rounds = read_journal(out)
-    samples = {i: s for i, s in samples.items() if s.status != "ok" or (out / s.file).is_file()}
+    # Kept: images still there, and rejections (deterministic: same seeds, same verdict); errors are retried.
+    samples = {i: s for i, s in samples.items() if (s.status == "ok" and folder.is_file(s.file))
+               or s.status == "rejected"}  # fmt: skip
     todo = [i for i in range(settings.samples) if i not in samples]
     skipped = settings.samples - len(todo)
     name = f"{settings.source.resolve().name} expanded ({settings.backend})"
@@ -241,7 +274,7 @@ def build_dataset(
     try:
         for result in engine.map(make_sample, _jobs(settings, photos, todo), stop):
             if result.jpeg is not None:
-                _write_image(out, result)
+                _write_image(folder, result)
             append_journal(out, [result.record])
             samples[result.record.index] = result.record
             written += 1

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from models.errors import InvalidInputError
 from models.geometry import Box
+from models.readers import loads_bounded, read_text_file
 
 __all__ = [
     "ANNOTATIONS_FILE",
@@ -166,17 +167,17 @@ def _read_json(folder: str | os.PathLike, filename: str) -> tuple[Path, Mapping]
         raise DatasetError(f"{root} is not a folder (expected a data-set folder holding {filename})")
     root = root.resolve()
     path = root / filename
-    if not path.is_file():
+    if not path.exists():
         raise DatasetError(f"no {filename} in {root}")
     try:
-        with path.open("rb") as f:
-            data = json.load(f)
+        text = read_text_file(path, what=str(path))
+        data = loads_bounded(text or "", what=str(path))
     except json.JSONDecodeError as exc:
         raise DatasetError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-    except UnicodeDecodeError:
-        raise DatasetError(f"{path} is not valid JSON: it is not UTF-8 text") from None
-    except OSError as exc:
-        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except InvalidInputError as exc:
+        raise DatasetError(str(exc).replace("cannot read it (", "not valid JSON (", 1)) from None
+    except ValueError as exc:  # a bound of models.readers
+        raise DatasetError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise DatasetError(f"{path} must hold a JSON object, got {type(data).__name__}")
     return root, data
@@ -214,6 +215,9 @@ def _positive_int(value: object, what: str) -> int:
 def _file(root: Path, value: object, what: str) -> Path:
     if not isinstance(value, str) or not value.strip():
         raise DatasetError(f"{what} must be a non-empty path string, got {value!r}")
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "\\")) or os.path.isabs(value) or ".." in parts or "\0" in value:
+        raise DatasetError(f"{what} {value!r} must be a path inside the data-set folder (relative, without '..')")
     return (root / value).resolve()
 
 

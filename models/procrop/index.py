@@ -23,6 +23,8 @@ import logging
 import os
 import shutil
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +32,10 @@ from pathlib import Path
 import numpy as np
 
 from models.errors import InvalidInputError
+from models.export.paths import require_regular_file
 from models.geometry import Box
 from models.imaging import load_image
+from models.readers import read_json_file
 
 __all__ = [
     "EXACT_LIMIT",
@@ -222,9 +226,7 @@ def save_index(index: CompositionIndex, out: str | os.PathLike) -> Path:
     """Write ``index`` to the folder ``out`` atomically (replacing an older index there)."""
     import faiss
 
-    out = Path(out).expanduser()
-    if out.exists() and (not out.is_dir() or any(p.name not in _FILES for p in out.iterdir())):
-        raise InvalidInputError(f"{out} exists and is not an index folder; choose another --out")
+    out = check_index_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -243,13 +245,70 @@ def save_index(index: CompositionIndex, out: str | os.PathLike) -> Path:
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             os.replace(out, old / "index")
-        os.replace(tmp, out)
+        try:
+            os.replace(tmp, out)
+        except BaseException:
+            if old is not None:  # put the earlier index back
+                os.replace(old / "index", out)
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InvalidInputError(f"cannot write the index folder '{out}': {exc.strerror or exc}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def check_index_out(out: str | os.PathLike) -> Path:
+    """``out`` resolved (``--out .`` names the folder itself), when an index can be written there:
+    missing, or an index folder; its parent exists or can be made and is writable. Cheap: callers
+    run it before encoding anything.
+
+    Raises InvalidInputError saying what is wrong.
+    """
+    given = Path(out).expanduser()
+    out = given.resolve()
+    if out.exists() and (not out.is_dir() or any(p.name not in _FILES for p in out.iterdir())):
+        raise InvalidInputError(f"{given} exists and is not an index folder; choose another --out")
+    if out.parent == out:
+        raise InvalidInputError(f"{given} is the root folder; choose another --out")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=f".{out.name}.probe.", dir=out.parent))
+        probe.rmdir()
+    except FileExistsError:
+        raise InvalidInputError(f"cannot write the index folder '{given}': a part of its path is a file") from None
+    except OSError as exc:
+        raise InvalidInputError(f"cannot write the index folder '{given}': {_why(exc)}") from None
+    return out
+
+
+def _why(exc: OSError) -> str:
+    import errno
+
+    return "a part of its path is a file" if exc.errno == errno.ENOTDIR else exc.strerror or str(exc)
+
+
+def _get(meta: object, key: str) -> object:
+    return meta.get(key) if isinstance(meta, dict) else None
+
+
+def _check_loaded(meta: dict, items: tuple[IndexItem, ...], vectors: np.ndarray, maps: np.ndarray) -> None:
+    """The arrays agree with the header (``count``, ``dim``, ``map_shape``) and hold finite numbers."""
+    count, dim, shape = meta.get("count"), meta.get("dim"), meta.get("map_shape")
+    if not items:
+        raise ValueError("it holds no compositions")
+    if count != len(items) or vectors.shape != (len(items), dim):
+        raise ValueError(f"the header says {count} items of {dim} dimensions; items.json lists {len(items)}, "
+                         f"index.faiss holds {vectors.shape}")  # fmt: skip
+    if not isinstance(shape, list) or maps.ndim != 4 or list(maps.shape) != [len(items), *shape]:
+        raise ValueError(f"maps.npz holds maps of shape {list(maps.shape)}; the header says "
+                         f"{len(items)} x {shape}")  # fmt: skip
+    if not np.isfinite(vectors).all() or not np.isfinite(maps).all():
+        raise ValueError("it holds NaN or infinite values")
 
 
 def load_index(folder: str | os.PathLike) -> CompositionIndex:
@@ -262,16 +321,22 @@ def load_index(folder: str | os.PathLike) -> CompositionIndex:
         raise InvalidInputError(f"{folder} is not a ProCrop index (missing {', '.join(missing)}); "
                                 "build one with `cropstudio index build FOLDER --out DIR`")  # fmt: skip
     try:
-        meta = json.loads((folder / "items.json").read_text())
-        if meta.get("format") != FORMAT or meta.get("kind") != "procrop-index":
-            raise ValueError(f"format {meta.get('format')!r}, kind {meta.get('kind')!r}")
-        items = tuple(IndexItem(d["id"], d["file"], tuple(d["region"])) for d in meta["items"])
-        with np.load(folder / "maps.npz") as z:
+        meta = read_json_file(folder / "items.json", what=f"{folder}/items.json")
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("kind") != "procrop-index":
+            raise ValueError(f"format {_get(meta, 'format')!r}, kind {_get(meta, 'kind')!r}")
+        items = tuple(IndexItem(str(d["id"]), str(d["file"]), tuple(float(v) for v in d["region"]))
+                      for d in meta["items"])  # fmt: skip
+        for name in ("maps.npz", "index.faiss"):
+            require_regular_file(folder / name, "index file")
+        with np.load(folder / "maps.npz", allow_pickle=False) as z:
             maps = z["maps"]
         flat = faiss.read_index(str(folder / "index.faiss"))
         if describe_structure(flat) != "exact":
             faiss.extract_index_ivf(flat).make_direct_map()  # to read the vectors back
         vectors = flat.reconstruct_n(0, flat.ntotal)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        _check_loaded(meta, items, vectors, maps)
+    except InvalidInputError as exc:
         raise InvalidInputError(f"{folder} is not a readable ProCrop index: {exc}") from None
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise InvalidInputError(f"{folder} is not a readable ProCrop index: {exc or type(exc).__name__}") from None
     return CompositionIndex(meta["encoder"], vectors, maps, items, source=meta.get("source", ""), _faiss=flat)

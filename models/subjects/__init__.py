@@ -4,7 +4,7 @@
 ``rule`` (the subject rule every crop path obeys) decides what a crop must keep whole.
 """
 
-from models.subjects.detect import detect_subjects
+from models.subjects.detect import detect_subjects, image_subjects
 from models.subjects.types import Head, Subjects
 
-__all__ = ["Head", "Subjects", "detect_subjects"]
+__all__ = ["Head", "Subjects", "detect_subjects", "image_subjects"]

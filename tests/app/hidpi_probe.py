@@ -76,7 +76,7 @@ def _probe(qapp: QApplication, scratch: Path) -> dict:
     from app.panels.filmstrip import ICON
     from app.panels.suggestions import SuggestionCard
     from app.panels.target_card import TargetCard
-    from app.suggest_engine import THUMB_SIDE, SuggestedCrop
+    from app.suggest_engine import SuggestedCrop
     from app.suggest_engine import _thumbnail as suggest_thumbnail
     from app.window import MainWindow
     from models.cropsets.targets import parse_target
@@ -165,7 +165,7 @@ def _probe(qapp: QApplication, scratch: Path) -> dict:
         out["worker_thumbnails"] = {"scale": scale, "suggest": list(thumb.shape[:2]), "cropset": list(
             cropset_thumbnail(win.current_image(), Box(0, 0, w, h), scale).shape[:2])}  # fmt: skip
         card = SuggestionCard(SuggestedCrop(0, 0.5, Box(0, 0, w, h), thumb))
-        out["suggestion_card"] = {"label": [THUMB_SIDE, THUMB_SIDE], **_size(card.thumb.pixmap())}
+        out["suggestion_card"] = {"label": list(card.thumb.size().toTuple()), **_size(card.thumb.pixmap())}
         target_card = TargetCard(parse_target("portrait 4:5 1080x1350"))
         out["target_card"] = {"label": list(THUMB_SIZE), **_size(target_card.thumb.pixmap())}
         preview = preview_of(0, image_path, (0.1, 0.1, 0.9, 0.9))

@@ -392,3 +392,27 @@ def test_existing_outputs_are_replaced_only_when_the_user_says_so(qtbot, window,
     answers["answers"].append(QMessageBox.StandardButton.Yes)
     report = export(qtbot, window, all_images=False)
     assert report.written == 1 and out.read_bytes() != before
+
+
+def test_a_card_that_fails_for_size_offers_allow_upscaling(qtbot, window, set_file):
+    choose(qtbot, window, set_file)
+    big = window.cropset_panel.card("big")
+    assert big.status()[0] == "error" and big.upscale_button.isVisibleTo(big)
+    assert not window.cropset_panel.card("sq").upscale_button.isVisibleTo(window.cropset_panel.card("sq"))
+    assert not window.cropset_panel.upscale.isChecked()
+    qtbot.mouseClick(big.upscale_button, Qt.MouseButton.LeftButton)
+    assert window.cropset_panel.upscale.isChecked()  # the set's one rule, not a per-card exception
+    settle(qtbot, window)
+    big = window.cropset_panel.card("big")
+    assert big.status()[0] != "error" and not big.upscale_button.isVisibleTo(big)
+
+
+def test_switching_images_drops_the_previous_images_cards_at_once(qtbot, window, set_file, photos):
+    choose(qtbot, window, set_file)
+    assert all(card.status()[0] != "busy" for card in window.cropset_panel.cards())
+    seen = []
+    window.image_loaded.connect(lambda _image: seen.append([c.status()[0] for c in window.cropset_panel.cards()]))
+    with qtbot.waitSignal(window.image_loaded, timeout=TIMEOUT_MS):
+        window.open_path(photos / "coffee.jpg")
+    assert seen and all(level == "busy" for level in seen[0])  # no card of the astronaut is left showing
+    settle(qtbot, window)

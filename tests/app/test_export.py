@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
+import app.exporter
 from app.export import ExportSettings, check_template, plan_exports, run_exports
 from app.panels.export_dialog import ExportDialog, load_export_settings
 from app.state import CropState, ratio_choice, size_choice
@@ -27,16 +28,22 @@ def window(qtbot, sample_image):
     return win
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def answers(monkeypatch):
-    """Replace the overwrite question: tests push the answers; the questions asked are kept."""
-    state = {"answers": [], "asked": []}
+    """Replace the questions (replace a file? upscale?): tests push the answers; the questions
+    asked are kept. A question nobody answered fails the test instead of blocking it."""
+    state = {"answers": [], "asked": [], "upscale": [], "upscale_asked": []}
 
-    def question(parent, title, text, *args, **kwargs):
-        state["asked"].append(text)
+    def replace(parent, path, left):
+        state["asked"].append(path.name)
         return state["answers"].pop(0)
 
-    monkeypatch.setattr(QMessageBox, "question", question)
+    def upscale(parent, upscales):
+        state["upscale_asked"].append(upscales)
+        return state["upscale"].pop(0)
+
+    monkeypatch.setattr(app.exporter, "ask_replace", replace)
+    monkeypatch.setattr(app.exporter, "ask_upscale", upscale)
     return state
 
 
@@ -60,12 +67,12 @@ def test_export_never_overwrites_without_asking(qtbot, window, tmp_path, answers
     settings = ExportSettings(tmp_path, format="JPEG", size_mode="long_edge", long_edge=120)
     (path,) = export(qtbot, window, settings).written
     path.write_bytes(b"precious")
-    answers["answers"].append(QMessageBox.StandardButton.No)
+    answers["answers"].append("skip")
     assert window.export(settings) is False  # declined: nothing runs, nothing is written
     assert path.read_bytes() == b"precious"
     assert "astronaut-crop.jpg" in answers["asked"][0]
     assert "cancelled" in window.statusBar().currentMessage()
-    answers["answers"].append(QMessageBox.StandardButton.Yes)
+    answers["answers"].append("replace")
     report = export(qtbot, window, settings)
     assert report.written == (path,)
     with Image.open(path) as im:
@@ -85,11 +92,34 @@ def test_batch_export_reports_progress(qtbot, window, tmp_path, sample_image):
     assert not window.is_exporting()
 
 
-def test_target_size_presets_export_at_that_size(qtbot, window, tmp_path):
+def test_target_size_presets_export_at_that_size_asking_before_upscaling(qtbot, window, tmp_path, answers):
     window.aspect_panel.choose(size_choice(1200, 628))
+    window.workbench.apply_crop(Box(100, 100, 400, 257), "small")  # 300x157 px: x4 to 1200x628
+    answers["upscale"].append("allow")
     (path,) = export(qtbot, window, ExportSettings(tmp_path, format="TIFF")).written
+    ((src, why),) = answers["upscale_asked"][0]
+    assert src.name == "astronaut.jpg" and "300x157" in why and "x4.00" in why
     with Image.open(path) as im:
         assert im.size == (1200, 628)
+    answers["upscale"].append("cancel")  # asked again: nothing is written
+    assert window.export(ExportSettings(tmp_path, format="PNG")) is False and len(answers["upscale_asked"]) == 2
+    assert not list(tmp_path.glob("*.png"))
+    # ticking "Allow upscaling" (per export) does not ask
+    (path,) = export(qtbot, window, ExportSettings(tmp_path, format="PNG", allow_upscale=True)).written
+    assert len(answers["upscale_asked"]) == 2 and Image.open(path).size == (1200, 628)
+
+
+def test_the_dialog_shows_the_presets_real_size(qtbot, window, tmp_path):
+    window.aspect_panel.choose(size_choice(1920, 1080))
+    window.workbench.apply_crop(Box(0, 0, 512, 288), "as big as it gets")
+    dialog = ExportDialog(ExportSettings(tmp_path, exact=(1200, 628)), 1, window, state=window.crop_state())
+    qtbot.addWidget(dialog)
+    assert "1920x1080" in dialog.output_text() and "upscale" in dialog.output_text()
+    dialog.upscale.setChecked(True)
+    assert dialog.output_text() == "1920 x 1080 px"
+    assert not dialog.exact_w.isVisibleTo(dialog)  # no greyed 1200x628 beside a 1920x1080 preset
+    dialog.size_mode.setCurrentIndex(dialog.size_mode.findData("crop"))
+    assert dialog.output_text() == "512 x 288 px"
 
 
 def test_nothing_to_export_is_said_not_raised(qtbot, tmp_path):

@@ -79,7 +79,10 @@ def test_the_dock_starts_behind_its_tab_and_runs_when_shown(window, qtbot):
     assert all(0 < c.crop.score < 1 for c in panel.cards)
     assert [c.crop.score for c in panel.cards] == sorted((c.crop.score for c in panel.cards), reverse=True)
     assert panel.references.count() == len(result.references) >= 1
-    assert "similarity" in panel.references.item(0).text()
+    ref = panel.references.item(0)
+    assert ref.text() == f"{result.references[0].similarity:.2f}" and "similarity" in ref.toolTip()
+    assert not ref.icon().isNull()  # the composition map, drawn
+    assert result.references[0].composition is not None and result.references[0].composition.max() == 1.0
     assert not panel.is_busy() and panel.status()[0] == "ok"
 
 
@@ -90,10 +93,12 @@ def test_clicking_a_card_applies_its_crop_and_undo_restores_it(window, qtbot):
     qtbot.mouseClick(card, LEFT)
     assert window.crop_state().box == card.crop.box.clipped(*window.crop_state().image_size)
     assert window.view.crops()[0] == window.crop_state().box
+    assert [c.is_applied() for c in window.suggestions_panel.cards] == [c is card for c in window.suggestions_panel.cards]
     stack = window.workbench.session.undo_stack()
     assert stack.undoText() == f"Apply suggestion #{card.crop.rank + 1}"
     stack.undo()
     assert window.crop_state().box == before
+    assert not card.is_applied()  # the highlight follows the crop on the canvas
 
 
 def test_a_locked_ratio_is_respected_and_a_new_one_reruns(window, qtbot):

@@ -59,7 +59,8 @@ def test_window_opens_empty(window):
     assert window.windowTitle() == APP_TITLE
     assert window.current_image() is None
     assert not window.view.has_image()
-    assert window.statusBar().currentMessage()  # a hint, not blank
+    assert window.empty.isVisible()  # the canvas says what to do, not the status bar
+    assert window.empty.text() == "Open a photo or a folder (Ctrl+O), or drop one here"
 
 
 def test_file_menu_shortcuts(window):

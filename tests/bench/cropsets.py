@@ -1,6 +1,6 @@
 """Benchmark: a crop set (one analysis, every target) against smartcrop.py (one call per target).
 
-    .venv/bin/python -m tests.bench.cropsets ../shared/data/fcdb_train/images
+    OMP_NUM_THREADS=1 .venv/bin/python -m tests.bench.cropsets ../shared/data/fcdb_train/images
     .venv/bin/python -m tests.bench.cropsets DIR --limit 50 --targets social --method attention
 
 On up to ``--limit`` photos of DIR (sorted by name), in one run and image by image so that
@@ -12,6 +12,8 @@ every variant sees the same machine load, it times:
   no pixels written. The 5-target run is also split into decode + analysis and search;
 * smartcrop.py (PyPI ``smartcrop``), 1 target and one ``SmartCrop().crop(image, w, h)`` call
   per target at the target's size, after one decode (EXIF-transposed, RGB), as its CLI does;
+* Crop Studio, all targets, with the previous Haar faces (tests/bench/haar.py) patched in
+  for BlazeFace, the path the targets were set against;
 * the full batch with export (``run_batch``, JPEG, ``allow_upscale`` since these photos can
   be smaller than the targets) into a temporary folder, for reference.
 
@@ -23,6 +25,7 @@ the table gives the mean and median over images, in ms per image.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import statistics
@@ -35,12 +38,26 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from models.cropsets.naming import OutputNaming
+from models.export.naming import OutputNaming
 from models.cropsets.runner import BatchOptions, run_batch
 from models.cropsets.targets import Target, load_target_set
 from models.cropsets.worker import ExportSettings, ImageJob, TargetJob, process_image
 from models.eval.registry import make_method
 from models.imaging import SUPPORTED_SUFFIXES
+from tests.bench.haar import haar_subjects
+
+
+@contextlib.contextmanager
+def haar_faces():
+    """The attention map's subjects from the Haar baseline instead of BlazeFace."""
+    import models.attention.saliency as saliency
+
+    saved = saliency.image_subjects
+    saliency.image_subjects = haar_subjects
+    try:
+        yield
+    finally:
+        saliency.image_subjects = saved
 
 
 @dataclass
@@ -112,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = load_target_set(args.targets).targets
     method = Timed(make_method(args.method))
     cropper = smartcrop.SmartCrop()
-    times: dict[str, list[float]] = {k: [] for k in ("cs1", "cs5", "sc1", "sc5", "analysis", "search")}
+    times: dict[str, list[float]] = {k: [] for k in ("cs1", "cs5", "cs5h", "sc1", "sc5", "analysis", "search")}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         crop_studio(photos[0], targets, method, out)  # warm-up: numba kernels, cascades, imports
@@ -125,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                 runs["cs5"].append(crop_studio(path, targets, method, out))
                 runs["analysis"].append(method.analyse_s)
                 runs["search"].append(method.crop_s)
+                with haar_faces():
+                    runs["cs5h"].append(crop_studio(path, targets, method, out))
                 runs["sc1"].append(smartcrop_py(path, targets[:1], cropper))
                 runs["sc5"].append(smartcrop_py(path, targets, cropper))
             for key, values in runs.items():
@@ -148,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         (f"Crop Studio, {n} targets", times["cs5"]),
         ("  of which analysis (once)", times["analysis"]),
         (f"  of which search ({n} targets)", times["search"]),
+        (f"Crop Studio, {n} targets, Haar faces (previous path)", times["cs5h"]),
         (f"smartcrop.py, 1 target ({targets[0].name})", times["sc1"]),
         (f"smartcrop.py, {n} targets ({n} calls)", times["sc5"]),
     ]
@@ -158,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = (cs5 - cs1) / cs1
     print(f"extra cost of {n - 1} more targets (Crop Studio): +{extra:.0%} of one target's time (goal <= 20%)")
     print(f"smartcrop.py {n} targets / Crop Studio {n} targets: {sc5 / cs5:.2f}x (above 1: Crop Studio is faster)")
+    print(f"  with Haar faces (previous path): {sc5 / statistics.mean(times['cs5h']):.2f}x")
     return 0
 
 

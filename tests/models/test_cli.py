@@ -144,5 +144,5 @@ def test_console_script_runs_without_traceback(tmp_path):
 def test_two_region_export_writes_nothing_when_one_target_exists(tmp_path, capsys):
     (tmp_path / "crop-2.png").write_bytes(b"mine")
     code, _, err = run(capsys, PHOTO, "--tau", "0.8", "--aspect", "1:1", "--regions", "2", "--out", tmp_path / "crop.png")
-    assert code == 2 and "crop-2.png exists" in err
+    assert code == 2 and "crop-2.png': it exists" in err
     assert not (tmp_path / "crop-1.png").exists() and (tmp_path / "crop-2.png").read_bytes() == b"mine"

@@ -285,3 +285,30 @@ def test_snapping_a_tall_box_finds_the_exact_ratio_sizes_a_wide_one_gets():
     tall = snap_to_pixels(Box(20.7, 10.3, 28.2, 107.8), CropProblem((60, 200), AspectRatio(1, 13)))
     assert wide.width == 13 * wide.height and tall.height == 13 * tall.width
     assert tall == _transpose(wide)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.integers(1, 12), st.integers(1, 9))
+def test_vectorised_grid_is_the_loop_grid_exactly(problem, sizes, steps):
+    """Same boxes in the same order as building the grid size by size (tests/oracles)."""
+    from models.constraints.candidates import _grid, smallest_width
+    from tests.oracles.candidates import grid_edges
+
+    grid = GridSpec(sizes=sizes, steps=steps)
+    largest = problem.largest.width
+    low = smallest_width(problem, grid.min_scale)
+    widths = np.linspace(largest, largest * grid.min_scale, grid.sizes)
+    widths = np.unique(np.append(widths[widths >= low], low))
+    got = np.stack(_grid(problem, widths, grid.steps))
+    expected = grid_edges(problem, grid)
+    assert got.shape == expected.shape
+    assert np.array_equal(got, expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=1, max_size=40), st.integers(1, 45))
+def test_top_k_is_the_stable_argsort_prefix(values, k):
+    from models.constraints.search import _top
+
+    total = np.array(values, np.float64)
+    assert _top(total, k).tolist() == np.argsort(-total, kind="stable")[:k].tolist()

@@ -15,7 +15,7 @@ from PIL import Image, ImageOps
 
 import models.cropsets.worker as worker_module
 from models.cropsets.manifest import JOURNAL_NAME
-from models.cropsets.naming import OutputNaming
+from models.export.naming import OutputNaming
 from models.cropsets.project import PROJECT_FILENAME, ImageEntry, Project, load_project, save_project
 from models.cropsets.regions import RelativeBox, RelativePoint
 from models.cropsets.runner import BatchOptions, run_batch
@@ -63,9 +63,11 @@ def options(out: Path, **kw) -> BatchOptions:
 
 
 def files(out: Path) -> dict[str, tuple[int, int]]:
-    """Every file under ``out`` except the manifests: relative name -> (inode, mtime_ns)."""
+    """Every file under ``out`` except the manifests and the writer lock (which stays: deleting a
+    lock file races with a second run opening it): relative name -> (inode, mtime_ns)."""
     return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*")
-            if p.is_file() and not p.name.startswith("manifest.")}  # fmt: skip
+            if p.is_file() and not p.name.startswith("manifest.")
+            and p.relative_to(out).as_posix() != ".cropstudio-work/.lock"}  # fmt: skip
 
 
 def assert_manifest_matches_disk(out: Path) -> list[dict]:
@@ -156,19 +158,19 @@ def test_resume_after_an_interrupted_run(tmp_path, monkeypatch):
     for i in range(3):
         photo(tmp_path / "in" / f"p{i}.png", seed=i)
     out = tmp_path / "out"
-    real, calls = worker_module.export_crop, []
+    real, calls = worker_module.write_plan, []
 
     def dying_export(*args, **kwargs):  # the 4th file is written, then the run dies before recording it
-        calls.append(args[2])
+        calls.append(args[0].path)
         result = real(*args, **kwargs)
         if len(calls) == 4:
             raise KeyboardInterrupt
         return result
 
-    monkeypatch.setattr(worker_module, "export_crop", dying_export)
+    monkeypatch.setattr(worker_module, "write_plan", dying_export)
     with pytest.raises(KeyboardInterrupt):
         run_batch([tmp_path / "in"], options(out, method="centred"))
-    monkeypatch.setattr(worker_module, "export_crop", real)
+    monkeypatch.setattr(worker_module, "write_plan", real)
     before = files(out)
     assert JOURNAL_NAME in before and not (out / "manifest.json").exists()
     written_before = {k: v for k, v in before.items() if k != JOURNAL_NAME}

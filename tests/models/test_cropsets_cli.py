@@ -134,8 +134,10 @@ def test_killed_run_is_resumed_without_redoing_or_duplicating(tmp_path, capsys):
     assert data["written"] + data["skipped"] == 32 and data["skipped"] >= len(before)
     after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.iterdir()}
     assert {k: after[k] for k in before} == before  # nothing redone
-    assert sorted(after) == sorted([r["output"] for r in data["outputs"]] + ["manifest.csv", "manifest.json"])
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp file, no journal left
+    assert sorted(after) == sorted([r["output"] for r in data["outputs"]] + ["manifest.csv", "manifest.json",
+                                                                           ".cropstudio-work"])  # fmt: skip
+    assert [p.name for p in (out / ".cropstudio-work").iterdir()] == [".lock"]  # the killed run's temporary removed
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".cropstudio-work"]  # no journal
     for rec in data["outputs"]:
         with Image.open(out / rec["output"]) as im:
             im.load()  # complete files only

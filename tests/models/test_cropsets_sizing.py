@@ -1,4 +1,4 @@
-"""models.cropsets.sizing: exact output sizes for any ratio and size, growing instead of
+"""models.export.sizing: exact output sizes for any ratio and size, growing instead of
 upscaling (checked against brute force), refusing with a reason; files of exactly that size."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from PIL import Image
 
 from models.constraints.problem import CropProblem
 from models.cropsets.manifest import OutputRecord
-from models.cropsets.sizing import UpscaleError, check_room, fit_to_target, grow_to_size
+from models.export.sizing import UpscaleError, check_room, fit_to_target, grow_to_size
 from models.cropsets.targets import Target
 from models.cropsets.worker import ExportSettings, ImageJob, TargetJob, process_image
 from models.errors import InfeasibleError
@@ -151,7 +151,7 @@ def test_refusals_say_why():
 @example(image=(12, 12), size=(1, 13), fmt="jpeg")  # found by CI: the largest 1:13 crop is 0.92 px wide
 @example(image=(12, 12), size=(13, 1), fmt="jpeg")  # and its mirror, found locally: refused alike
 def test_exported_files_have_exactly_the_requested_size(image, size, fmt):
-    from models.cropsets.naming import OutputNaming
+    from models.export.naming import OutputNaming
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.cropsets.naming import OutputNameError, OutputNaming
+from models.export.naming import OutputNameError, OutputNaming
 from models.cropsets.targets import (
     Target,
     bundled_target_sets,

@@ -21,13 +21,13 @@ import pytest
 from PIL import Image, ImageCms, ImageFile, JpegImagePlugin
 
 from models.errors import CropStudioError, ExportError, ImageReadError, InvalidInputError
+from models.export import export_crop
 from models.geometry import Box
 from models.imaging import (
     MAX_PIXELS,
     SUPPORTED_SUFFIXES,
     ImageInfo,
     LoadedImage,
-    export_crop,
     load_image,
     read_info,
 )
@@ -524,7 +524,7 @@ def test_export_does_not_clobber_a_file_created_while_writing(tmp, monkeypatch):
 
 
 def test_export_without_hard_links_falls_back(tmp, monkeypatch):
-    def no_link(a, b):
+    def no_link(*args, **kwargs):
         raise PermissionError(1, "Operation not permitted")
 
     monkeypatch.setattr(os, "link", no_link)

@@ -1,4 +1,7 @@
-"""Face detection with the Haar cascades that ship inside the opencv wheel (no download).
+"""The previous face detector, kept only as the benchmarks' baseline (tests/bench/faces.py,
+pipeline.py, cropsets.py): the Haar cascades that ship inside the opencv wheel. The engine
+uses BlazeFace (:mod:`models.subjects`); Haar found fewer real faces and took 0.45 s per
+640-px photo (docs/benchmarks.md), so it is no fallback.
 
 Frontal and profile cascades (the profile one run on the mirrored image too), merged with
 non-maximum suppression. Detection runs on a copy whose long side is at most
@@ -16,8 +19,9 @@ import cv2
 import numpy as np
 
 from models.geometry import Box
+from models.subjects import Head, Subjects
 
-__all__ = ["DETECT_LONG_SIDE", "detect_faces"]
+__all__ = ["DETECT_LONG_SIDE", "detect_faces", "haar_subjects"]
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +72,15 @@ def detect_faces(rgb: np.ndarray, *, min_size_fraction: float = 0.04) -> list[Bo
                 x0 = view.shape[1] - (x + bw) if mirrored else x
                 found.append(Box.from_xywh(float(x0), float(y), float(bw), float(bh)).scaled(1 / scale))
     return _nms(found)
+
+
+def haar_subjects(image) -> Subjects:
+    """A LoadedImage's subjects as the engine found them before BlazeFace: Haar faces grown
+    by the fixed margin the placeholder used, no person mask (full-resolution pixels)."""
+    h, w = image.info.height, image.info.width
+    heads = []
+    for face in (image.to_full(b) for b in detect_faces(image.rgb)):
+        fw, fh = face.width, face.height
+        head = Box(face.x0 - 0.25 * fw, face.y0 - 0.45 * fh, face.x1 + 0.25 * fw, face.y1 + 0.15 * fh).clipped(w, h)
+        heads.append(Head(head, face, 1.0))
+    return Subjects((w, h), tuple(heads), None)
