@@ -33,7 +33,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
     )  # fmt: skip
     p.add_argument("dataset", type=Path, metavar="DIR", help="data-set folder")
-    p.add_argument("--constraints", action="store_true", help="evaluate constraints.json (ratio + layout) items")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--constraints", action="store_true", help="evaluate constraints.json (ratio + layout) items")
+    mode.add_argument("--rank-candidates", action="store_true",
+                      help="rank each image's graded crops (annotations.json 'scores') with a ranker (--method: "
+                           "scorer; baselines random, largest): GAIC's ACC1/5, ACC4/5, ACC1/10, ACC4/10, SRCC, PCC")
+    mode.add_argument("--rank-pairs", action="store_true",
+                      help="pairwise accuracy of a ranker on DIR/ranking.json view pairs (hold-out fifth of the images)")
+    p.add_argument("--all-images", action="store_true", help="--rank-pairs: every image's pairs, not only the hold-out fifth")
     p.add_argument("--method", action="append", metavar="NAME",
                    help="method to run: repeat the option or separate names with commas (default: all)")  # fmt: skip
     p.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=True,
@@ -64,6 +71,10 @@ def _method_names(task: Task, requested: Sequence[str] | None, baselines: bool) 
 def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 0:
         raise InvalidInputError(f"--limit must be a non-negative integer, got {args.limit}")
+    if args.rank_candidates or args.rank_pairs:
+        from models.cli.eval_ranking import run_ranking
+
+        return run_ranking(args)
     task: Task = "constraints" if args.constraints else "annotations"
     names = _method_names(task, args.method, args.baselines)
     if task == "constraints":

@@ -40,6 +40,15 @@ def register(commands: argparse._SubParsersAction) -> None:
             h.add_argument("--extra", type=Path, action="append", default=[], metavar="FOLDER",
                            help="more training images (e.g. a `cropstudio build-dataset` folder); repeatable")  # fmt: skip
         h.set_defaults(run=run)
+    sc = models.choices["scorer"]
+    sc.add_argument("--pro", type=Path, metavar="FOLDER",
+                    help="professional photographs (annotations.json, e.g. ../shared/data/pro_portraits): view-finding pairs")
+    sc.add_argument("--pro-limit", type=int, metavar="N", help="use only the first N --pro photographs")
+    sc.add_argument("--w-pairs", type=float, default=1.0, help="weight of the ranking.json pairs (default 1)")
+    sc.add_argument("--w-expert", type=float, default=1.0, help="weight of expert crop vs random views (default 1)")
+    sc.add_argument("--w-pro", type=float, default=None,
+                    help="weight of the --pro frame vs its shifted/zoomed/squeezed views (default 1 with --pro, else 0)")
+    sc.add_argument("--rod", type=int, default=0, metavar="K", help="RoDAlign grid of what the crop discards (0: none)")
     from models.cli.procrop_train import add_procrop_options
 
     add_procrop_options(models.choices["procrop"])
@@ -77,7 +86,19 @@ def run_heatmap(args: argparse.Namespace) -> int:
 def run_scorer(args: argparse.Namespace) -> int:
     from models.scorer.train import ScorerTraining, train_scorer
 
-    return _train(args, train_scorer, ScorerTraining(epochs=args.epochs, seed=args.seed, holdout=not args.all_images))
+    from models.errors import InvalidInputError
+    from models.scorer.model import ScorerConfig
+
+    w_pro = args.w_pro if args.w_pro is not None else (1.0 if args.pro is not None else 0.0)
+    weights = (args.w_pairs, args.w_expert, w_pro)
+    if any(not w >= 0 for w in weights) or not any(weights):
+        raise InvalidInputError(f"the signal weights must be >= 0 and not all 0, got {weights}")
+    if args.rod < 0:
+        raise InvalidInputError(f"--rod must be >= 0, got {args.rod}")
+    settings = ScorerTraining(epochs=args.epochs, seed=args.seed, holdout=not args.all_images,
+                              w_pairs=args.w_pairs, w_expert=args.w_expert, w_pro=w_pro)  # fmt: skip
+    train = partial(train_scorer, pro=args.pro, pro_limit=args.pro_limit, config=ScorerConfig(rod=args.rod))
+    return _train(args, train, settings)
 
 
 def run_procrop(args: argparse.Namespace) -> int:

@@ -10,17 +10,21 @@ sets' frame, see :mod:`models.geometry`); convert pixel boxes with
 * :func:`best_iou` / :func:`best_disp` - the best value against any ground-truth crop
   (max IoU, min Disp), which the literature then averages over images;
 * :func:`acc_k_n` - for graded sets: the fraction of the top-K predicted crops that match
-  one of the N best-scored ground-truth crops (IoU >= 0.85).
+  one of the N best-scored ground-truth crops (IoU >= 0.85);
+* :func:`candidate_acc` / :func:`rank_correlations` - for ranking a graded set's own
+  candidates (GAIC's protocol): ACC_K/N by identity, SRCC and PCC with the opinion scores.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from models.errors import InvalidInputError
 from models.geometry import Box
 
-__all__ = ["ACC_IOU_THRESHOLD", "acc_k_n", "best_disp", "best_iou", "disp", "iou"]
+__all__ = ["ACC_IOU_THRESHOLD", "acc_k_n", "best_disp", "best_iou", "candidate_acc", "disp", "iou", "rank_correlations"]
 
 ACC_IOU_THRESHOLD = 0.85
 
@@ -96,3 +100,38 @@ def acc_k_n(
     top = [gts[j] for j in order[:n]]
     hits = sum(1 for pred in preds_ranked[:k] if best_iou(pred, top) >= thr)
     return hits / k
+
+
+def _order(values: Sequence[float]) -> list[int]:
+    """Indices best (highest) first; ties keep the listed order."""
+    return sorted(range(len(values)), key=lambda j: -values[j])
+
+
+def candidate_acc(pred_scores: Sequence[float], mos: Sequence[float], k: int, n: int) -> float:
+    """GAIC's ACC_K/N of one image whose graded candidates were scored by a method:
+    ``#{returned crop i < k : i is among the n best by opinion score} / k``.
+
+    The method returns the candidates themselves, so a match is identity (GAIC's
+    ``c_ij in S_i(N)``), not IoU. Both orders are stable (ties keep the listed order);
+    ``k`` and ``n`` are capped at the number of candidates.
+    """
+    if len(pred_scores) != len(mos) or not len(mos):
+        raise InvalidInputError(f"need one predicted score per graded crop: {len(pred_scores)} for {len(mos)}")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1 or isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise InvalidInputError(f"k and n must be positive integers, got k={k!r}, n={n!r}")
+    k = min(k, len(mos))
+    best = set(_order(mos)[:n])
+    return sum(1 for j in _order(pred_scores)[:k] if j in best) / k
+
+
+def rank_correlations(pred_scores: Sequence[float], mos: Sequence[float]) -> tuple[float, float]:
+    """``(SRCC, PCC)`` of one image's predicted scores with its opinion scores (Spearman with
+    average ranks for ties, Pearson). A constant side carries no ranking: both are 0 then."""
+    from scipy.stats import pearsonr, spearmanr
+
+    p, m = np.asarray(pred_scores, np.float64), np.asarray(mos, np.float64)
+    if p.shape != m.shape or p.ndim != 1:
+        raise InvalidInputError(f"need one predicted score per graded crop: {p.shape} vs {m.shape}")
+    if len(p) < 2 or np.ptp(p) <= 0 or np.ptp(m) <= 0:
+        return 0.0, 0.0
+    return float(spearmanr(p, m).statistic), float(pearsonr(p, m).statistic)

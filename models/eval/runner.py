@@ -38,6 +38,7 @@ __all__ = [
     "Progress",
     "evaluate_annotations",
     "evaluate_constraints",
+    "load_for_eval",
 ]
 
 log = logging.getLogger(__name__)
@@ -227,7 +228,8 @@ def _group_by_file(items: Iterable[_Item]) -> dict[Path, list[_Item]]:
     return groups
 
 
-def _load(path: Path) -> LoadedImage | None:
+def load_for_eval(path: Path) -> LoadedImage | None:
+    """The image reduced to the analysis size, or ``None`` (logged) when missing or unreadable."""
     if not path.is_file():
         log.warning("skipping %s: the image is missing", path)
         return None
@@ -252,7 +254,7 @@ def _run(
     n_images = skipped = 0
     analyse_s = crop_s = 0.0
     for path, group in _group_by_file(items).items():
-        image = _load(path)
+        image = load_for_eval(path)
         if image is None:
             skipped += len(group)
         else:

@@ -1,8 +1,9 @@
 """The crop scorer: ``score(image features, boxes) -> (N,)``, higher is a better crop.
 
 Each box is described by RoI-pooled features (3 x 3 cells on 1x1-reduced stride-16 and
-stride-32 maps), the image's pooled context and its geometry (size, offset from the centre,
-ratio); an MLP maps that to a score. Scores only rank boxes of one image.
+stride-32 maps), optionally RoD-pooled ones (what the crop discards, GAIC; ``rod`` cells),
+the image's pooled context and its geometry (size, offset from the centre, ratio); an MLP
+maps that to a score. Scores only rank boxes of one image.
 """
 
 from __future__ import annotations
@@ -20,14 +21,18 @@ from torch import nn
 
 from models.nn.backbone import Backbone, build_backbone, image_tensor
 from models.nn.checkpoint import load_checkpoint
-from models.nn.roi import roi_pool
+from models.nn.roi import rod_pool, roi_pool
 from models.resources import resource_path
 
-__all__ = ["DEFAULT_WEIGHTS", "KIND", "CropScorer", "ScorerConfig", "ScorerModel", "load_scorer"]
+__all__ = ["DEFAULT_WEIGHTS", "JUDGE_WEIGHTS", "KIND", "CropScorer", "ScorerConfig", "ScorerModel", "load_scorer"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = "weights/scorer-lite0.pt"
+JUDGE_WEIGHTS = "weights/scorer-judge-lite0.pt"
+"""The judge (issue 18): RoD features, FCDB pairs + expert crops + pro_portraits view finding.
+Used by the ``judge`` ranker; re-ranking and the proposal method keep ``DEFAULT_WEIGHTS``
+until their weights are re-chosen for it on the hold-outs."""
 KIND = "scorer"
 GEOMETRY = 8
 
@@ -40,6 +45,7 @@ class ScorerConfig:
     cells: int = 3
     hidden: int = 256
     in_channels: tuple[int, int] = (112, 320)  # s16, s32
+    rod: int = 0  # RoDAlign grid (GAIC): features of what the crop discards; 0 = none
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,7 +73,7 @@ class CropScorer(nn.Module):
         r, k = config.reduce, config.cells
         self.reduce16 = nn.Sequential(nn.Conv2d(c16, r, 1), nn.ReLU())
         self.reduce32 = nn.Sequential(nn.Conv2d(c32, r, 1), nn.ReLU())
-        width = 2 * r * k * k + 2 * r + GEOMETRY
+        width = 2 * r * k * k + 2 * r + GEOMETRY + 2 * r * config.rod * config.rod
         self.mlp = nn.Sequential(
             nn.Linear(width, config.hidden), nn.ReLU(), nn.Dropout(0.2),
             nn.Linear(config.hidden, 64), nn.ReLU(), nn.Linear(64, 1),
@@ -81,9 +87,10 @@ class CropScorer(nn.Module):
         a, b = reduced
         n, k = boxes.shape[0], self.config.cells
         context = torch.cat([a.mean((2, 3)), b.mean((2, 3))], 1).expand(n, -1)
-        x = torch.cat(
-            [roi_pool(a, boxes, k).reshape(n, -1), roi_pool(b, boxes, k).reshape(n, -1), context, geometry(boxes, image_ratio)], 1
-        )
+        parts = [roi_pool(a, boxes, k).reshape(n, -1), roi_pool(b, boxes, k).reshape(n, -1), context, geometry(boxes, image_ratio)]
+        if self.config.rod:
+            parts += [rod_pool(a, boxes, self.config.rod).reshape(n, -1), rod_pool(b, boxes, self.config.rod).reshape(n, -1)]
+        x = torch.cat(parts, 1)
         return self.mlp(x).squeeze(1)
 
     def forward(self, features: dict[str, torch.Tensor], boxes: torch.Tensor, image_ratio: float) -> torch.Tensor:
@@ -122,6 +129,11 @@ class ScorerModel:
 def default_weights() -> Path:
     env = os.environ.get("CROPSTUDIO_SCORER_WEIGHTS")
     return Path(env) if env else resource_path(DEFAULT_WEIGHTS)
+
+
+def judge_weights() -> Path:
+    env = os.environ.get("CROPSTUDIO_JUDGE_WEIGHTS")
+    return Path(env) if env else resource_path(JUDGE_WEIGHTS)
 
 
 _loaded: dict[str, ScorerModel] = {}

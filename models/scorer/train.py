@@ -1,38 +1,52 @@
-"""Train the crop scorer by pairwise ranking (RankNet loss) on a training folder.
+"""Train the crop scorer by pairwise ranking (RankNet loss), from three weighted signals.
 
-Pairs come from two places, both of the training images only (the hold-out part of
-:func:`models.eval.split.is_holdout` is left for tuning unless ``holdout=False``):
+All pairs come from training images only (the hold-out fifth of
+:func:`models.eval.split.is_holdout` is left for choosing, unless ``holdout=False``):
 
-* ``ranking.json`` (FCDB's view comparisons, 5 votes each): the view with more votes wins,
-  weighted by the vote margin; ties are skipped;
-* the expert crop of ``annotations.json`` against ``negatives`` random views of the same
-  ratio that overlap it by less than IoU 0.8.
+* ``w_pairs`` - ``ranking.json`` (FCDB's view comparisons, 5 votes each): the view with
+  more votes wins, weighted by the vote margin; ties are skipped;
+* ``w_expert`` - each expert crop of ``annotations.json`` against ``negatives`` random
+  views of the same ratio that overlap it by less than IoU 0.8;
+* ``w_pro`` - view finding on a folder of professional photographs (``pro``, e.g.
+  ``pro_portraits``): the photographer's frame, plain border trimmed
+  (:func:`~models.scorer.views.trim_plain_border`), against ``pro_views`` shifted, zoomed,
+  squeezed and badly placed views of it (:func:`~models.scorer.views.frame_views`), and
+  against the untrimmed image where a border was found.
 
-Features of the frozen backbone are computed once (with mirror images for augmentation).
+Features of the frozen backbone are computed once per folder (FCDB with mirror images for
+augmentation) and cached with ``cache``; so are the trimmed frames.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from models.errors import InvalidInputError
+from models.eval.datasets import AnnotatedImage, load_annotations
+from models.eval.pairs import ranking_pairs
+from models.eval.split import is_holdout
 from models.geometry import Box
 from models.nn.checkpoint import save_checkpoint
-from models.nn.features import training_features
+from models.nn.features import FolderFeatures, folder_features
 from models.scorer.model import KIND, CropScorer, ScorerConfig
+from models.scorer.views import frame_views, trim_plain_border
 
-__all__ = ["ScorerTraining", "ranking_pairs", "train_scorer"]
+__all__ = ["Sample", "ScorerData", "ScorerTraining", "fit_scorer", "load_scorer_data", "ranking_pairs", "train_scorer"]
 
 log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+Pair = tuple[Box, Box, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,29 +57,105 @@ class ScorerTraining:
     negatives: int = 8
     seed: int = 0
     holdout: bool = True
+    w_pairs: float = 1.0
+    w_expert: float = 1.0
+    w_pro: float = 0.0
+    pro_views: int = 8
 
 
-def ranking_pairs(folder: Path) -> dict[str, list[tuple[Box, Box, float]]]:
-    """``file name -> [(winner, loser, weight)]`` from ``folder/ranking.json`` (may be absent)."""
-    path = folder / "ranking.json"
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text())
-        out: dict[str, list[tuple[Box, Box, float]]] = {}
-        for item in data["items"]:
-            pairs = []
-            for p in item["pairs"]:
-                v0, v1 = float(p["votes_0"]), float(p["votes_1"])
-                if v0 == v1:
-                    continue
-                a, b = Box(*p["crop_0"]), Box(*p["crop_1"])
-                win, lose = (a, b) if v0 > v1 else (b, a)
-                pairs.append((win, lose, abs(v0 - v1) / (v0 + v1)))
-            out[Path(item["file"]).name] = pairs
+@dataclass(frozen=True, eq=False)
+class Sample:
+    """One training image: its features (``feats``, row ``index``), W / H, the fixed pairs
+    (``ranking.json``), the crops to pit against random views (``expert``) and the trimmed
+    frame to pit against its views (``frame``; ``None`` for non-professional images)."""
+
+    feats: FolderFeatures
+    index: int
+    ratio: float
+    pairs: tuple[Pair, ...] = ()
+    expert: tuple[Box, ...] = ()
+    frame: Box | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class ScorerData:
+    """Both folders' images and features, all images (train and hold-out) in file order."""
+
+    items: tuple[AnnotatedImage, ...]
+    feats: FolderFeatures
+    ranking: dict[str, list[Pair]]
+    pro_items: tuple[AnnotatedImage, ...] = ()
+    pro_feats: FolderFeatures | None = None
+    frames: tuple[Box, ...] = ()
+
+    def samples(self, settings: ScorerTraining, *, train: bool = True) -> list[Sample]:
+        """The training images (``train``) or the hold-out ones (``train=False``)."""
+
+        def keep(im: AnnotatedImage) -> bool:
+            held = settings.holdout and is_holdout(im.file.name)
+            return not held if train else held
+
+        out = [
+            Sample(self.feats, i, im.width / im.height, tuple(self.ranking.get(im.file.name, ())), im.crops)
+            for i, im in enumerate(self.items) if keep(im)
+        ]  # fmt: skip
+        if self.pro_feats is not None:
+            out += [
+                Sample(self.pro_feats, i, im.width / im.height, frame=self.frames[i])
+                for i, im in enumerate(self.pro_items) if keep(im)
+            ]  # fmt: skip
         return out
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidInputError(f"{path}: not a ranking file ({exc})") from None
+
+
+def _frames(items: Sequence[AnnotatedImage], cache: str | os.PathLike | None, progress: Progress | None) -> tuple[Box, ...]:
+    from models.imaging import load_image
+
+    h = hashlib.sha256()
+    for im in items:
+        st = os.stat(im.file)
+        h.update(f"{im.file.name}:{st.st_size}:{st.st_mtime_ns}\0".encode())
+    path = Path(cache) / f"frames-{h.hexdigest()[:16]}.json" if cache else None
+    if path is not None and path.is_file():
+        return tuple(Box(*b) for b in json.loads(path.read_text()))
+    frames = []
+    for i, im in enumerate(items):
+        frames.append(trim_plain_border(load_image(im.file).rgb))
+        if progress:
+            progress("frames", i + 1, len(items))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps([b.as_tuple() for b in frames]))
+        os.replace(tmp, path)
+    return tuple(frames)
+
+
+def load_scorer_data(folder: str | os.PathLike, *, pro: str | os.PathLike | None = None, config: ScorerConfig = ScorerConfig(),
+                     limit: int | None = None, pro_limit: int | None = None, cache: str | os.PathLike | None = None,
+                     progress: Progress | None = None) -> ScorerData:  # fmt: skip
+    """Images and frozen-backbone features of ``folder`` (and of ``pro``); ``limit`` keeps the
+    first ``limit`` images of each (a quick run), ``pro_limit`` the first of ``pro`` only."""
+    from models.nn.backbone import build_backbone
+
+    folder = Path(folder)
+    items = load_annotations(folder).items[:limit] if limit else load_annotations(folder).items
+    if not items:
+        raise InvalidInputError(f"no training images in {folder}")
+    backbone = build_backbone(config.backbone)
+
+    def feats(paths, mirror, stage):
+        cb = (lambda i, n: progress(stage, i, n)) if progress else None
+        return folder_features([im.file for im in paths], backbone, backbone_name=config.backbone, size=config.input_size,
+                               mirror=mirror, cache=cache, progress=cb)  # fmt: skip
+
+    data = ScorerData(tuple(items), feats(items, True, "features"), ranking_pairs(folder))
+    if pro is None:
+        return data
+    pro_items = load_annotations(pro).items
+    pro_limit = min(x for x in (limit, pro_limit, len(pro_items)) if x)
+    pro_items = pro_items[:pro_limit]
+    return ScorerData(data.items, data.feats, data.ranking, tuple(pro_items), feats(pro_items, False, "pro features"),
+                      _frames(pro_items, cache, progress))  # fmt: skip
 
 
 def _random_views(crop: Box, image_ratio: float, n: int, rng: random.Random) -> list[Box]:
@@ -89,46 +179,48 @@ def _mirror(b: Box) -> Box:
     return Box(1 - b.x1, b.y0, 1 - b.x0, b.y1)
 
 
-def train_scorer(
-    folder: str | os.PathLike,
-    out: str | os.PathLike,
-    *,
-    settings: ScorerTraining = ScorerTraining(),
-    config: ScorerConfig = ScorerConfig(),
-    limit: int | None = None,
-    cache: str | os.PathLike | None = None,
-    command: str = "",
-    progress: Callable[[str, int, int], None] | None = None,
-) -> dict:
-    """Train, write the weights to ``out`` and return the checkpoint's ``meta``."""
+FULL = Box(0.0, 0.0, 1.0, 1.0)
+
+
+def _pairs(s: Sample, settings: ScorerTraining, rng: random.Random) -> list[Pair]:
+    pairs: list[Pair] = []
+    if settings.w_pairs > 0:
+        pairs += [(a, b, w * settings.w_pairs) for a, b, w in s.pairs]
+    if settings.w_expert > 0:
+        for crop in s.expert:
+            pairs += [(crop, v, settings.w_expert) for v in _random_views(crop, s.ratio, settings.negatives, rng)]
+    if settings.w_pro > 0 and s.frame is not None:
+        pairs += [(s.frame, v, settings.w_pro) for v in frame_views(s.frame, settings.pro_views, rng)]
+        if s.frame.iou(FULL) < 0.97:  # a trimmed border: the picture beats picture + border
+            pairs.append((s.frame, FULL, settings.w_pro))
+    return pairs
+
+
+def fit_scorer(samples: Sequence[Sample], settings: ScorerTraining = ScorerTraining(), config: ScorerConfig = ScorerConfig(),
+               progress: Progress | None = None) -> tuple[CropScorer, float, int]:  # fmt: skip
+    """A scorer trained on ``samples``: ``(model, last epoch's mean loss, pairs in epoch 1)``."""
     rng = random.Random(settings.seed)
     torch.manual_seed(settings.seed)
-    folder = Path(folder)
-    ranking = ranking_pairs(folder)
-    images, feats = training_features(folder, backbone_name=config.backbone, size=config.input_size,
-                                      holdout=settings.holdout, limit=limit, cache=cache, progress=progress)  # fmt: skip
     model = CropScorer(config)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
-    order = list(range(len(images)))
-    n_pairs = 0
-    loss_value = float("nan")
+    order = list(range(len(samples)))
+    n_pairs, loss_value = 0, float("nan")
     for epoch in range(settings.epochs):
+        model.train()
         rng.shuffle(order)
         total, count = 0.0, 0
         for i in order:
-            im = images[i]
-            pairs = list(ranking.get(im.file.name, []))
-            for crop in im.crops:
-                pairs += [(crop, v, 1.0) for v in _random_views(crop, im.width / im.height, settings.negatives, rng)]
+            s = samples[i]
+            pairs = _pairs(s, settings, rng)
             if not pairs:
                 continue
-            mirror = rng.random() < 0.5
+            mirror = s.feats.mirrored is not None and rng.random() < 0.5
             if mirror:
                 pairs = [(_mirror(a), _mirror(b), w) for a, b, w in pairs]
             boxes = torch.tensor([[*a.as_tuple()] for a, _, _ in pairs] + [[*b.as_tuple()] for _, b, _ in pairs])
             weight = torch.tensor([w for _, _, w in pairs])
-            s = model(feats.get(i, mirror), boxes.float(), im.width / im.height)
-            win, lose = s[: len(pairs)], s[len(pairs) :]
+            scores = model(s.feats.get(s.index, mirror), boxes.float(), s.ratio)
+            win, lose = scores[: len(pairs)], scores[len(pairs) :]
             loss = (F.softplus(lose - win) * weight).sum() / weight.sum()
             opt.zero_grad()
             loss.backward()
@@ -140,14 +232,42 @@ def train_scorer(
         log.info("scorer epoch %d/%d: loss %.4f", epoch + 1, settings.epochs, loss_value)
         if progress:
             progress("epochs", epoch + 1, settings.epochs)
+    model.eval()
+    return model, loss_value, n_pairs
+
+
+def train_scorer(
+    folder: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    settings: ScorerTraining = ScorerTraining(),
+    config: ScorerConfig = ScorerConfig(),
+    pro: str | os.PathLike | None = None,
+    pro_limit: int | None = None,
+    limit: int | None = None,
+    cache: str | os.PathLike | None = None,
+    command: str = "",
+    progress: Progress | None = None,
+) -> dict:
+    """Train, write the weights to ``out`` and return the checkpoint's ``meta``."""
+    if settings.w_pro > 0 and pro is None:
+        raise InvalidInputError("w_pro > 0 needs a folder of professional photographs (pro)")
+    data = load_scorer_data(folder, pro=pro if settings.w_pro > 0 else None, config=config, limit=limit,
+                            pro_limit=pro_limit, cache=cache, progress=progress)  # fmt: skip
+    samples = data.samples(settings)
+    if not samples:
+        raise InvalidInputError(f"no training images in {folder}")
+    model, loss_value, n_pairs = fit_scorer(samples, settings, config, progress)
     meta = {
         "command": command,
         "seed": settings.seed,
-        "data": folder.name,
-        "images": len(images),
+        "data": Path(folder).name + (f" + {Path(pro).name}" if pro is not None and settings.w_pro > 0 else "")
+        + (f" (first {pro_limit})" if pro_limit and pro is not None and settings.w_pro > 0 else ""),
+        "images": len(samples),
         "pairs_per_epoch": n_pairs,
         "holdout_excluded": settings.holdout,
         "epochs": settings.epochs,
+        "settings": asdict(settings),
         "train_loss": round(loss_value, 5),
     }
     save_checkpoint(out, KIND, config.to_dict(), model.state_dict(), meta)

@@ -1,0 +1,109 @@
+"""Hold-out figures of a crop scorer, from cached features (what weights are chosen on).
+
+* FCDB hold-out pair accuracy: the share of ``ranking.json`` pairs whose more-voted view
+  scores higher (the dev figure for ranking);
+* FCDB hold-out top-1 IoU: the best-scored box of :func:`candidate_grid` against the
+  image's expert crop;
+* professional hold-out frame IoU: the same top-1 against the photographer's trimmed
+  frame - the check against over-cropping (a good judge leaves good photos nearly whole).
+
+The trivial rows use the same images: the full image, a constant centred crop (side 0.88,
+2 % above the centre) and the grid's best box (the oracle).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from models.geometry import Box
+from models.scorer.model import CropScorer
+from models.scorer.train import Sample
+
+__all__ = ["CONSTANT_CROP", "DevFigures", "candidate_grid", "dev_figures", "trivial_figures"]
+
+SIDES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+POSITIONS = 5
+CONSTANT_CROP = Box(0.06, 0.04, 0.94, 0.92)
+"""The constant centred crop: side 0.88, centre 2 % above the image's."""
+
+
+def candidate_grid(image_ratio: float, max_ratio: float = 2.0) -> np.ndarray:
+    """``(M, 4)`` normalised boxes: width and height each a fraction in :data:`SIDES` of the
+    image's, at :data:`POSITIONS` evenly spaced offsets per axis, pixel ratio within
+    ``[1 / max_ratio, max_ratio]``. The full image is always one of them."""
+    out = []
+    for w in SIDES:
+        for h in SIDES:
+            r = w / h * image_ratio
+            if not (1 / max_ratio <= r <= max_ratio) and not (w == 1.0 and h == 1.0):
+                continue
+            for x0 in np.unique(np.linspace(0, 1 - w, POSITIONS).round(6)):
+                for y0 in np.unique(np.linspace(0, 1 - h, POSITIONS).round(6)):
+                    out.append((x0, y0, x0 + w, y0 + h))
+    return np.array(out, np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class DevFigures:
+    pair_accuracy: float
+    fcdb_iou: float
+    pro_iou: float
+    n_fcdb: int
+    n_pro: int
+
+
+def _iou(boxes: np.ndarray, gt: Box) -> np.ndarray:
+    ix = np.clip(np.minimum(boxes[:, 2], gt.x1) - np.maximum(boxes[:, 0], gt.x0), 0, None)
+    iy = np.clip(np.minimum(boxes[:, 3], gt.y1) - np.maximum(boxes[:, 1], gt.y0), 0, None)
+    inter = ix * iy
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / (area + gt.area - inter)
+
+
+def _best_iou(boxes: np.ndarray, gts: Sequence[Box]) -> np.ndarray:
+    return np.max([_iou(boxes, g) for g in gts], axis=0)
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else math.nan
+
+
+def dev_figures(model: CropScorer, holdout: Sequence[Sample]) -> DevFigures:
+    """The three hold-out figures of ``model`` on hold-out ``Sample`` s (FCDB and pro)."""
+    pairs, fcdb, pro = [], [], []
+    model.eval()
+    with torch.inference_mode():
+        for s in holdout:
+            reduced = model.reduced(s.feats.get(s.index))
+            grid = candidate_grid(s.ratio)
+            scores = model.score(reduced, torch.from_numpy(grid).float(), s.ratio).numpy()
+            top = grid[int(np.argmax(scores))][None]
+            if s.frame is not None:
+                pro.append(float(_iou(top, s.frame)[0]))
+                continue
+            fcdb.append(float(_best_iou(top, s.expert)[0]))
+            if s.pairs:
+                b = torch.tensor([[*x.as_tuple()] for a, c, _ in s.pairs for x in (a, c)]).float()
+                sc = model.score(reduced, b, s.ratio).numpy()
+                w, l = sc[0::2], sc[1::2]
+                pairs += list(np.where(w > l, 1.0, np.where(w == l, 0.5, 0.0)))
+    return DevFigures(_mean(pairs), _mean(fcdb), _mean(pro), len(fcdb), len(pro))
+
+
+def trivial_figures(holdout: Sequence[Sample]) -> dict[str, tuple[float, float]]:
+    """``name -> (FCDB hold-out IoU, pro hold-out frame IoU)`` of the trivial rows."""
+    rows: dict[str, tuple[list, list]] = {"full image": ([], []), "constant centred crop": ([], []), "grid oracle": ([], [])}
+    full = np.array([[0.0, 0.0, 1.0, 1.0]])
+    const = np.array([CONSTANT_CROP.as_tuple()])
+    for s in holdout:
+        gts = [s.frame] if s.frame is not None else list(s.expert)
+        side = 1 if s.frame is not None else 0
+        rows["full image"][side].append(float(_best_iou(full, gts)[0]))
+        rows["constant centred crop"][side].append(float(_best_iou(const, gts)[0]))
+        rows["grid oracle"][side].append(float(_best_iou(candidate_grid(s.ratio), gts).max()))
+    return {k: (_mean(a), _mean(b)) for k, (a, b) in rows.items()}

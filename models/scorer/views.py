@@ -1,0 +1,91 @@
+"""View-finding pairs from professional photographs (no human crops needed).
+
+A well-rated photograph's own frame is a good crop of itself; views of it that are shifted,
+zoomed in, squeezed to another ratio or pushed into a corner are worse (the VFN idea). Some
+photographers add a plain border (a flat band round the picture): :func:`trim_plain_border`
+finds the picture inside it, and that trimmed frame is the label.
+
+Boxes are normalised ``Box`` objects of the whole image (with its border).
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from models.geometry import Box
+
+__all__ = ["MAX_BORDER", "frame_views", "trim_plain_border"]
+
+MAX_BORDER = 0.2
+"""At most this fraction of a side is trimmed as border."""
+
+
+def _plain(lines: np.ndarray, ref: np.ndarray, tol: float) -> np.ndarray:
+    """Per line (row or column, ``(n, m, 3)``): flat (small spread) and the border's colour."""
+    spread = lines.std(axis=1).max(axis=1)
+    off = np.abs(lines.mean(axis=1) - ref).max(axis=1)
+    return (spread < tol) & (off < 2 * tol)
+
+
+def trim_plain_border(rgb: np.ndarray, tol: float = 12.0) -> Box:
+    """The normalised box inside a plain border (the whole image when there is none).
+
+    From each side, rows (columns) are border while they are flat (per-channel spread below
+    ``tol`` grey levels) and of the colour of the outermost line; at most :data:`MAX_BORDER`
+    of the side is trimmed, a band of at most 1 % is kept (JPEG edge noise), and an axis is
+    trimmed only where both its sides have a band (one flat side is the scene's background).
+    """
+    img = np.asarray(rgb, np.float32)
+    h, w = img.shape[:2]
+    cuts = []
+    for lines, n in (
+        (img, h),  # rows from the top
+        (img[::-1], h),  # rows from the bottom
+        (img.transpose(1, 0, 2), w),  # columns from the left
+        (img.transpose(1, 0, 2)[::-1], w),  # columns from the right
+    ):
+        limit = int(n * MAX_BORDER)
+        plain = _plain(lines[:limit], lines[0].mean(axis=0), tol)
+        k = int(np.argmin(plain)) if not plain.all() else limit
+        cuts.append(k if k > 0.01 * n else 0)
+    top, bottom, left, right = cuts
+    if not (top and bottom):  # a band on one side only is a plain background, not a border
+        top = bottom = 0
+    if not (left and right):
+        left = right = 0
+    return Box(left / w, top / h, 1 - right / w, 1 - bottom / h)
+
+
+def frame_views(frame: Box, n: int, rng: random.Random) -> list[Box]:
+    """``n`` worse views of ``frame``, cycling through four kinds: shifted (the frame's size,
+    moved by 10-30 % of a side, clipped), zoomed in (55-85 % of the side, anywhere), squeezed
+    (one side 60-85 %, centred) and badly placed (a 45-65 % box in a corner)."""
+    w, h = frame.width, frame.height
+    views = []
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            dx, dy = rng.choice((-1, 1)) * rng.uniform(0.1, 0.3) * w, rng.uniform(-0.15, 0.15) * h
+            if rng.random() < 0.5:
+                dx, dy = dy * w / h, rng.choice((-1, 1)) * rng.uniform(0.1, 0.3) * h
+            x0, y0 = frame.x0 + dx, frame.y0 + dy
+            box = Box(max(frame.x0, x0), max(frame.y0, y0), min(frame.x1, x0 + w), min(frame.y1, y0 + h))
+        elif kind == 1:
+            s = rng.uniform(0.55, 0.85)
+            x0, y0 = frame.x0 + rng.uniform(0, 1 - s) * w, frame.y0 + rng.uniform(0, 1 - s) * h
+            box = Box(x0, y0, x0 + s * w, y0 + s * h)
+        elif kind == 2:
+            s = rng.uniform(0.6, 0.85)
+            if rng.random() < 0.5:
+                box = Box(frame.x0 + (1 - s) * w / 2, frame.y0, frame.x1 - (1 - s) * w / 2, frame.y1)
+            else:
+                box = Box(frame.x0, frame.y0 + (1 - s) * h / 2, frame.x1, frame.y1 - (1 - s) * h / 2)
+        else:
+            s = rng.uniform(0.45, 0.65)
+            cx, cy = rng.choice((0, 1)), rng.choice((0, 1))
+            x0, y0 = frame.x0 + cx * (1 - s) * w, frame.y0 + cy * (1 - s) * h
+            box = Box(x0, y0, x0 + s * w, y0 + s * h)
+        views.append(box)
+    return views

@@ -1,0 +1,156 @@
+"""The crop scorer as a judge: RoD features against a brute-force crop of the map, border
+trimming, view-finding pairs, training from weighted signals, hold-out figures."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from models.cli.main import main
+from models.geometry import Box
+from models.nn.checkpoint import load_checkpoint
+from models.nn.roi import rod_pool
+from models.scorer.dev import CONSTANT_CROP, candidate_grid, dev_figures, trivial_figures
+from models.scorer.model import CropScorer, ScorerConfig, load_scorer
+from models.scorer.train import ScorerTraining, _pairs, fit_scorer, load_scorer_data
+from models.scorer.views import frame_views, trim_plain_border
+from tests.tiny_data import tiny_folder
+
+
+def _rod_brute(fmap: np.ndarray, box, k: int) -> np.ndarray:
+    """Zero every cell whose centre is in the box, then average each of k x k equal blocks."""
+    c, h, w = fmap.shape
+    out = fmap.copy()
+    for y in range(h):
+        for x in range(w):
+            cx, cy = (x + 0.5) / w, (y + 0.5) / h
+            if box[0] <= cx < box[2] and box[1] <= cy < box[3]:
+                out[:, y, x] = 0
+    return out.reshape(c, k, h // k, k, w // k).mean(axis=(2, 4))
+
+
+def test_rod_pool_matches_a_brute_force_crop_of_the_map():
+    rng = np.random.default_rng(0)
+    fmap = rng.normal(size=(5, 6, 9)).astype(np.float32)
+    boxes = np.array([[0.1, 0.2, 0.7, 0.9], [0.0, 0.0, 1.0, 1.0], [0.5, 0.5, 0.55, 0.6]], np.float32)
+    got = rod_pool(torch.from_numpy(fmap), torch.from_numpy(boxes), 3).numpy()
+    for i, box in enumerate(boxes):
+        np.testing.assert_allclose(got[i], _rod_brute(fmap, box, 3), atol=1e-5)
+    assert np.abs(got[1]).max() == 0  # the full frame discards nothing
+
+
+def test_rod_pool_gradient_flows_and_bad_shapes_fail():
+    fmap = torch.randn(1, 4, 6, 6, requires_grad=True)
+    rod_pool(fmap, torch.tensor([[0.2, 0.2, 0.6, 0.6]]), 2).sum().backward()
+    assert fmap.grad is not None and fmap.grad.abs().sum() > 0
+    with pytest.raises(ValueError):
+        rod_pool(torch.randn(2, 4, 6, 6), torch.zeros(1, 4), 2)
+
+
+def test_trim_plain_border_finds_the_picture_and_keeps_one_sided_backgrounds():
+    rng = np.random.default_rng(1)
+    img = np.full((100, 150, 3), 250, np.uint8)
+    img[10:90, 15:135] = rng.integers(0, 255, (80, 120, 3))
+    assert trim_plain_border(img).as_tuple() == pytest.approx((0.1, 0.1, 0.9, 0.9))
+    side = rng.integers(0, 255, (100, 150, 3)).astype(np.uint8)
+    side[:, :40] = 0  # a black background on the left only: not a border
+    assert trim_plain_border(side) == Box(0, 0, 1, 1)
+    assert trim_plain_border(rng.integers(0, 255, (50, 50, 3)).astype(np.uint8)) == Box(0, 0, 1, 1)
+
+
+def test_frame_views_are_worse_views_inside_the_frame():
+    frame = Box(0.1, 0.05, 0.9, 0.95)
+    views = frame_views(frame, 40, random.Random(0))
+    assert len(views) == 40
+    for v in views:
+        assert frame.x0 - 1e-9 <= v.x0 < v.x1 <= frame.x1 + 1e-9 and frame.y0 - 1e-9 <= v.y0 < v.y1 <= frame.y1 + 1e-9
+        assert v.iou(frame) < 0.91
+
+
+def test_candidate_grid_holds_the_full_image_and_keeps_ratios():
+    grid = candidate_grid(1.5)
+    assert (grid == [0, 0, 1, 1]).all(axis=1).any()
+    r = (grid[:, 2] - grid[:, 0]) / (grid[:, 3] - grid[:, 1]) * 1.5
+    assert r.min() >= 0.5 - 1e-9 and r.max() <= 2 + 1e-9 and (grid >= 0).all() and (grid <= 1 + 1e-9).all()
+    assert CONSTANT_CROP.width == pytest.approx(0.88) and CONSTANT_CROP.center[1] == pytest.approx(0.48)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("judge")
+    fcdb = tiny_folder(root / "fcdb")
+    ranking = [{"file": f"images/{e['file'].split('/')[-1]}", "pairs": [
+        {"crop_0": [0.0, 0.0, 0.5, 0.5], "crop_1": [0.2, 0.2, 0.8, 0.8], "votes_0": 1, "votes_1": 4}]}
+        for e in json.loads((fcdb / "annotations.json").read_text())["images"]]  # fmt: skip
+    (fcdb / "ranking.json").write_text(json.dumps({"items": ranking}))
+    pro = tiny_folder(root / "pro")
+    img = Image.open(pro / "images" / "coffee.jpg")
+    framed = Image.new("RGB", (img.width + 20, img.height + 20), (255, 255, 255))
+    framed.paste(img, (10, 10))
+    framed.save(pro / "images" / "coffee.jpg")  # a photographer's white border
+    entries = json.loads((pro / "annotations.json").read_text())["images"]
+    for e in entries:
+        e["crops"] = [[0, 0, 1, 1]]
+        if e["file"].endswith("coffee.jpg"):
+            e["width"], e["height"] = framed.size
+    (pro / "annotations.json").write_text(json.dumps({"name": "pro", "images": entries}))
+    return fcdb, pro, load_scorer_data(fcdb, pro=pro, cache=root / "cache")
+
+
+def test_scorer_data_trims_frames_and_weights_each_signal(data):
+    _, _, d = data
+    coffee = [i for i, im in enumerate(d.pro_items) if im.file.name == "coffee.jpg"][0]
+    assert d.frames[coffee].x0 > 0.03 and d.frames[coffee].x1 < 0.97
+    samples = d.samples(ScorerTraining(holdout=False))
+    assert len(samples) == 8 and sum(s.frame is not None for s in samples) == 4
+    rng = random.Random(0)
+    fcdb, pro = samples[0], next(s for s in samples if s.frame is not None and s.frame != Box(0, 0, 1, 1))
+    only_pairs = _pairs(fcdb, ScorerTraining(w_expert=0, w_pairs=2.0), rng)
+    assert [w for *_, w in only_pairs] == pytest.approx([2.0 * 0.6])
+    pro_pairs = _pairs(pro, ScorerTraining(w_pro=0.5, pro_views=4), rng)
+    assert len(pro_pairs) == 5 and all(a == pro.frame and w == 0.5 for a, _, w in pro_pairs)
+    assert pro_pairs[-1][1] == Box(0, 0, 1, 1)  # the picture beats picture + border
+    assert _pairs(pro, ScorerTraining(w_pro=0.0), rng) == []
+
+
+def test_a_training_run_lowers_the_loss_on_fixed_pairs(data):
+    _, _, d = data
+    settings = ScorerTraining(holdout=False, w_pro=1.0, epochs=8, negatives=2, pro_views=4)
+    samples = d.samples(settings)
+    pairs = [(s, _pairs(s, settings, random.Random(3))) for s in samples]
+
+    def loss(model):
+        total = 0.0
+        with torch.no_grad():
+            for s, p in pairs:
+                b = torch.tensor([[*a.as_tuple()] for a, _, _ in p] + [[*c.as_tuple()] for _, c, _ in p]).float()
+                sc = model(s.feats.get(s.index), b, s.ratio)
+                total += torch.nn.functional.softplus(sc[len(p):] - sc[: len(p)]).mean().item()
+        return total / len(pairs)
+
+    torch.manual_seed(settings.seed)
+    before = loss(CropScorer(ScorerConfig(rod=2)).eval())
+    model, _, n = fit_scorer(samples, settings, ScorerConfig(rod=2))
+    assert n > 0 and loss(model) < before - 0.05
+    figures = dev_figures(model, d.samples(settings, train=True))
+    assert 0 <= figures.pair_accuracy <= 1 and figures.n_fcdb == 4 and figures.n_pro == 4
+    trivial = trivial_figures(d.samples(settings, train=True))
+    assert trivial["full image"][1] < 1.0  # the bordered photo's frame is not the full image
+
+
+def test_cli_trains_a_scorer_with_pro_pairs_and_rod(data, tmp_path, capsys):
+    fcdb, pro, _ = data
+    out = tmp_path / "s.pt"
+    assert main(["train", "scorer", str(fcdb), "--out", str(out), "--pro", str(pro), "--rod", "2", "--epochs", "1",
+                 "--all-images", "--json"]) == 0  # fmt: skip
+    meta = json.loads(capsys.readouterr().out)
+    assert meta["data"] == "fcdb + pro" and meta["settings"]["w_pro"] == 1.0 and meta["images"] == 8
+    model = load_scorer(out)
+    assert model.config.rod == 2 and load_checkpoint(out, "scorer")["config"]["rod"] == 2
+    assert main(["train", "scorer", str(fcdb), "--out", str(out), "--w-pairs", "0", "--w-expert", "0"]) == 2
+    assert "weights" in capsys.readouterr().err
