@@ -22,7 +22,7 @@ from pathlib import Path
 
 from models.errors import ExportError
 
-__all__ = ["append_json_lines", "write_text_atomically"]
+__all__ = ["append_json_lines", "append_to_fd", "write_text_atomically"]
 
 
 def append_json_lines(path: str | os.PathLike, rows: Iterable[dict], *, what: str, fsync: bool = False) -> None:
@@ -38,17 +38,23 @@ def append_json_lines(path: str | os.PathLike, rows: Iterable[dict], *, what: st
     try:
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0), 0o666)  # a planted link or FIFO is refused
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(errno.EINVAL, "not a regular file")
-            os.write(fd, data)
-            if fsync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_to_fd(fd, data, fsync=fsync)
     except OSError as exc:
         why = "it is a symbolic link (not followed)" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
         raise ExportError(f"cannot write {what} '{path}': {why}") from exc
+
+
+def append_to_fd(fd: int, data: bytes, *, fsync: bool) -> None:
+    """Write ``data`` in one ``write`` to the file open as ``fd`` (for appending) and close it;
+    refuses anything but a regular file (a FIFO or device opened non-blocking)."""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        os.write(fd, data)
+        if fsync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_text_atomically(path: str | os.PathLike, text: str) -> Path:

@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from models.errors import ExportError
+from models.export.atomic import append_to_fd
 from models.export.paths import _rel, require_regular_file, safe_relative
 
 __all__ = ["TEMP_RE", "WORK_DIR", "OutputFolder", "as_folder", "require_regular_file", "safe_relative"]
@@ -244,14 +245,7 @@ class OutputFolder:
             with self._dir(rel.parent.parts, create=True) as d:
                 flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | _BINARY | getattr(os, "O_NONBLOCK", 0)
                 fd = os.open(rel.name, flags, 0o666, dir_fd=d) if _FDS else os.open(_at(d, rel.name), flags, 0o666)
-                try:
-                    if not stat.S_ISREG(os.fstat(fd).st_mode):
-                        raise OSError(errno.EINVAL, "not a regular file")
-                    os.write(fd, data)
-                    if fsync:
-                        os.fsync(fd)
-                finally:
-                    os.close(fd)
+                append_to_fd(fd, data, fsync=fsync)
         except OSError as exc:
             raise ExportError(f"cannot write {what} '{self.root / rel}': {_reason(exc)}") from None
 
