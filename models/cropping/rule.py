@@ -14,7 +14,9 @@ regions: :func:`~models.constraints.problem.cuts` is the one definition of a cut
    side and under a third of the largest head's: a crowd, a passer-by) is never required,
    only never cut;
 4. the most important head, when it is larger than any crop of the ratio (a close portrait at
-   3:1), may be cut (leaving the subject out would be worse), and so may a head no crop of the
+   3:1), may be cut (leaving the subject out would be worse): the crop then holds its lower part
+   whole, chin up, as tall as the crop (:func:`head_core`; its face when the layout forbids
+   that), and so may a head no crop of the
    layout can hold or leave out whole; the plan says so, and the result lists it.
 
 Feasibility is decided on the exact candidate set of :mod:`models.constraints.candidates`
@@ -40,6 +42,7 @@ __all__ = [
     "SubjectPlan",
     "cut_heads",
     "head_boxes",
+    "head_core",
     "importance",
     "is_background",
     "plan_subjects",
@@ -110,6 +113,17 @@ def importance(head: Head | Box, image_size: tuple[int, int]) -> float:
     return box.area * (1.0 - 0.5 * min(off, 1.0))
 
 
+def head_core(head: Box, face: Box | None, largest: Box) -> Box:
+    """The part of a head larger than any crop (``largest``) that the crop must hold: from the
+    chin up, as tall and as wide as a crop can be (a pixel to spare for snapping), centred on
+    the face. A tight portrait trims the top of the hair, never the chin."""
+    w, h = min(head.width, largest.width - 1), min(head.height, largest.height - 1)
+    cx = (face or head).center[0]
+    x0 = min(max(cx - w / 2, head.x0), head.x1 - w)
+    y0 = head.y1 - h
+    return Box(math.ceil(x0), math.ceil(y0), max(math.ceil(x0), math.floor(x0 + w)), math.floor(head.y1))
+
+
 def is_background(box: Box, boxes: tuple[Box, ...], image_size: tuple[int, int]) -> bool:
     """Whether a head is a small background face (see :data:`BACKGROUND_HEAD_FRACTION`)."""
     tallest = max((b.height for b in boxes), default=0.0)
@@ -156,8 +170,10 @@ def plan_subjects(subjects: Subjects | tuple[Box, ...], problem: CropProblem) ->
         face = face_of.get(main[0])
         if face is not None:
             face = Box(math.floor(face.x0), math.floor(face.y0), math.ceil(face.x1), math.ceil(face.y1)).clipped(*size)
-            if _feasible(replace(problem, keep=problem.keep + (face,))):
-                faces = (face,)  # its face, at least, whole
+        for part in (head_core(boxes[main[0]], face, largest), face):
+            if part is not None and _feasible(replace(problem, keep=problem.keep + (part,))):
+                faces = (part,)  # as much of the head as a crop holds, else its face, whole
+                break
         reasons.append((main[0], f"larger than any {problem.aspect} crop of this image: the crop holds as much of it as it can"))
         main = main[1:]
     kept: list[int] = []
