@@ -300,16 +300,11 @@ def _load_pipeline(path: Path, controlnet: Path | None, device: str, dtype: Any,
     return pipe.to(device)
 
 
-def check_diffusion_options(
-    model_dir: str | os.PathLike | None = None, *, controlnet_dir: str | os.PathLike | None = None,
-    device: str | None = None, allow_cpu: bool = False, dtype: str | None = None, safety_checker: bool = True,
-    **settings: Any,
-) -> None:  # fmt: skip
-    """What :func:`build_diffusion_outpainter` checks before loading anything: diffusers is
-    installed, the weights folders are configured and exist, the options are known. Raises
-    InvalidInputError like it; loads nothing (the build checks this before its run starts)."""
+def _resolve(model_dir, controlnet_dir, settings: dict) -> tuple[Path, Path | None, DiffusionSettings]:
+    """The pipeline and ControlNet folders and the settings, checked (diffusers installed, the
+    folders configured and there, the options known, a ControlNet where the control needs one)."""
     _require_diffusers()
-    _pipeline_dir(model_dir)
+    path = _pipeline_dir(model_dir)
     controlnet = _controlnet_dir(controlnet_dir)
     try:
         config = DiffusionSettings(**settings)
@@ -320,6 +315,18 @@ def check_diffusion_options(
         raise InvalidInputError(
             f"control={config.control!r} conditions a ControlNet: pass controlnet_dir=DIR or set {CONTROLNET_MODEL_ENV}"
         )
+    return path, controlnet, config
+
+
+def check_diffusion_options(
+    model_dir: str | os.PathLike | None = None, *, controlnet_dir: str | os.PathLike | None = None,
+    device: str | None = None, allow_cpu: bool = False, dtype: str | None = None, safety_checker: bool = True,
+    **settings: Any,
+) -> None:  # fmt: skip
+    """What :func:`build_diffusion_outpainter` checks before loading anything: diffusers is
+    installed, the weights folders are configured and exist, the options are known. Raises
+    InvalidInputError like it; loads nothing (the build checks this before its run starts)."""
+    _resolve(model_dir, controlnet_dir, settings)
     if dtype is not None and dtype not in ("float16", "bfloat16", "float32"):
         raise InvalidInputError(f"unknown dtype {dtype!r}; choose float16, bfloat16 or float32")
 
@@ -348,18 +355,7 @@ def build_diffusion_outpainter(
     Raises :class:`~models.errors.InvalidInputError` when diffusers is not installed, no
     weights are configured or they do not load, or no GPU is there and CPU was not allowed.
     """
-    _require_diffusers()
-    path = _pipeline_dir(model_dir)
-    controlnet = _controlnet_dir(controlnet_dir)
-    try:
-        config = DiffusionSettings(**settings)
-    except TypeError:
-        known = ", ".join(DiffusionSettings.__dataclass_fields__)
-        raise InvalidInputError(f"unknown diffusion options {sorted(settings)}; known: {known}") from None
-    if controlnet is None and config.control != "inpaint":
-        raise InvalidInputError(
-            f"control={config.control!r} conditions a ControlNet: pass controlnet_dir=DIR or set {CONTROLNET_MODEL_ENV}"
-        )
+    path, controlnet, config = _resolve(model_dir, controlnet_dir, settings)
     where = _device(device, allow_cpu)
     if where == "cpu":
         log.warning("diffusion outpainting on the CPU: expect minutes per 512 px fill")
