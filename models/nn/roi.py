@@ -17,18 +17,25 @@ import torch.nn.functional as F
 __all__ = ["rod_pool", "roi_pool"]
 
 
-def roi_pool(features: torch.Tensor, boxes: torch.Tensor, k: int) -> torch.Tensor:
-    """``(N, C, k, k)`` features of ``N`` boxes on one image.
-
-    ``features`` is ``(1, C, h, w)`` or ``(C, h, w)``; ``boxes`` is ``(N, 4)`` as
-    ``x0, y0, x1, y1`` normalised to [0, 1] of the image the features were computed on.
-    """
+def _checked(features: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+    """``features`` as ``(1, C, h, w)`` (a ``(C, h, w)`` map gains the batch axis); raises
+    ValueError unless it is one image's map and ``boxes`` is ``(N, 4)``."""
     if features.dim() == 3:
         features = features.unsqueeze(0)
     if features.dim() != 4 or features.shape[0] != 1:
         raise ValueError(f"features must be (1, C, h, w), got {tuple(features.shape)}")
     if boxes.dim() != 2 or boxes.shape[1] != 4:
         raise ValueError(f"boxes must be (N, 4), got {tuple(boxes.shape)}")
+    return features
+
+
+def roi_pool(features: torch.Tensor, boxes: torch.Tensor, k: int) -> torch.Tensor:
+    """``(N, C, k, k)`` features of ``N`` boxes on one image.
+
+    ``features`` is ``(1, C, h, w)`` or ``(C, h, w)``; ``boxes`` is ``(N, 4)`` as
+    ``x0, y0, x1, y1`` normalised to [0, 1] of the image the features were computed on.
+    """
+    features = _checked(features, boxes)
     n = boxes.shape[0]
     steps = (torch.arange(k, dtype=boxes.dtype, device=boxes.device) + 0.5) / k  # cell centres
     xs = boxes[:, 0:1] + (boxes[:, 2:3] - boxes[:, 0:1]) * steps  # (N, k)
@@ -41,12 +48,7 @@ def roi_pool(features: torch.Tensor, boxes: torch.Tensor, k: int) -> torch.Tenso
 
 def rod_pool(features: torch.Tensor, boxes: torch.Tensor, k: int) -> torch.Tensor:
     """``(N, C, k, k)``: the map outside each box (inside zeroed), average-pooled to ``k x k``."""
-    if features.dim() == 3:
-        features = features.unsqueeze(0)
-    if features.dim() != 4 or features.shape[0] != 1:
-        raise ValueError(f"features must be (1, C, h, w), got {tuple(features.shape)}")
-    if boxes.dim() != 2 or boxes.shape[1] != 4:
-        raise ValueError(f"boxes must be (N, 4), got {tuple(boxes.shape)}")
+    features = _checked(features, boxes)
     _, c, h, w = features.shape
     xs = (torch.arange(w, dtype=boxes.dtype, device=boxes.device) + 0.5) / w
     ys = (torch.arange(h, dtype=boxes.dtype, device=boxes.device) + 0.5) / h
