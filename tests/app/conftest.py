@@ -62,3 +62,21 @@ def _isolated_crop_store(monkeypatch, tmp_path):
     import app.crop_store
 
     monkeypatch.setattr(app.crop_store, "default_store_dir", lambda: tmp_path / "appdata" / "crops")
+
+
+@pytest.fixture
+def shown_window(qtbot):
+    """``shown_window(size=None)``: a new main window, registered with qtbot, resized to
+    ``(width, height)`` when given, shown and exposed (the set-up every window test shares)."""
+    from app.window import MainWindow
+
+    def make(size: tuple[int, int] | None = None) -> MainWindow:
+        win = MainWindow()
+        qtbot.addWidget(win)
+        if size is not None:
+            win.resize(*size)
+        win.show()
+        qtbot.waitExposed(win)
+        return win
+
+    return make

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 
 from app.canvas.heads import left_out_message
 from app.image_view import ImageView
-from app.window import MainWindow
 from models.geometry import Box
 from models.subjects import Head
 
@@ -18,12 +17,8 @@ TIMEOUT_MS = 20_000
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+def window(shown_window):
+    return shown_window()
 
 
 def test_heads_toggle_with_the_heat_map(qtbot):

@@ -19,13 +19,8 @@ FACE = Box(175, 40, 300, 190)
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+def window(shown_window):
+    return shown_window((1200, 800))
 
 
 def open_and_analyse(qtbot, win, path):

@@ -20,14 +20,10 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
 @pytest.fixture
-def window(qtbot, sample_image, monkeypatch):
+def window(qtbot, shown_window, sample_image, monkeypatch):
     for name in ("question", "warning", "critical", "information"):
         monkeypatch.setattr(QMessageBox, name, lambda *a, **k: (_ for _ in ()).throw(AssertionError("a dialog")))
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitExposed(win)
+    win = shown_window((1200, 800))
     with qtbot.waitSignal(win.analysis_ready, timeout=TIMEOUT_MS):
         win.open_path(sample_image)
     win.view.setFocus()

@@ -16,12 +16,8 @@ TIMEOUT_MS = 20_000
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1024, 700)
-    win.show()
-    qtbot.waitExposed(win)
+def window(qtbot, shown_window):
+    win = shown_window((1024, 700))
     with qtbot.waitSignal(win.analysis_ready, timeout=TIMEOUT_MS):
         win.open_folder(SAMPLES)
     return win

@@ -19,12 +19,8 @@ TIMEOUT_MS = 10_000
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+def window(shown_window):
+    return shown_window()
 
 
 @pytest.fixture
