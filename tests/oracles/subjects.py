@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+from tests.oracles.constraints import feasible_somewhere
 
 
 def whole_head_crop_exists(width, height, ratio, heads, keep=(), avoid=(), steps=81, sizes=40) -> bool:
     """A dense grid of sizes (largest box of ``ratio`` down to a fifth of it) and positions:
     does some box inside the image hold every head and keep box and meet no avoid box?"""
     largest_w = min(width, height * ratio)
-    for w in np.linspace(largest_w, largest_w * 0.2, sizes):
-        h = w / ratio
-        x0, y0 = np.meshgrid(np.linspace(0, width - w, steps), np.linspace(0, height - h, steps))
-        x1, y1 = x0 + w, y0 + h
-        ok = np.ones_like(x0, bool)
-        for k in (*heads, *keep):
-            ok &= (x0 <= k[0] + 1e-9) & (y0 <= k[1] + 1e-9) & (x1 >= k[2] - 1e-9) & (y1 >= k[3] - 1e-9)
-        for a in avoid:
-            ok &= (x1 <= a[0] + 1e-9) | (x0 >= a[2] - 1e-9) | (y1 <= a[1] + 1e-9) | (y0 >= a[3] - 1e-9)
-        if ok.any():
-            return True
-    return False
+    return feasible_somewhere(width, height, ratio, (*heads, *keep), avoid, 0.2 * largest_w, steps=steps, sizes=sizes)
 
 
 def cuts(crop, head, tol=0.5) -> bool:
