@@ -185,8 +185,8 @@ class ProCropPredictor:
         boxes = _clean(out.boxes[0].float()).double().numpy()
         scores = out.logits[0].sigmoid().double().numpy()
         if rerank and self.rerank is not None:
-            scores = self.rerank(rgb, boxes, scores, ratio, maps=comp.maps,
-                                 maps_from=(self.encoder.name, self.encoder.input_size, self.encoder.weights_file))
+            boxes, scores = self.rerank(rgb, boxes, scores, ratio, maps=comp.maps,
+                                        maps_from=(self.encoder.name, self.encoder.input_size, self.encoder.weights_file))
         with self._lock:
             self._cached = Queries(boxes, scores, ids, sims, ratio)
 
