@@ -28,7 +28,7 @@ from models.errors import CropStudioError, ImageReadError, InvalidInputError
 from models.geometry import Box
 
 __all__ = ["ANALYSIS_MAX_SIDE", "MAX_PIXELS", "SUPPORTED_SUFFIXES", "ImageInfo", "LoadedImage", "RenderedCrop",
-           "format_for", "load_image", "read_info", "render_crop"]  # fmt: skip
+           "check_rgb", "format_for", "load_image", "read_info", "render_crop"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,13 @@ class LoadedImage:
         """A box in the full-resolution upright frame -> the ``rgb`` frame."""
         h, w = self.rgb.shape[:2]
         return box.scaled(w / self.info.width, h / self.info.height)
+
+
+def check_rgb(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` itself if it is a non-empty ``(H, W, 3)`` uint8 array, else InvalidInputError."""
+    if not (isinstance(rgb, np.ndarray) and rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3 and rgb.size):
+        raise InvalidInputError(f"expected an (H, W, 3) uint8 RGB image, got {getattr(rgb, 'dtype', type(rgb))} {getattr(rgb, 'shape', '')}")
+    return rgb
 
 
 def read_info(path: str | os.PathLike) -> ImageInfo:

@@ -1,20 +1,14 @@
 """Optional conditioning inputs of the outpainting backends (seed ProCrop appendix B): a
-caption of the photo, and its composition masks. Both run only when the user configured
-local weights; otherwise they raise :class:`~models.errors.InvalidInputError` saying what
-to configure. Nothing is downloaded at run time.
+caption of the photo (:mod:`models.nn.blip`) and its composition masks (here). Both run only
+when the user configured local weights; otherwise they raise
+:class:`~models.errors.InvalidInputError` saying what to configure. Nothing is downloaded at
+run time.
 
 Captions: BLIP
 --------------
-:func:`caption_image` runs ``BlipForConditionalGeneration`` from a local folder given as
-``model_dir=`` or ``$CROPSTUDIO_BLIP_MODEL``. Make it once, on a machine with internet::
-
-    from transformers import BlipForConditionalGeneration, BlipProcessor
-    name = "Salesforce/blip-image-captioning-base"
-    BlipForConditionalGeneration.from_pretrained(name).save_pretrained("/models/blip")
-    BlipProcessor.from_pretrained(name).save_pretrained("/models/blip")
-
-(the folder then holds ``config.json``, ``model.safetensors``, ``preprocessor_config.json``,
-and the tokenizer's ``vocab.txt`` / ``tokenizer_config.json``).
+:func:`models.nn.blip.caption_image` captions a photo with a local BLIP folder
+(``model_dir=`` or ``$CROPSTUDIO_BLIP_MODEL``; how to make one is in :mod:`models.nn.blip`,
+the one BLIP loader, shared with ProCrop's text branch).
 
 Composition masks: SAM
 ----------------------
@@ -35,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.util
 import logging
 import os
 from pathlib import Path
@@ -45,67 +38,11 @@ import cv2
 import numpy as np
 
 from models.errors import InvalidInputError
-from models.resources import configured_path
+from models.imaging import check_rgb
 
-__all__ = [
-    "BLIP_MODEL_ENV",
-    "caption_image",
-    "composition_masks",
-    "labels_on_canvas",
-]
+__all__ = ["composition_masks", "labels_on_canvas"]
 
 log = logging.getLogger(__name__)
-
-BLIP_MODEL_ENV = "CROPSTUDIO_BLIP_MODEL"
-
-
-def _rgb(rgb: np.ndarray) -> np.ndarray:
-    if not (isinstance(rgb, np.ndarray) and rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3 and rgb.size):
-        raise InvalidInputError(f"expected an (H, W, 3) uint8 RGB image, got {getattr(rgb, 'dtype', type(rgb))} {getattr(rgb, 'shape', '')}")
-    return rgb
-
-
-# -- captions ---------------------------------------------------------------------------------
-def _blip_dir(model_dir: str | os.PathLike | None) -> Path:
-    path = configured_path(model_dir, BLIP_MODEL_ENV)
-    if path is None:
-        raise InvalidInputError(
-            f"captions need a local BLIP model: pass model_dir=DIR or set {BLIP_MODEL_ENV} to a folder saved "
-            f"with BlipForConditionalGeneration/BlipProcessor.save_pretrained(DIR)"
-        )
-    if not (path / "config.json").is_file():
-        raise InvalidInputError(f"{path} is not a BLIP model folder (no config.json)")
-    return path
-
-
-@functools.lru_cache(maxsize=2)
-def _blip(path: Path, device: str) -> tuple[Any, Any]:
-    """``(processor, model)`` loaded once per folder and device."""
-    if importlib.util.find_spec("transformers") is None:
-        raise InvalidInputError("captions need the transformers package: pip install transformers (see requirements.lock)")
-    from transformers import BlipForConditionalGeneration, BlipProcessor
-
-    try:
-        processor = BlipProcessor.from_pretrained(path, local_files_only=True)
-        model = BlipForConditionalGeneration.from_pretrained(path, local_files_only=True)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        first = " ".join(str(exc).strip().splitlines()[:2])[:400]
-        raise InvalidInputError(f"cannot load the BLIP model from {path}: {type(exc).__name__}: {first}") from None
-    log.info("loaded BLIP captioner %s on %s", path, device)
-    return processor, model.to(device).eval()
-
-
-def caption_image(rgb: np.ndarray, model_dir: str | os.PathLike | None = None, *, device: str = "cpu", max_new_tokens: int = 30) -> str:
-    """A one-line caption of an ``(H, W, 3)`` uint8 RGB image by a local BLIP model
-    (``model_dir`` or ``$CROPSTUDIO_BLIP_MODEL``; loaded once, then cached)."""
-    import torch
-    from PIL import Image
-
-    processor, model = _blip(_blip_dir(model_dir).resolve(), device)
-    inputs = processor(images=Image.fromarray(_rgb(rgb)), return_tensors="pt").to(device)
-    with torch.inference_mode():
-        ids = model.generate(**inputs, max_new_tokens=max_new_tokens)  # (1, tokens)
-    return " ".join(processor.decode(ids[0], skip_special_tokens=True).split())
 
 
 # -- composition masks ------------------------------------------------------------------------
@@ -184,7 +121,7 @@ def composition_masks(
 
     from models.procrop.encoder import sam_checkpoint as configured
 
-    rgb = _rgb(rgb)
+    rgb = check_rgb(rgb)
     if points_per_side < 1 or points_per_batch < 1 or mask_side < 8:
         raise InvalidInputError("points_per_side and points_per_batch must be >= 1, mask_side >= 8")
     model = _sam(configured(sam_checkpoint).resolve(), variant, device)
