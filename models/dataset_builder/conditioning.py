@@ -137,29 +137,38 @@ def composition_masks(
         x = torch.nn.functional.interpolate(x, (rh, rw), mode="bilinear", antialias=True, align_corners=False)
         embedding = model.image_encoder(model.preprocess(x))  # (1, 256, 64, 64)
         points = amg.build_point_grid(points_per_side) * np.array([rw, rh])  # (n*n, 2) xy, model frame
-        masks, scores = [], []
-        for start in range(0, len(points), points_per_batch):
-            coords = torch.as_tensor(points[start : start + points_per_batch], dtype=torch.float32, device=device)
-            labels = torch.ones(len(coords), dtype=torch.int, device=device)
-            sparse, dense = model.prompt_encoder(points=(coords[:, None], labels[:, None]), boxes=None, masks=None)
-            low, iou = model.mask_decoder(
-                image_embeddings=embedding,
-                image_pe=model.prompt_encoder.get_dense_pe(),
-                sparse_prompt_embeddings=sparse,
-                dense_prompt_embeddings=dense,
-                multimask_output=True,
-            )  # (B, 3, 256, 256), (B, 3)
-            logits = model.postprocess_masks(low, (rh, rw), (mh, mw)).flatten(0, 1)  # (3B, mh, mw)
-            iou = iou.flatten()
-            stable = amg.calculate_stability_score(logits, model.mask_threshold, 1.0)
-            keep = torch.ones_like(iou, dtype=torch.bool)
-            if pred_iou_thresh > 0:  # 0 turns a filter off, as in SamAutomaticMaskGenerator
-                keep &= iou > pred_iou_thresh
-            if stability_score_thresh > 0:
-                keep &= stable >= stability_score_thresh
-            masks.append((logits[keep] > model.mask_threshold).cpu())
-            scores.append(iou[keep].cpu())
+        batches = [points[i : i + points_per_batch] for i in range(0, len(points), points_per_batch)]
+        kept = [_masks_at(model, amg, embedding, torch.as_tensor(b, dtype=torch.float32, device=device),
+                          ((rh, rw), (mh, mw)), (pred_iou_thresh, stability_score_thresh)) for b in batches]  # fmt: skip
+    masks, scores = zip(*kept)
     return _label_map(torch.cat(masks), torch.cat(scores), (h, w), box_nms_thresh, min_area)
+
+
+def _masks_at(model: Any, amg: Any, embedding: Any, coords: Any, frames: tuple[tuple[int, int], tuple[int, int]],
+              thresholds: tuple[float, float]) -> tuple[Any, Any]:  # fmt: skip
+    """SAM's three masks per point prompt ``coords`` ``(B, 2)`` (xy, model frame ``frames[0]``),
+    at the comparison size ``frames[1]``, kept when they pass ``thresholds`` (predicted IoU,
+    stability; 0 turns one off): ``(masks (K, mh, mw) bool, scores (K,))`` on the CPU."""
+    import torch
+
+    labels = torch.ones(len(coords), dtype=torch.int, device=coords.device)
+    sparse, dense = model.prompt_encoder(points=(coords[:, None], labels[:, None]), boxes=None, masks=None)
+    low, iou = model.mask_decoder(
+        image_embeddings=embedding,
+        image_pe=model.prompt_encoder.get_dense_pe(),
+        sparse_prompt_embeddings=sparse,
+        dense_prompt_embeddings=dense,
+        multimask_output=True,
+    )  # (B, 3, 256, 256), (B, 3)
+    logits = model.postprocess_masks(low, *frames).flatten(0, 1)  # (3B, mh, mw)
+    iou = iou.flatten()
+    stable = amg.calculate_stability_score(logits, model.mask_threshold, 1.0)
+    keep = torch.ones_like(iou, dtype=torch.bool)
+    if thresholds[0] > 0:  # 0 turns a filter off, as in SamAutomaticMaskGenerator
+        keep &= iou > thresholds[0]
+    if thresholds[1] > 0:
+        keep &= stable >= thresholds[1]
+    return (logits[keep] > model.mask_threshold).cpu(), iou[keep].cpu()
 
 
 def _boxes(masks: np.ndarray) -> np.ndarray:

@@ -23,7 +23,6 @@ def check_rgb(rgb: np.ndarray) -> np.ndarray:
     return rgb
 
 
-
 def _to_8bit(im: Image.Image) -> Image.Image:
     """A 16/32-bit integer or float greyscale image -> "L", scaled by bit depth or range."""
     a = np.asarray(im)

@@ -55,7 +55,6 @@ class ImageInfo:
     icc_profile: bytes | None
 
 
-
 def read_info(path: str | os.PathLike) -> ImageInfo:
     """The header of an image file, without decoding its pixels (nor applying any pixel limit).
 
@@ -68,7 +67,6 @@ def read_info(path: str | os.PathLike) -> ImageInfo:
         return info
 
 
-
 def format_for(name: str | os.PathLike) -> str:
     """The Pillow format a file name's suffix asks for (InvalidInputError for any other suffix)."""
     fmt = _FORMAT_BY_SUFFIX.get(Path(name).suffix.lower())
@@ -76,7 +74,6 @@ def format_for(name: str | os.PathLike) -> str:
         suffixes = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise InvalidInputError(f"cannot export to '{Path(name).name}': unsupported suffix; use one of {suffixes}")
     return fmt
-
 
 
 @contextlib.contextmanager

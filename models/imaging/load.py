@@ -53,7 +53,6 @@ class LoadedImage:
         return box.scaled(w / self.info.width, h / self.info.height)
 
 
-
 def load_image(
     path: str | os.PathLike, *, max_side: int | None = 1024, max_pixels: int | None = MAX_PIXELS
 ) -> LoadedImage:

@@ -42,7 +42,6 @@ class RenderedCrop:
         self.image.save(fh, format=self.format, **self.params)
 
 
-
 def render_crop(
     src: str | os.PathLike, box: Box, fmt: str, *, size: tuple[int, int] | None = None, quality: int = 92,
     max_pixels: int | None = MAX_PIXELS, name: str = "",
@@ -63,12 +62,7 @@ def render_crop(
     """
     if not isinstance(box, Box):
         raise InvalidInputError(f"box must be a Box, got {box!r}")
-    if size is not None:
-        if not (isinstance(size, (tuple, list)) and len(size) == 2):
-            raise InvalidInputError(f"size must be (width, height), got {size!r}")
-        size = (positive_int(size[0], "size width"), positive_int(size[1], "size height"))
-        if size[0] * size[1] > MAX_PIXELS:
-            raise InvalidInputError(f"size {size[0]}x{size[1]} is more than the limit of {MAX_PIXELS / 1e6:.0f} MP")
+    size = None if size is None else _output_size(size)
     if positive_int(quality, "quality") > 100:
         raise InvalidInputError(f"quality must be from 1 to 100, got {quality!r}")
     with open_image(Path(src), max_pixels=max_pixels) as (im, info):
@@ -82,7 +76,7 @@ def render_crop(
         im.load()
         upright = im.transpose(UPRIGHT[info.orientation]) if info.orientation != 1 else im
         out, icc = to_rgb(upright.crop((x0, y0, x1, y1)), info.icc_profile,
-                           flatten=fmt in ("JPEG", "BMP"), keep_rgb_profile=True)  # fmt: skip
+                          flatten=fmt in ("JPEG", "BMP"), keep_rgb_profile=True)  # fmt: skip
     if size is not None and out.size != size:
         out = out.resize(size, Image.Resampling.LANCZOS)
     out.info = {}  # nothing from the source rides along implicitly: metadata is passed below
@@ -95,6 +89,15 @@ def render_crop(
         log.warning("%s: EXIF too long for a JPEG (%d bytes), not written", name or info.path.name, len(exif))
     return RenderedCrop(out, fmt, params, info, (x0, y0, x1, y1))
 
+
+def _output_size(size: object) -> tuple[int, int]:
+    """``size`` as ``(width, height)`` of positive integers within :data:`MAX_PIXELS`."""
+    if not (isinstance(size, (tuple, list)) and len(size) == 2):
+        raise InvalidInputError(f"size must be (width, height), got {size!r}")
+    size = (positive_int(size[0], "size width"), positive_int(size[1], "size height"))
+    if size[0] * size[1] > MAX_PIXELS:
+        raise InvalidInputError(f"size {size[0]}x{size[1]} is more than the limit of {MAX_PIXELS / 1e6:.0f} MP")
+    return size
 
 
 def _export_exif(im: Image.Image, size: tuple[int, int]) -> bytes:
