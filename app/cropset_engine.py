@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from app.cropset_project import ImageSettings
 from app.state import AspectChoice, size_choice
+from app.thumbnails import cut_thumbnail
 from models.cropsets import BatchOptions, BatchProgress, BatchReport, OutputNaming, OutputRecord, Target, run_batch
 from models.constraints.cropper import AttentionCropper
 from models.cropsets.worker import cached_method
@@ -166,16 +166,7 @@ class _Analysed:
 def _thumbnail(image: LoadedImage, box: Box | None, scale: float = 1.0) -> np.ndarray | None:
     """``box`` (full-resolution pixels) cut from ``image``'s copy, fitted into THUMB_SIZE times
     ``scale`` (the display's device pixel ratio)."""
-    if box is None:
-        return None
-    b = image.from_full(box)
-    h, w = image.rgb.shape[:2]
-    x0, y0 = min(max(int(b.x0), 0), w - 1), min(max(int(b.y0), 0), h - 1)
-    x1, y1 = max(min(round(b.x1), w), x0 + 1), max(min(round(b.y1), h), y0 + 1)
-    part = Image.fromarray(image.rgb[y0:y1, x0:x1])
-    scale = max(1.0, scale)
-    part.thumbnail((round(THUMB_SIZE[0] * scale), round(THUMB_SIZE[1] * scale)), Image.Resampling.BILINEAR)
-    return np.asarray(part.convert("RGB"), dtype=np.uint8)
+    return None if box is None else cut_thumbnail(image.rgb, image.from_full(box), THUMB_SIZE, scale)
 
 
 def compute_crop_set(request: CropSetRequest, analysed: SetAnalysis) -> CropSetResult:

@@ -1,44 +1,48 @@
 """Exporting crops: what to write where (:func:`plan_exports`) and the writing itself
 (:func:`run_exports`, for a worker). No Qt here; the window asks before overwriting.
 
-Every file goes through :func:`models.export.export_crop`: cut at full resolution from the
-original file, ICC profile and EXIF kept (orientation normalised), written atomically, and
-never over an existing file unless ``overwrite`` is given.
+Every decision is :mod:`models.export`'s: the size asked for (:func:`~models.export.asked_size`:
+exact sizes that would stretch the crop refused), the upscale rule and whether a file exists
+(:func:`~models.export.plan_export`), the file name (:func:`~models.export.render_template`,
+with this dialog's placeholders). Every file goes through :func:`models.export.export_crop`:
+cut at full resolution from the original file, ICC profile and EXIF kept (orientation
+normalised), written atomically, and never over an existing file unless ``overwrite`` is given.
 """
 
 from __future__ import annotations
 
 import logging
-import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from app.state import CropState
-from models.errors import CropStudioError
+from models.errors import CropStudioError, InvalidInputError
+from models.export import FORMATS as SUFFIXES
+from models.export import ExportPlan, OutputFolder, asked_size, export_crop, plan_export, render_template
+from models.export.naming import parse_template
 from models.geometry import Box
-from models.export import export_crop
 
 __all__ = [
+    "FIELDS",
     "FORMATS",
     "SIZE_MODES",
     "ExportJob",
     "ExportReport",
     "ExportSettings",
-    "UpscaleRefused",
     "check_template",
     "output_size",
     "plan_exports",
-    "render_name",
     "run_exports",
-    "upscale_factor",
+    "upscale_question",
     "upscales_needed",
 ]
 
 log = logging.getLogger(__name__)
 
-FORMATS: dict[str, str] = {"JPEG": ".jpg", "PNG": ".png", "WebP": ".webp", "TIFF": ".tif"}
+_FORMAT_KEYS = {"JPEG": "jpeg", "PNG": "png", "WebP": "webp", "TIFF": "tiff"}  # the dialog's label -> format
+FORMATS: dict[str, str] = {label: SUFFIXES[key] for label, key in _FORMAT_KEYS.items()}
 SizeMode = Literal["crop", "preset", "long_edge", "exact"]
 SIZE_MODES: dict[str, str] = {
     "preset": "Target size of the aspect preset (else as cropped)",
@@ -46,8 +50,8 @@ SIZE_MODES: dict[str, str] = {
     "long_edge": "Long edge",
     "exact": "Exact size",
 }
-_FIELDS = {"stem", "n", "w", "h", "ratio", "format"}
-_RATIO_SLACK = 0.01  # an exact size may differ from the crop's ratio by 1 % (rounding)
+FIELDS = ("stem", "n", "w", "h", "ratio", "format")
+"""The placeholders of the dialog's file names (checked and filled by models.export.naming)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +69,6 @@ class ExportSettings:
     allow_upscale: bool = False  # the crop sets' rule: a crop smaller than its output size is refused
 
 
-class UpscaleRefused(ValueError):
-    """Writing the crop at its output size would upscale it, and upscaling was not allowed."""
-
-    def __init__(self, message: str, factor: float) -> None:
-        super().__init__(message)
-        self.factor = factor
-
-
 @dataclass(frozen=True, slots=True)
 class ExportJob:
     src: Path
@@ -81,6 +77,7 @@ class ExportJob:
     size: tuple[int, int] | None  # None: the crop's own pixels
     overwrite: bool = False  # the user said "Replace" for this file
     upscale: float | None = None  # the factor, when the user allowed upscaling this crop
+    exists: bool = False  # the planner found a file at dst (the window asks before replacing it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,104 +97,104 @@ class ExportReport:
 
 
 def check_template(template: str) -> None:
-    """Raise ValueError naming the problem when ``template`` is not a usable file name."""
-    try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
-    except ValueError as exc:
-        raise ValueError(f"bad file name template {template!r}: {exc}") from None
-    unknown = fields - _FIELDS
-    if unknown:
-        raise ValueError(f"unknown field {{{sorted(unknown)[0]}}} in {template!r}; use {', '.join(sorted(_FIELDS))}")
-    if not template.strip() or "/" in template or "\\" in template:
-        raise ValueError(f"file name template {template!r} must be a plain, non-empty file name")
+    """Raise ValueError naming the problem when ``template`` is not a usable file name (the
+    placeholders of :data:`FIELDS`; a plain name: no folders, the export dialog picks the folder)."""
+    parse_template(template, fields=FIELDS)
+    if "/" in template:
+        raise InvalidInputError(f"file name template {template!r} must be a plain file name (no '/')")
 
 
 def output_size(box: Box, state: CropState, settings: ExportSettings) -> tuple[int, int] | None:
-    """The pixel size to write ``box`` at, or None for its own size; ValueError if it would stretch."""
-    w, h = round(box.width), round(box.height)
+    """The pixel size asked for ``box`` at these settings, or None for its own size; ValueError
+    if it would stretch. Whether it upscales is the planner's (:func:`plan_exports`)."""
+    crop = (round(box.width), round(box.height))
     mode = settings.size_mode
     if mode == "crop" or (mode == "preset" and state.aspect.size is None):
         return None
     if mode == "long_edge":
-        scale = settings.long_edge / max(w, h)
-        return _check_upscale((w, h), (max(1, round(w * scale)), max(1, round(h * scale))), settings)
+        return asked_size(crop, long_edge=settings.long_edge)
     size = state.aspect.size if mode == "preset" else settings.exact
-    assert size is not None
-    if abs((size[0] / size[1]) / (w / h) - 1) > _RATIO_SLACK:
-        raise ValueError(
-            f"the crop is {w}x{h} px; writing it at {size[0]}x{size[1]} would stretch it "
-            f"(choose the {size[0]}x{size[1]} aspect preset)"
-        )
-    return _check_upscale((w, h), size, settings)
+    try:
+        return asked_size(crop, exact=size)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{exc} (choose the {size[0]}x{size[1]} aspect preset)") from None
 
 
-def upscale_factor(crop: tuple[int, int], size: tuple[int, int]) -> float:
-    """How much writing a ``crop`` of ``(w, h)`` px at ``size`` enlarges it (1.0: not at all)."""
-    return max(size[0] / max(crop[0], 1), size[1] / max(crop[1], 1), 1.0)
+def upscale_question(crop: tuple[int, int], size: tuple[int, int], factor: float) -> str:
+    """A refused upscale (:func:`models.export.upscale_factor`'s) in the window's words (the CLI's names its flag)."""
+    return f"the crop is {crop[0]}x{crop[1]} px; writing it at {size[0]}x{size[1]} would upscale it x{factor:.2f}"
 
 
-def _check_upscale(crop: tuple[int, int], size: tuple[int, int], settings: ExportSettings) -> tuple[int, int]:
-    factor = upscale_factor(crop, size)
-    if factor > 1.0 + 1e-9 and not settings.allow_upscale:
-        raise UpscaleRefused(f"the crop is {crop[0]}x{crop[1]} px; writing it at {size[0]}x{size[1]} would upscale "
-                             f"it x{factor:.2f}", factor)  # fmt: skip
-    return size
+def _refused(plan: ExportPlan) -> str:
+    return upscale_question(plan.crop_size, plan.output_size, plan.upscale or 1.0)
 
 
-def render_name(settings: ExportSettings, src: Path, n: int, size: tuple[int, int], state: CropState) -> str:
+def _name(settings: ExportSettings, src: Path, n: int, size: tuple[int, int], state: CropState) -> str:
     ratio = state.aspect.label.replace(":", "x") if state.aspect.kind != "free" else "free"
-    name = settings.template.format(stem=src.stem, n=n, w=size[0], h=size[1], ratio=ratio, format=settings.format.lower())
-    return name + FORMATS[settings.format]
+    values = dict(stem=src.stem, n=n, w=size[0], h=size[1], ratio=ratio, format=settings.format.lower())
+    return render_template(settings.template, values, FORMATS[settings.format], fields=FIELDS)
+
+
+Planned = tuple[Path, Box | None, tuple[int, int] | None, ExportPlan | str]
+
+
+def _plans(items: Sequence[tuple[Path, CropState]], settings: ExportSettings) -> list[Planned]:
+    """``(source, box, size asked, plan or the reason there is none)`` for each image, in order."""
+    if settings.format not in FORMATS:
+        raise ValueError(f"unknown format {settings.format!r}; use one of {', '.join(FORMATS)}")
+    check_template(settings.template)
+    if not items:
+        return []
+    try:
+        folder = OutputFolder.open(settings.folder)
+    except CropStudioError as exc:
+        return [(src, None, None, str(exc)) for src, _ in items]
+    out: list[Planned] = []
+    taken: set[str] = set()
+    for n, (src, state) in enumerate(items, 1):
+        if state.box is None:
+            out.append((src, None, None, "no crop yet"))
+            continue
+        box = state.box.rounded()
+        crop = (int(box.width), int(box.height))
+        try:
+            size = output_size(box, state, settings)
+            name = _name(settings, src, n, size or crop, state)
+            stem, suffix, k = name[: -len(Path(name).suffix)], Path(name).suffix, 2
+            while name in taken:  # two sources with one stem (a.jpg, a.png): keep both
+                name, k = f"{stem}-{k}{suffix}", k + 1
+            taken.add(name)
+            out.append((src, box, size, plan_export(folder, name, crop, size, allow_upscale=settings.allow_upscale)))
+        except ValueError as exc:  # stretching, a size out of bounds, an unusable name
+            out.append((src, box, None, str(exc)))
+    return out
 
 
 def plan_exports(
     items: Sequence[tuple[Path, CropState]], settings: ExportSettings
 ) -> tuple[list[ExportJob], list[tuple[Path, str]]]:
-    """The files to write for ``items`` (images with a crop), and the images that cannot be.
+    """The files to write for ``items`` (images with a crop), and the images that cannot be
+    (a refused upscale among them: the window asks before planning again).
 
     Raises ValueError for settings that fit no image (unknown format, bad template).
     """
-    if settings.format not in FORMATS:
-        raise ValueError(f"unknown format {settings.format!r}; use one of {', '.join(FORMATS)}")
-    check_template(settings.template)
     jobs: list[ExportJob] = []
     problems: list[tuple[Path, str]] = []
-    taken: set[Path] = set()
-    for n, (src, state) in enumerate(items, 1):
-        if state.box is None:
-            problems.append((src, "no crop yet"))
-            continue
-        box = state.box.rounded()
-        try:
-            size = output_size(box, state, settings)
-        except ValueError as exc:  # UpscaleRefused too: the window asks before planning again
-            problems.append((src, str(exc)))
-            continue
-        shown = size or (int(box.width), int(box.height))
-        dst = settings.folder / render_name(settings, src, n, shown, state)
-        k = 2
-        while dst in taken:  # two sources with one stem (a.jpg, a.png): keep both
-            dst = dst.with_name(f"{dst.stem}-{k}{dst.suffix}")
-            k += 1
-        taken.add(dst)
-        factor = upscale_factor((int(box.width), int(box.height)), size) if size else 1.0
-        jobs.append(ExportJob(src, box, dst, size, upscale=factor if factor > 1.0 else None))
+    for src, box, size, plan in _plans(items, settings):
+        if isinstance(plan, str):
+            problems.append((src, plan))
+        elif plan.decision == "upscale-refused":
+            problems.append((src, _refused(plan)))
+        else:
+            assert box is not None  # a plan is only made for a crop
+            jobs.append(ExportJob(src, box, plan.path, size, upscale=plan.upscale, exists=plan.decision == "exists"))
     return jobs, problems
 
 
 def upscales_needed(items: Sequence[tuple[Path, CropState]], settings: ExportSettings) -> list[tuple[Path, str]]:
-    """The images whose crop would be upscaled at these settings (``(source, why)``), when not allowed."""
-    out = []
-    for src, state in items:
-        if state.box is None:
-            continue
-        try:
-            output_size(state.box.rounded(), state, settings)
-        except UpscaleRefused as exc:
-            out.append((src, str(exc)))
-        except ValueError:
-            pass  # stretching: plan_exports says so
-    return out
+    """The images whose crop the planner would upscale at these settings (``(source, why)``), when not allowed."""
+    return [(src, _refused(plan)) for src, _, _, plan in _plans(items, settings)
+            if not isinstance(plan, str) and plan.decision == "upscale-refused"]  # fmt: skip
 
 
 def run_exports(

@@ -140,7 +140,7 @@ class Exporter(QObject):
         jobs, problems = plan_exports(items, settings)
         self._skipped += problems
         kept, policy = [], None
-        existing = [job for job in jobs if job.dst.exists()]
+        existing = [job for job in jobs if job.exists]
         for job in jobs:
             if job not in existing:
                 kept.append(job)

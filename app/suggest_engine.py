@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
+from app.thumbnails import cut_thumbnail
 from models import cropping
 from models.geometry import AspectRatio, Box
 from models.imaging import ImageInfo, LoadedImage
@@ -79,19 +79,9 @@ class SuggestResult:
 
 
 def _thumbnail(rgb: np.ndarray, box: Box, scale: float = 1.0) -> np.ndarray:
-    """The part of ``rgb`` under normalised ``box``, shrunk (area averaging) to at most
-    ``THUMB_SIDE * scale`` on its long side."""
+    """The part of ``rgb`` under normalised ``box``, at most ``THUMB_SIDE * scale`` on its long side."""
     h, w = rgb.shape[:2]
-    x0, y0 = min(int(box.x0 * w), w - 1), min(int(box.y0 * h), h - 1)
-    x1, y1 = max(round(box.x1 * w), x0 + 1), max(round(box.y1 * h), y0 + 1)
-    part = rgb[y0:y1, x0:x1]
-    side = max(1, round(THUMB_SIDE * max(1.0, scale)))
-    ph, pw = part.shape[:2]
-    if max(ph, pw) <= side:
-        return np.ascontiguousarray(part)
-    f = side / max(ph, pw)
-    size = (max(1, min(side, round(pw * f))), max(1, min(side, round(ph * f))))
-    return cv2.resize(part, size, interpolation=cv2.INTER_AREA)
+    return cut_thumbnail(rgb, Box(box.x0 * w, box.y0 * h, box.x1 * w, box.y1 * h), (THUMB_SIDE, THUMB_SIDE), scale)
 
 
 def _provenance(index: object, ids: tuple[str, ...]) -> dict[str, str]:

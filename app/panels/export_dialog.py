@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.export import FORMATS, SIZE_MODES, ExportSettings, check_template, output_size
+from app.export import FORMATS, SIZE_MODES, ExportSettings, check_template, output_size, upscale_question
+from models.export import upscale_factor
 from app.state import CropState
 
 __all__ = ["ExportDialog", "load_export_settings", "save_export_settings"]
@@ -180,10 +181,14 @@ class ExportDialog(QDialog):
                       "exact": f"{settings.exact[0]} x {settings.exact[1]} px"}  # fmt: skip
             return preset[settings.size_mode]
         box = self._state.box.rounded()
+        crop = (int(box.width), int(box.height))
         try:
-            size = output_size(box, self._state, settings) or (int(box.width), int(box.height))
+            size = output_size(box, self._state, settings) or crop
         except ValueError as exc:
-            return f"{exc}" + (" (tick Allow upscaling, or be asked)" if "upscale" in str(exc) else "")
+            return str(exc)
+        factor = upscale_factor(crop, size)  # the planner's rule
+        if factor is not None and not settings.allow_upscale:
+            return upscale_question(crop, size, factor) + " (tick Allow upscaling, or be asked)"
         return f"{size[0]} x {size[1]} px"
 
     @Slot()

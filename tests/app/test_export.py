@@ -180,7 +180,7 @@ def test_dialog_collects_and_remembers_settings(qtbot, tmp_path):
     dialog.long_edge.setValue(800)
     dialog.template.setText("{stem}-{bad}")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-    assert "unknown field" in dialog.error() and dialog.result() == 0
+    assert "unknown placeholder {bad}" in dialog.error() and dialog.result() == 0
     dialog.template.setText("{stem}-web")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.result() == 1
