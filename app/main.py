@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)  # leave the user's settings alone
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(args.smoke_test / "settings"))
 
-    from app.window import MainWindow
+    from app.shell.window import MainWindow
 
     window = MainWindow()
     if args.smoke_test is not None:

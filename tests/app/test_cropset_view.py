@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 import models.cropsets.runner
-from app.window import MainWindow
+from app.shell.window import MainWindow
 from models.cli.main import main as cli
 from models.constraints.cropper import AttentionCropper
 from models.cropsets import load_project, load_target_set

@@ -7,9 +7,9 @@ import shutil
 import pytest
 from PIL import Image
 
-import app.exporter
-from app.export import ExportSettings
-from app.window import MainWindow
+import app.export.flow
+from app.export.planning import ExportSettings
+from app.shell.window import MainWindow
 from tests.conftest import SAMPLES
 
 TIMEOUT_MS = 60_000
@@ -42,8 +42,8 @@ def asked(monkeypatch):
         state["asked"].append((path.name, left))
         return state["answers"].pop(0)
 
-    monkeypatch.setattr(app.exporter, "ask_replace", ask)
-    monkeypatch.setattr(app.exporter, "ask_upscale", lambda *a: pytest.fail("asked to upscale"))
+    monkeypatch.setattr(app.export.flow, "ask_replace", ask)
+    monkeypatch.setattr(app.export.flow, "ask_upscale", lambda *a: pytest.fail("asked to upscale"))
     return state
 
 
@@ -100,7 +100,7 @@ def test_export_all_can_be_cancelled_while_crops_are_computed(qtbot, window, tmp
 
 
 def test_the_dialog_says_how_many_and_where(qtbot, window, tmp_path, monkeypatch):
-    from app.panels import export_dialog
+    from app.export import dialog as export_dialog
 
     seen = {}
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from app.canvas.heads import left_out_message
-from app.image_view import ImageView
+from app.editor.canvas.heads import left_out_message
+from app.editor.image_view import ImageView
 from models.geometry import Box
 from models.subjects import Head
 

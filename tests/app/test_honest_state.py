@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from app.library import recent_paths, remember_recent
-from app.window import MainWindow
+from app.library.images import recent_paths, remember_recent
+from app.shell.window import MainWindow
 from models.geometry import Box
 from tests.conftest import SAMPLES
 

@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-import app.window
-from app.library import ImageCache, clear_recent, folder_images, recent_paths, remember_recent
-from app.window import MainWindow
+import app.shell.window
+from app.library.images import ImageCache, clear_recent, folder_images, recent_paths, remember_recent
+from app.shell.window import MainWindow
 from tests.conftest import SAMPLES
 
 TIMEOUT_MS = 20_000
@@ -113,12 +113,12 @@ def test_open_recent_menu_lists_and_reopens(qtbot, window):
 
 def test_going_back_to_an_image_reuses_its_pixels_and_analysis(qtbot, window, monkeypatch):
     calls = []
-    real = app.window.load_image
+    real = app.shell.window.load_image
     def counting(path, *, max_side):
         calls.append(path)
         return real(path, max_side=max_side)
 
-    monkeypatch.setattr(app.window, "load_image", counting)
+    monkeypatch.setattr(app.shell.window, "load_image", counting)
     analyses = []
     window.analysis_ready.connect(analyses.append)
     for name in ("coffee.jpg", "rocket.jpg", "coffee.jpg"):

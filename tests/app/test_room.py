@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QDockWidget
 
-from app.panels.suggestions import CARD_WIDTH, SuggestionCard, SuggestionsPanel, composition_pixmap
-from app.suggest_engine import SuggestedCrop, SuggestResult, SuggestRequest
-from app.window import MainWindow
+from app.suggestions.panel import CARD_WIDTH, SuggestionCard, SuggestionsPanel, composition_pixmap
+from app.suggestions.engine import SuggestedCrop, SuggestResult, SuggestRequest
+from app.shell.window import MainWindow
 from models.geometry import Box
 from tests.conftest import SAMPLES
 

@@ -10,9 +10,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from app.image_view import ImageView
+from app.editor.image_view import ImageView
 from app.main import main
-from app.window import APP_TITLE, MainWindow, file_dialog_filter, is_supported
+from app.shell.window import APP_TITLE, MainWindow, file_dialog_filter, is_supported
 from models import __version__
 
 TIMEOUT_MS = 10_000
@@ -116,7 +116,7 @@ def test_unexpected_engine_error_is_reported_not_raised(qtbot, window, sample_im
     def broken(path, **kwargs):
         raise RuntimeError("engine bug")
 
-    monkeypatch.setattr("app.window.load_image", broken)
+    monkeypatch.setattr("app.shell.window.load_image", broken)
     message = fail(qtbot, window, sample_image)
     assert message.startswith("Unexpected error") and "engine bug" in message
     assert message in window.statusBar().currentMessage()
