@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
     window.show()
     if args.image is not None:
-        window.open_any(args.image)
+        window.opener.open_any(args.image)
     try:
         code = app.exec()
     finally:

@@ -150,7 +150,7 @@ def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str]
             written.append(_save(win, out_dir / "empty-1024x700.jpg"))
         win.resize(*size)
         # -- the designer: 4:5, a keep and an avoid region, thirds ----------------------------
-        win.open_folder(samples)
+        win.opener.open_folder(samples)
         _wait(app, lambda: win.workbench.analysis() is not None and win.crop_state() is not None, what="first image")
         _open(app, win, samples / "astronaut.jpg")
         _wait(app, lambda: not win.library.is_loading_thumbnails(), what="thumbnails")

@@ -25,16 +25,34 @@ from app.export.planning import ExportReport, ExportSettings, check_template, pl
 from app.export.conflicts import ask_replace, ask_upscale
 from app.export.unopened import CropRecipe, UnopenedCrops, crop_all_unopened
 from app.export.dialog import ExportDialog, load_export_settings
+from app.editor.session import CropSession as Session
 from app.editor.state import CropState
+from app.editor.workbench import Workbench
+from app.library.images import Library
 from app.common.workers import TaskRunner
 
-__all__ = ["CROPS", "EXPORT", "Exporter"]
+__all__ = ["CROPS", "EXPORT", "Exporter", "crop_recipe", "export_items"]
 
 EXPORT = "export"  # TaskRunner keys: writing the files,
 CROPS = "export-crops"  # ... and the crops of images never opened
 
 Items = Callable[[bool], list[tuple[Path, CropState | None]]]  # all_images -> (source, state or None: not opened)
-Plan = list[tuple[Path, CropState]]
+
+
+def export_items(session: Session, library: Library, all_images: bool) -> list[tuple[Path, CropState | None]]:
+    """The current image's crop, or every Library image's in order (``None``: not opened yet,
+    or no crop yet: the exporter computes it in a worker)."""
+    states, current = session.states(), session.current_path()
+    if not all_images:
+        return [(current, states[current])] if current is not None and states[current].box is not None else []
+    paths = library.paths()
+    paths += [p for p in states if p not in paths]
+    return [(p, s if (s := states.get(p)) is not None and s.box is not None else None) for p in paths]
+
+
+def crop_recipe(workbench: Workbench, store: Path) -> CropRecipe:
+    """How an image opened now would be cropped (Export All crops unopened images so)."""
+    return CropRecipe(workbench.default_aspect(), workbench.attention_request().tau, workbench.cropper, store)
 
 
 def _plural(n: int, word: str) -> str:

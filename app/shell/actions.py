@@ -89,11 +89,11 @@ def build_actions(w: MainWindow) -> WindowActions:
     for kind in GUIDES:
         guides[kind] = QAction(GUIDE_NAMES[kind], w)
         guides[kind].setCheckable(True)
-        guides[kind].toggled.connect(lambda on, k=kind: w.set_guide(k, on))
+        guides[kind].toggled.connect(lambda on, k=kind: w.area.set_guide(k, on))
     wb, v = w.workbench, w.view
     a = WindowActions(
-        open=_action(w, "open", w.open_dialog, text="&Open…"),
-        open_folder=_action(w, "open_folder", w.open_folder_dialog, text="Open &Folder…"),
+        open=_action(w, "open", w.opener.open_dialog, text="&Open…"),
+        open_folder=_action(w, "open_folder", w.opener.open_folder_dialog, text="Open &Folder…"),
         recent=QMenu("Open &Recent", w),
         export=_action(w, "export", lambda: w.export_dialog(all_images=False), text="&Export Crop…"),
         export_all=_action(w, "export_all", lambda: w.export_dialog(all_images=True), text="Export &All Crops…",
@@ -102,7 +102,7 @@ def build_actions(w: MainWindow) -> WindowActions:
         quit=_action(w, "quit", w.close, text="&Quit"),
         undo=undo,
         redo=redo,
-        delete_region=_action(w, "delete_region", w.delete_selected_region, text="&Delete Region"),
+        delete_region=_action(w, "delete_region", w.area.delete_selected_region, text="&Delete Region"),
         clear_regions=QAction("C&lear Regions", w),
         crop_tool=_action(w, "crop_tool", w.tool.enter, tip="The crop tool: the crop on the canvas, ready to edit"),
         lock_ratio=_action(w, "lock_ratio", wb.toggle_ratio_lock, tip="Lock the crop's ratio as it is, or free it"),
@@ -111,22 +111,22 @@ def build_actions(w: MainWindow) -> WindowActions:
                         tip="Crop preview: hide everything outside the crop"),  # fmt: skip
         revert=_action(w, "revert", w.tool.revert, tip="Revert the crop to where it was at the last commit"),
         reset_crop=_action(w, "reset_crop", wb.reset_crop, tip="Reset to the automatic crop"),
-        draw_keep=_action(w, "draw_keep", lambda: w.start_drawing("keep"), text="Draw &Keep Region",
+        draw_keep=_action(w, "draw_keep", lambda: w.area.start_drawing("keep"), text="Draw &Keep Region",
                           tip="Drag on the photo: a region the crop must keep"),  # fmt: skip
-        draw_avoid=_action(w, "draw_avoid", lambda: w.start_drawing("avoid"), text="Draw &Avoid Region",
+        draw_avoid=_action(w, "draw_avoid", lambda: w.area.start_drawing("avoid"), text="Draw &Avoid Region",
                            tip="Drag on the photo: a region the crop must leave out"),  # fmt: skip
         crop_to_layout=_action(w, "crop_to_layout", wb.fit_to_layout, text="&Crop to Layout"),
         swap=_action(w, "swap", wb.swap_orientation, text="&Swap Orientation"),
         guides=guides,
-        cycle_guides=_action(w, "cycle_guides", w.cycle_guides, text="&Next Overlay"),
+        cycle_guides=_action(w, "cycle_guides", w.area.cycle_guides, text="&Next Overlay"),
         rotate_guide=_action(w, "rotate_guide", w.tool.rotate_guide, text="&Rotate Overlay"),
-        heat=_action(w, "heat", w.set_heat_visible, checkable=True, text="Attention &Heat Map"),
+        heat=_action(w, "heat", w.area.set_heat_visible, checkable=True, text="Attention &Heat Map"),
         fit=_action(w, "fit", v.fit_to_window, text="&Fit to Window"),
         actual_size=_action(w, "actual_size", v.set_actual_size, text="&Actual Pixels"),
         zoom_in=_action(w, "zoom_in", lambda: v.zoom_by(1.25), text="Zoom &In"),
         zoom_out=_action(w, "zoom_out", lambda: v.zoom_by(0.8), text="Zoom &Out"),
-        next_image=_action(w, "next_image", lambda: w.show_neighbour(1), text="&Next Image"),
-        previous_image=_action(w, "previous_image", lambda: w.show_neighbour(-1), text="&Previous Image"),
+        next_image=_action(w, "next_image", lambda: w.opener.show_neighbour(1), text="&Next Image"),
+        previous_image=_action(w, "previous_image", lambda: w.opener.show_neighbour(-1), text="&Previous Image"),
         shortcuts=_action(w, "shortcuts", w.keys.shortcuts_dialog, text="&Keyboard Shortcuts"),
     )
     a.clear_regions.triggered.connect(wb.clear_regions)
@@ -158,7 +158,7 @@ def _fill_recent(w: MainWindow, menu: QMenu) -> None:
     paths = recent_paths()
     for path in paths:
         action = menu.addAction(str(path))
-        action.triggered.connect(lambda _=False, p=path: w.open_any(p))
+        action.triggered.connect(lambda _=False, p=path: w.opener.open_any(p))
     if paths:
         menu.addSeparator()
     clear = menu.addAction("Clear Recent")

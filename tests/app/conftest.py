@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-import app.shell.window
+import app.shell.opener
 from app.editor.analysis import analyse_image
 
 _ANALYSES: dict[tuple[str, tuple[int, ...]], object] = {}
@@ -31,7 +31,7 @@ def _memoised_analysis(monkeypatch):
         shared._cache["prepared"] = prepared
         return type(cached)(image, cached.analysis, prepared, shared)
 
-    monkeypatch.setattr(app.shell.window, "analyse_image", memoised)
+    monkeypatch.setattr(app.shell.opener, "analyse_image", memoised)
 
 
 def send_mouse(widget, kind: QEvent.Type, pos: QPointF, button=Qt.MouseButton.LeftButton,

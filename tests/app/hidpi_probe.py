@@ -98,7 +98,7 @@ def _probe(qapp: QApplication, scratch: Path) -> dict:
 
         thumbnails: list[list[int]] = []
         win.library.thumbnail_ready.connect(lambda path, rgb: thumbnails.append(list(rgb.shape[:2])))
-        win.open_folder(folder)
+        win.opener.open_folder(folder)
         _wait(lambda: win.current_image() is not None and win.current_image().info.path == image_path
               and win.workbench.analysis() is not None and win.crop_state() is not None
               and not win.workbench.is_computing() and view.crop_box() is not None,

@@ -108,7 +108,7 @@ def window(qtbot, photos, tmp_path):
     win.show()
     qtbot.waitExposed(win)
     with qtbot.waitSignal(win.analysis_ready, timeout=TIMEOUT_MS):
-        assert win.open_folder(photos)  # astronaut.jpg (512x512) first
+        assert win.opener.open_folder(photos)  # astronaut.jpg (512x512) first
     win.cropset_panel.folder.setText(str(tmp_path / "gui"))
     win.cropset_panel.folder.editingFinished.emit()
     return win

@@ -89,7 +89,7 @@ def test_batch_export_reports_progress(qtbot, window, tmp_path, sample_image):
                     all_images=True)  # fmt: skip
     assert [p.name for p in report.written] == ["1-astronaut-1x1.webp", "2-coffee-1x1.webp"]
     assert steps == [("export", 1, 2), ("export", 2, 2)]
-    assert not window.is_exporting()
+    assert not window.exporter.is_running()
 
 
 def test_target_size_presets_export_at_that_size_asking_before_upscaling(qtbot, window, tmp_path, answers):

@@ -19,7 +19,7 @@ TIMEOUT_MS = 20_000
 def window(qtbot, shown_window):
     win = shown_window((1024, 700))
     with qtbot.waitSignal(win.analysis_ready, timeout=TIMEOUT_MS):
-        win.open_folder(SAMPLES)
+        win.opener.open_folder(SAMPLES)
     return win
 
 
