@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.cropsets.engine import THUMB_SIZE, TargetCrop
-from app.editor.image_view import fitted_pixmap
+from app.common.pixmaps import fitted_pixmap
 from models.cropsets import Target
 
 __all__ = ["CARD_WIDTH", "TargetCard", "describe_target"]

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.common.status_line import StatusLine
-from app.editor.image_view import fitted_pixmap
+from app.common.pixmaps import fitted_pixmap
 from models.errors import InvalidInputError
 
 if TYPE_CHECKING:

@@ -19,98 +19,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QImage,
-    QKeyEvent,
-    QMouseEvent,
-    QPainter,
-    QPixmap,
-    QResizeEvent,
-    QTransform,
-    QWheelEvent,
-)
-from PySide6.QtWidgets import (
-    QGraphicsItem,
-    QGraphicsPixmapItem,
-    QGraphicsScene,
-    QGraphicsView,
-    QStyleOptionGraphicsItem,
-    QWidget,
-)
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter, QPixmap, QTransform
+from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
 
+from app.common.pixmaps import rgb_to_qimage
 from app.editor.canvas.box_item import box_rect
-from app.editor.canvas.boxes import move_box, snap_box
 from app.editor.canvas.crop_item import CropItem, DimItem, SecondaryCropItem
 from app.editor.canvas.heads import HeadsItem
 from app.editor.canvas.heat import HeatItem
-from app.editor.canvas.region_item import REGION_Z, RegionItem, paint_region
+from app.editor.canvas.region_item import RegionItem
 from app.editor.state import RegionKind
+from app.editor.view_input import ViewInput, _DraftItem
 from models.geometry import Box
 
-__all__ = ["ImageView", "fitted_pixmap", "rgb_to_qimage"]
+__all__ = ["ImageView"]
 
-MIN_ZOOM = 0.02
-MAX_ZOOM = 40.0
-WHEEL_STEP = 1.25  # zoom factor per wheel notch (120 eighths of a degree)
-NUDGE, BIG_NUDGE = 1, 10  # image pixels per arrow key (with Shift)
-_MIN_DRAWN = 2  # image pixels: smaller drags draw nothing
 _KINDS: tuple[RegionKind, ...] = ("keep", "avoid")
-_ARROWS = {
-    Qt.Key.Key_Left: (-1, 0),
-    Qt.Key.Key_Right: (1, 0),
-    Qt.Key.Key_Up: (0, -1),
-    Qt.Key.Key_Down: (0, 1),
-}
 
 
-def rgb_to_qimage(rgb: np.ndarray) -> QImage:
-    """A deep-copied ``QImage`` of a ``(h, w, 3)`` uint8 array (safe after ``rgb`` is gone)."""
-    if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ValueError(f"expected a (h, w, 3) uint8 array, got {getattr(rgb, 'shape', type(rgb))}")
-    h, w, _ = rgb.shape
-    if h == 0 or w == 0:
-        raise ValueError("cannot show an empty image")
-    buf = np.ascontiguousarray(rgb)
-    # QImage wraps `buf` without copying; .copy() detaches it before `buf` can be freed.
-    return QImage(buf.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-
-
-def fitted_pixmap(image: np.ndarray | QImage, size: QSize, dpr: float) -> QPixmap:
-    """``image`` (an RGB array or a ``QImage``) scaled to fit ``size`` logical pixels, keeping its
-    ratio, on a display of device pixel ratio ``dpr``: rendered at ``size * dpr`` device pixels
-    and marked with ``dpr``, so thumbnails stay sharp at 200% (and are not drawn twice as big)."""
-    qimage = rgb_to_qimage(image) if isinstance(image, np.ndarray) else image
-    dpr = dpr if dpr > 0 else 1.0
-    target = QSize(max(1, round(size.width() * dpr)), max(1, round(size.height() * dpr)))
-    pixmap = QPixmap.fromImage(qimage.scaled(target, Qt.AspectRatioMode.KeepAspectRatio,
-                                             Qt.TransformationMode.SmoothTransformation))  # fmt: skip
-    pixmap.setDevicePixelRatio(dpr)
-    return pixmap
-
-
-class _DraftItem(QGraphicsItem):
-    """The region being drawn, styled like the region it will become."""
-
-    def __init__(self, kind: RegionKind, box: Box) -> None:
-        super().__init__()
-        self.kind, self.box = kind, box
-        self.setZValue(REGION_Z + 1)
-
-    def set_box(self, box: Box) -> None:
-        self.prepareGeometryChange()
-        self.box = box
-
-    def boundingRect(self) -> QRectF:
-        return box_rect(self.box)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        paint_region(painter, self.kind, self.box, selected=True)
-
-
-class ImageView(QGraphicsView):
+class ImageView(ViewInput, QGraphicsView):
     """Shows an RGB image with an editable crop and layout regions (see the module docstring)."""
 
     zoom_changed = Signal(float)  # device (physical) pixels per full-resolution pixel, see zoom()
@@ -370,147 +298,6 @@ class ImageView(QGraphicsView):
 
     def draw_mode(self) -> RegionKind | None:
         return self._draw_kind
-
-    # -- keyboard --------------------------------------------------------------------------
-    def nudge(self, dx: int, dy: int) -> bool:
-        """Move the selected region, else the crop, by ``(dx, dy)`` image pixels."""
-        selected = self.selected_region()
-        item = self._regions[selected[0]][selected[1]] if selected else self._crop
-        if item is None or not item.isVisible() or item.is_dragging():
-            return False
-        before = item.box()
-        after = snap_box(move_box(before, dx, dy, self._size), self._size, translate=True)
-        if after == before:
-            return True
-        item.set_box(after)
-        if isinstance(item, RegionItem):
-            self.region_edited.emit(item.kind, item.index, before, after, "nudge")
-        else:
-            self._dim.set_holes((after, *(s.box for s in self._secondary)))
-            self.crop_edited.emit(before, after, "nudge")
-        return True
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        direction = _ARROWS.get(Qt.Key(event.key()))
-        if direction is not None and self.has_image():
-            step = BIG_NUDGE if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else NUDGE
-            if self.nudge(direction[0] * step, direction[1] * step):
-                event.accept()
-                return
-        if event.key() == Qt.Key.Key_Escape:
-            if self._draw_kind is not None:
-                self.set_draw_mode(None)
-            else:
-                self._scene.clearSelection()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    # -- zoom -------------------------------------------------------------------------
-    def zoom(self) -> float:
-        """Device (physical) pixels per full-resolution image pixel: 1.0 is "actual pixels" at any
-        display scaling. The view's transform is in logical pixels, ``zoom() / devicePixelRatioF()``."""
-        return self.transform().m11() * self.devicePixelRatioF()
-
-    def is_fitted(self) -> bool:
-        """Whether the view follows the window size (no user zoom since the last fit)."""
-        return self._fit
-
-    def fit_to_window(self) -> None:
-        """Show the whole image, as large as the window allows; refit on later resizes."""
-        self._fit = True
-        if self.has_image():
-            self.fitInView(self._scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
-            self.zoom_changed.emit(self.zoom())
-
-    def zoom_by(self, factor: float) -> None:
-        """Multiply the zoom by ``factor`` (clamped) around the transformation anchor."""
-        if not self.has_image() or factor <= 0:
-            return
-        current = self.zoom()
-        target = min(max(current * factor, MIN_ZOOM), MAX_ZOOM)
-        if target == current:
-            return
-        self._fit = False
-        self.scale(target / current, target / current)
-        self.zoom_changed.emit(self.zoom())
-
-    def set_actual_size(self) -> None:
-        """One image pixel per device pixel (half a logical pixel at 200%)."""
-        if self.has_image():
-            self.zoom_by(1.0 / self.zoom())
-
-    # -- mouse ------------------------------------------------------------------------
-    def _scene_point(self, pos: QPointF) -> QPointF:
-        """A viewport position as a scene point clamped to the image."""
-        p = self.mapToScene(pos.toPoint())
-        w, h = self._size
-        return QPointF(min(max(p.x(), 0.0), w), min(max(p.y(), 0.0), h))
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.MiddleButton:
-            self._pan_from = event.position().toPoint()
-            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
-            event.accept()
-            return
-        if self._draw_kind is not None and event.button() == Qt.MouseButton.LeftButton and self.has_image():
-            start = self._scene_point(event.position())
-            draft = _DraftItem(self._draw_kind, Box(start.x(), start.y(), start.x(), start.y()))
-            self._scene.addItem(draft)
-            self._draft = (start, draft)
-            event.accept()
-            return
-        super().mousePressEvent(event)
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._pan_from is not None:
-            delta = event.position().toPoint() - self._pan_from
-            self._pan_from = event.position().toPoint()
-            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
-            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
-            event.accept()
-            return
-        if self._draft is not None:
-            start, draft = self._draft
-            p = self._scene_point(event.position())
-            draft.set_box(Box(min(start.x(), p.x()), min(start.y(), p.y()), max(start.x(), p.x()), max(start.y(), p.y())))
-            event.accept()
-            return
-        super().mouseMoveEvent(event)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._pan_from is not None and event.button() == Qt.MouseButton.MiddleButton:
-            self._pan_from = None
-            self.viewport().setCursor(Qt.CursorShape.CrossCursor if self._draw_kind else Qt.CursorShape.OpenHandCursor)
-            event.accept()
-            return
-        if self._draft is not None and event.button() == Qt.MouseButton.LeftButton:
-            _, draft = self._draft
-            self._draft = None
-            self._scene.removeItem(draft)
-            kind = draft.kind
-            self.set_draw_mode(None)
-            box = snap_box(draft.box, self._size)
-            if box.width >= _MIN_DRAWN and box.height >= _MIN_DRAWN:
-                self.region_drawn.emit(kind, box)
-            event.accept()
-            return
-        super().mouseReleaseEvent(event)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        steps = event.angleDelta().y() / 120.0
-        if steps and self.has_image():
-            self.zoom_by(WHEEL_STEP**steps)  # AnchorUnderMouse keeps the cursor's pixel fixed
-            event.accept()
-        else:
-            super().wheelEvent(event)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self._preview and self._crop is not None:
-            self.fitInView(box_rect(self._crop.box()), Qt.AspectRatioMode.KeepAspectRatio)
-        elif self._fit:
-            self.fit_to_window()
 
     # -- internals ----------------------------------------------------------------------
     def _clear_overlays(self) -> None:

@@ -37,6 +37,7 @@ EXPORT = "export"  # TaskRunner keys: writing the files,
 CROPS = "export-crops"  # ... and the crops of images never opened
 
 Items = Callable[[bool], list[tuple[Path, CropState | None]]]  # all_images -> (source, state or None: not opened)
+Plan = list[tuple[Path, CropState]]
 
 
 def export_items(session: Session, library: Library, all_images: bool) -> list[tuple[Path, CropState | None]]:

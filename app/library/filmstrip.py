@@ -14,7 +14,7 @@ from PySide6.QtCore import QModelIndex, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QListView, QSizePolicy, QWidget
 
-from app.editor.image_view import fitted_pixmap
+from app.common.pixmaps import fitted_pixmap
 from app.editor.session import image_key
 
 __all__ = ["Filmstrip"]

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.common.status_line import StatusLine
-from app.editor.image_view import fitted_pixmap
+from app.common.pixmaps import fitted_pixmap
 from app.suggestions.card_flow import CardFlow
 from app.suggestions.engine import THUMB_SIDE, SuggestedCrop, SuggestResult
 from models.geometry import Box
