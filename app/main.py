@@ -49,6 +49,8 @@ def _missing_display() -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Run the GUI; returns the event loop's exit code (or argparse's on ``--help``/errors).
 
+    Long: the start-up in its order (arguments, logging, the application, the smoke test or the window).
+
     Reuses the running ``QApplication`` when there is one (tests), else creates it.
     """
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -90,6 +90,7 @@ class CropSetPanel(QWidget):
     cancel_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        """Long: builds the panel's widgets and connects them, one after the other (a form, read top to bottom)."""
         super().__init__(parent)
         self.combo = QComboBox(self)
         self.combo.addItem(NO_SET, _NONE)

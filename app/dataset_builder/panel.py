@@ -93,6 +93,7 @@ class DatasetBuilderPanel(QWidget):
     cancel_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        """Long: builds the panel's widgets and connects them, one after the other (a form, read top to bottom)."""
         super().__init__(parent)
         self.source = QLineEdit(self)
         self.source.setPlaceholderText("Folder of professional photos")

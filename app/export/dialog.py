@@ -82,6 +82,7 @@ class ExportDialog(QDialog):
 
     def __init__(self, settings: ExportSettings, count: int, parent: QWidget | None = None, *,
                  state: CropState | None = None, note: str = "") -> None:  # fmt: skip
+        """Long: builds the dialog's widgets and connects them, one after the other (a form, read top to bottom)."""
         super().__init__(parent)
         self._state = state
         self.setWindowTitle("Export crop" if count == 1 else f"Export {count} crops")

@@ -79,7 +79,9 @@ def _action(window: MainWindow, id_: str, slot=None, *, checkable: bool = False,
 
 
 def build_actions(w: MainWindow) -> WindowActions:
-    """Create the actions, menus and toolbar of ``w`` (handlers are ``w``'s methods)."""
+    """Create the actions, menus and toolbar of ``w`` (handlers are its parts' methods).
+
+    Long: one table of every action, then the menus and the toolbar that show them."""
     group = w.workbench.session.undo_group
     undo = group.createUndoAction(w, "&Undo")
     undo.setShortcut(QKeySequence.StandardKey.Undo)

@@ -105,7 +105,6 @@ class MainWindow(QMainWindow):
         self.dataset_dock = self._add_dock("Dataset builder", "dataset-dock", self.dataset_panel)
         self.tabifyDockWidget(self.suggestions_dock, self.dataset_dock)
         self.dataset_dock.hide()  # a tool for training data: View > Panels shows it (in front)
-        self.dataset_dock.toggleViewAction().triggered.connect(lambda on: on and self.dataset_dock.raise_())
         layout_dock.raise_()  # ProCrop runs when its tab is shown, not behind the user's back
         self.dataset_builder = DatasetBuilderController(self.dataset_panel, self, status=self.statusBar().showMessage)
         self.crop_store = CropStore(wb, self.image_loaded, parent=self)  # each image's crop and layout, kept
@@ -125,6 +124,7 @@ class MainWindow(QMainWindow):
         """The menus' Panels list, the wiring, and what the last session left."""
         view_menu = next(a.menu() for a in self.menuBar().actions() if a.menu() and a.text() == "&View")
         panels = view_menu.addMenu("&Panels")
+        self.dataset_dock.toggleViewAction().triggered.connect(lambda on: on and self.dataset_dock.raise_())
         for dock in self.findChildren(QDockWidget):
             panels.addAction(dock.toggleViewAction())
         wire_editor(self.area, self.workbench, self.area.panels, self.suggestions_panel)

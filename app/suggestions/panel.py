@@ -116,6 +116,7 @@ class SuggestionsPanel(QWidget):
     index_chosen = Signal(object)  # None (bundled index) or a Path
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        """Long: builds the panel's widgets and connects them, one after the other (a form, read top to bottom)."""
         super().__init__(parent)
         self.index_combo = QComboBox(self)
         self.index_combo.addItem(DEFAULT_INDEX, _DEFAULT)
