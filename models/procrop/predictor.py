@@ -290,7 +290,7 @@ def _text_model(config: ProCropConfig, blip_model: str | os.PathLike | None) -> 
     if path is None:
         raise InvalidInputError(
             f"this ProCrop model was trained with text fusion and needs a local BLIP captioning model: "
-            f"set {BLIP_MODEL_ENV} to its folder (see models/dataset_builder/conditioning.py)"
+            f"set {BLIP_MODEL_ENV} to its folder (see models/nn/blip.py)"
         )
     dim = blip_text_dim(path)
     if dim != config.text_dim:
