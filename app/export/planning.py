@@ -146,7 +146,7 @@ def _plans(items: Sequence[tuple[Path, CropState]], settings: ExportSettings) ->
     if not items:
         return []
     try:
-        folder = OutputFolder.open(settings.folder)
+        folder = OutputFolder.open(settings.folder, create=False)  # the dialog checked it; never made here
     except CropStudioError as exc:
         return [(src, None, None, str(exc)) for src, _ in items]
     out: list[Planned] = []
