@@ -24,7 +24,6 @@ the canvas, the project file and the batch export.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -49,19 +48,30 @@ from app.common.display import display_scale
 from app.library.images import ImageCache
 from app.editor.session import image_key
 from app.editor.state import CropState
-from app.common.workers import TaskRunner
+from app.common.workers import ItemTask, Task, TaskRunner
 from models.cropsets import BatchOptions, BatchReport, TargetSet, load_target_set
 from models.errors import CropStudioError
 from models.imaging import LoadedImage
 
-__all__ = ["ANALYSE", "COMPUTE", "CropSetController"]
+__all__ = ["ANALYSE", "COMPUTE", "ComputeTask", "CropSetController", "SetAnalysisTask"]
 
 log = logging.getLogger(__name__)
 
-ANALYSE = "cropset-analysis"  # key on the window's TaskRunner
-COMPUTE = "compute"  # key on the controller's own one-thread runner
-_READ, _WRITE = "read:", "write:"
-_ids = itertools.count(1)
+ANALYSE = "cropset-analysis"  # task name on the window's TaskRunner
+COMPUTE = "compute"  # ... and on the controller's own one-thread runner
+_READ, _WRITE = "read", "write"  # ... (item: the image's path)
+
+
+class SetAnalysisTask(Task):
+    """The batch's analysis of one image: its result is a :class:`SetAnalysis`."""
+
+    returned = Signal(SetAnalysis)
+
+
+class ComputeTask(Task):
+    """Every target's crop of the current image: its result is a :class:`CropSetResult`."""
+
+    returned = Signal(CropSetResult)
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
@@ -69,6 +79,10 @@ if TYPE_CHECKING:
 
     from app.editor.workbench import Workbench
     from app.library.images import Library
+
+
+def _message(exc: object) -> str:
+    return str(exc) if isinstance(exc, CropStudioError) else f"unexpected error: {type(exc).__name__}: {exc}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -105,9 +119,9 @@ class CropSetController(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(30)
         self._timer.timeout.connect(self._refresh)
-        for runner in (self._tasks, self._io):
-            runner.returned.connect(self._on_returned)
-            runner.errored.connect(self._on_errored)
+        self._analyse, self._compute = SetAnalysisTask(tasks, ANALYSE, self), ComputeTask(self._io, COMPUTE, self)
+        self._reads, self._writes = ItemTask(self._io, _READ, self), ItemTask(self._io, _WRITE, self)
+        self._connect_tasks()
         self.exporter = SetExporter(parent, self._tasks, self._io)
         self.exporter.status.connect(self.status)
         self.exporter.finished.connect(self._after_export)
@@ -130,7 +144,7 @@ class CropSetController(QObject):
 
     def is_busy(self) -> bool:
         """Whether the set of the current image is still being computed or saved."""
-        return self._timer.isActive() or self._io.is_busy() or self._tasks.is_busy(ANALYSE)
+        return self._timer.isActive() or self._io.is_busy() or self._analyse.is_busy()
 
     def is_exporting(self) -> bool:
         return self.exporter.is_running()
@@ -200,7 +214,7 @@ class CropSetController(QObject):
         """Stop computing; let the queued project writes finish (for a while)."""
         self.exporter.cancel()
         self._timer.stop()
-        self._io.cancel(COMPUTE)
+        self._compute.cancel()
         self._io.wait(msecs)
 
     # -- the set of the current image ---------------------------------------------------------------
@@ -224,9 +238,9 @@ class CropSetController(QObject):
                     self._analyses.put(path, found)
                     return found
                 return None  # the window's arrives soon
-        if not self._tasks.is_busy(ANALYSE) or self._analysing != path:
+        if not self._analyse.is_busy() or self._analysing != path:
             self._analysing = path
-            self._tasks.submit(ANALYSE, analyse_for_set, path, self.method)
+            self._analyse.submit(analyse_for_set, path, self.method)
         return None
 
     def _request(self) -> CropSetRequest | None:
@@ -253,7 +267,7 @@ class CropSetController(QObject):
         if request != self._asked:
             self._asked = request
             self.pending.emit("Computing the crops…")
-            self._io.submit(COMPUTE, compute_crop_set, request, analysed)
+            self._compute.submit(compute_crop_set, request, analysed)
 
     def _emit_active(self) -> None:
         state = self._session.state()
@@ -274,13 +288,13 @@ class CropSetController(QObject):
     # -- project file -----------------------------------------------------------------------------
     def _read(self, path: Path) -> None:
         if path not in self._seen:
-            self._io.submit(_READ + str(path), read_settings, path)
+            self._reads.submit(path, read_settings, path)
 
     def _write(self, path: Path, state: CropState) -> None:
         settings = ImageSettings.from_state(state)
         if path in self._seen and self._saved.get(path) != settings:
             self._saved[path] = settings
-            self._io.submit(f"{_WRITE}{next(_ids)}:{path}", write_settings, path, settings)
+            self._writes.queue(path, write_settings, path, settings)
 
     def _on_read(self, path: Path, found: ImageSettings | None, error: str | None = None) -> None:
         self._seen.add(path)
@@ -320,36 +334,40 @@ class CropSetController(QObject):
         if self._set is not None:
             self._schedule()
 
-    @Slot(str, object)
-    def _on_returned(self, key: str, value: object) -> None:
-        if key == ANALYSE and isinstance(value, SetAnalysis):
-            self._analyses.put(value.source, value)
-            self._schedule()
-        elif key == COMPUTE and isinstance(value, CropSetResult):
-            if value.request != self._request():
-                log.debug("crop set for an outdated image, set or layout dropped")
-                return
-            self._result = value
-            self.result_ready.emit(value)
-            self._follow(value)
-            self._emit_active()
-        elif key.startswith(_READ) and isinstance(value, ImageSettings):
-            self._on_read(Path(key[len(_READ):]), value)
+    def _connect_tasks(self) -> None:
+        self._analyse.returned.connect(self._on_set_analysis)
+        self._analyse.errored.connect(lambda exc: self.status.emit("error", "No analysis for the crop set: "
+                                                                             + _message(exc)))  # fmt: skip
+        self._compute.returned.connect(self._on_computed)
+        self._compute.errored.connect(self._on_compute_errored)
+        self._reads.returned.connect(self._on_read)
+        self._reads.errored.connect(lambda path, exc: self._on_read(path, None, _message(exc)))
+        self._writes.errored.connect(self._on_write_errored)
 
-    @Slot(str, object)
-    def _on_errored(self, key: str, exc: object) -> None:
-        message = str(exc) if isinstance(exc, CropStudioError) else f"unexpected error: {type(exc).__name__}: {exc}"
-        if key.startswith(_READ):
-            self._on_read(Path(key[len(_READ):]), None, message)
-        elif key.startswith(_WRITE):
-            path = Path(key.split(":", 2)[2])
-            self._saved.pop(path, None)
-            self.status.emit("error", f"{path.name}: regions and manual crops not saved: {message}")
-        elif key == ANALYSE:
-            self.status.emit("error", f"No analysis for the crop set: {message}")
-        elif key == COMPUTE:
-            self._asked = None
-            self.status.emit("error", f"The set cannot be computed: {message}")
+    @Slot(object)
+    def _on_set_analysis(self, value: SetAnalysis) -> None:
+        self._analyses.put(value.source, value)
+        self._schedule()
+
+    @Slot(object)
+    def _on_computed(self, value: CropSetResult) -> None:
+        if value.request != self._request():
+            log.debug("crop set for an outdated image, set or layout dropped")
+            return
+        self._result = value
+        self.result_ready.emit(value)
+        self._follow(value)
+        self._emit_active()
+
+    @Slot(object)
+    def _on_compute_errored(self, exc: object) -> None:
+        self._asked = None
+        self.status.emit("error", f"The set cannot be computed: {_message(exc)}")
+
+    @Slot(object, object)
+    def _on_write_errored(self, path: Path, exc: object) -> None:
+        self._saved.pop(path, None)
+        self.status.emit("error", f"{path.name}: regions and manual crops not saved: {_message(exc)}")
 
     @Slot(object)
     def _after_export(self, report: BatchReport | None) -> None:

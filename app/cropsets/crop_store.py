@@ -15,7 +15,6 @@ once in the status bar; nothing is raised to the user.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +24,7 @@ from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal, Slot
 from app.cropsets.project import SavedCrop, is_bundled, read_saved, write_saved
 from app.editor.session import image_key
 from app.editor.state import CropState
-from app.common.workers import TaskRunner
+from app.common.workers import ItemTask, TaskRunner
 from models.errors import CropStudioError
 from models.imaging import LoadedImage
 
@@ -39,8 +38,7 @@ __all__ = ["SAVE_DELAY_MS", "CropStore", "default_store_dir"]
 log = logging.getLogger(__name__)
 
 SAVE_DELAY_MS = 300  # after the last edit; slider drags write once
-_READ, _WRITE = "read:", "write:"
-_ids = itertools.count(1)
+_READ, _WRITE = "read", "write"  # task names (item: the image's path)
 
 
 def default_store_dir() -> Path:
@@ -62,8 +60,11 @@ class CropStore(QObject):
         self._session = workbench.session
         self.store = store if store is not None else default_store_dir()
         self._io = TaskRunner(self, max_threads=1)  # FIFO: reads and writes in order
-        self._io.returned.connect(self._on_returned)
-        self._io.errored.connect(self._on_errored)
+        self._reads, self._writes = ItemTask(self._io, _READ, self), ItemTask(self._io, _WRITE, self)
+        self._reads.returned.connect(lambda path, found: self._on_read(path, *found))  # (SavedCrop, warning)
+        self._reads.errored.connect(self._on_read_errored)
+        self._writes.returned.connect(self._on_written)
+        self._writes.errored.connect(self._on_write_errored)
         self._known: dict[Path, SavedCrop] = {}  # images read: what their saved decision is
         self._dirty: dict[Path, SavedCrop] = {}  # to write
         self._warned: set[str] = set()
@@ -99,8 +100,8 @@ class CropStore(QObject):
     @Slot(object)
     def _on_image(self, image: LoadedImage) -> None:
         path = image_key(image.info.path)
-        if path not in self._known and not self._io.is_busy(_READ + str(path)):
-            self._io.submit(_READ + str(path), read_saved, path, self.store)
+        if path not in self._known and not self._reads.is_busy(path):
+            self._reads.submit(path, read_saved, path, self.store)
 
     @Slot(object, str)
     def _on_state(self, state: CropState, why: str) -> None:
@@ -125,24 +126,19 @@ class CropStore(QObject):
     def _write_pending(self) -> None:
         for path, saved in self._dirty.items():
             self._known[path] = saved
-            self._io.submit(f"{_WRITE}{next(_ids)}:{path}", write_saved, path, saved, self.store)
+            self._writes.queue(path, write_saved, path, saved, self.store)
         self._dirty.clear()
 
-    @Slot(str, object)
-    def _on_returned(self, key: str, value: object) -> None:
-        if key.startswith(_READ):
-            saved, warning = value  # type: ignore[misc]
-            self._on_read(Path(key[len(_READ):]), saved, warning)
-        elif key.startswith(_WRITE):
-            path = Path(key.split(":", 2)[2])
-            if value == "store" and str(path.parent) not in self._warned:
-                self._warned.add(str(path.parent))
-                if is_bundled(path):  # the app's own samples: never written next to, and not a problem
-                    self.status.emit("info", f"Crops of the bundled samples are kept in your app data ({self.store})")
-                else:
-                    self.status.emit("warn", f"Cannot write in '{path.parent}': crops of its images are kept in "
-                                             f"your app data ({self.store}) instead")  # fmt: skip
-            self.saved.emit(path, value)
+    @Slot(object, object)
+    def _on_written(self, path: Path, where: str) -> None:
+        if where == "store" and str(path.parent) not in self._warned:
+            self._warned.add(str(path.parent))
+            if is_bundled(path):  # the app's own samples: never written next to, and not a problem
+                self.status.emit("info", f"Crops of the bundled samples are kept in your app data ({self.store})")
+            else:
+                self.status.emit("warn", f"Cannot write in '{path.parent}': crops of its images are kept in "
+                                         f"your app data ({self.store}) instead")  # fmt: skip
+        self.saved.emit(path, where)
 
     def _on_read(self, path: Path, saved: SavedCrop, warning: str | None) -> None:
         self._known[path] = saved
@@ -167,14 +163,17 @@ class CropStore(QObject):
             self.status.emit("info", f"{path.name}: crop and layout restored from your last session")
         self.restored.emit(path, restored)
 
-    @Slot(str, object)
-    def _on_errored(self, key: str, exc: object) -> None:
-        message = str(exc) if isinstance(exc, CropStudioError) else f"{type(exc).__name__}: {exc}"
-        if key.startswith(_READ):
-            self._known[Path(key[len(_READ):])] = SavedCrop()
-            self.status.emit("warn", f"Saved crop not read: {message}")
-        else:
-            path = Path(key.split(":", 2)[2])
-            if path in self._known:
-                self._known[path] = SavedCrop()  # unknown now: the next change tries again
-            self.status.emit("error", f"Crop not saved: {message}")
+    @Slot(object, object)
+    def _on_read_errored(self, path: Path, exc: object) -> None:
+        self._known[path] = SavedCrop()
+        self.status.emit("warn", f"Saved crop not read: {_message(exc)}")
+
+    @Slot(object, object)
+    def _on_write_errored(self, path: Path, exc: object) -> None:
+        if path in self._known:
+            self._known[path] = SavedCrop()  # unknown now: the next change tries again
+        self.status.emit("error", f"Crop not saved: {_message(exc)}")
+
+
+def _message(exc: object) -> str:
+    return str(exc) if isinstance(exc, CropStudioError) else f"{type(exc).__name__}: {exc}"
