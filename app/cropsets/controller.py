@@ -6,14 +6,13 @@ the canvas, the project file and the batch export.
 * **Project file**: for every image it sees, the controller first reads the image's entry in
   its folder's ``.cropstudio.json`` (an image with no regions yet takes the file's), then
   writes the canvas's keep / avoid regions and the targets' manual crops there after each
-  change, undo and redo included (:mod:`app.cropsets.project`). Reads, writes and the set's
-  computation run in that order on one thread of their own, so a computation always sees the
-  file as the canvas left it.
+  change, undo and redo included (:mod:`app.cropsets.project`), through the app's one writer
+  of the project files (:class:`app.cropsets.project_files.ProjectFiles`).
 * **Crops**: the batch's analysis runs once per image (the window's own is reused when it is
-  the same computation, see :func:`app.cropsets.engine.reuses_analysis`), then the batch
-  itself as a dry run gives every target's crop or the reason it fails
-  (:func:`app.cropsets.engine.compute_crop_set`). Answers for another image, set or layout are
-  dropped.
+  the same computation, see :func:`app.cropsets.engine.reuses_analysis`), then every target
+  is planned in memory from it and the canvas's regions and manual crops, with the batch's own
+  :func:`models.cropsets.worker.plan_image` (:func:`app.cropsets.engine.compute_crop_set`):
+  nothing is read back from the file. Answers for another image, set or layout are dropped.
 * **Targets on the canvas**: :meth:`show_target` puts a target's crop on the canvas with its
   ratio locked (:meth:`app.editor.workbench.Workbench.show_target`); editing it makes it the
   target's manual crop (one undo step). A target with no manual crop follows the computed one.
@@ -43,13 +42,14 @@ from app.cropsets.engine import (
     target_choice,
 )
 from app.cropsets.exporter import SetExporter
-from app.cropsets.project import ImageSettings, read_settings, write_settings
+from app.cropsets.project import ImageSettings
+from app.cropsets.project_files import ProjectFiles
 from app.common.display import display_scale
 from app.library.images import ImageCache
 from app.editor.session import image_key
 from app.editor.state import CropState
-from app.common.workers import ItemTask, Task, TaskRunner
-from models.cropsets import BatchOptions, BatchReport, TargetSet, load_target_set
+from app.common.workers import Task, TaskRunner
+from models.cropsets import BatchOptions, BatchReport, ImageEntry, RelativePoint, TargetSet, load_target_set
 from models.errors import CropStudioError
 from models.imaging import LoadedImage
 
@@ -58,8 +58,7 @@ __all__ = ["ANALYSE", "COMPUTE", "ComputeTask", "CropSetController", "SetAnalysi
 log = logging.getLogger(__name__)
 
 ANALYSE = "cropset-analysis"  # task name on the window's TaskRunner
-COMPUTE = "compute"  # ... and on the controller's own one-thread runner
-_READ, _WRITE = "read", "write"  # ... (item: the image's path)
+COMPUTE = "cropset-compute"  # ... and of planning the set
 
 
 class SetAnalysisTask(Task):
@@ -96,16 +95,16 @@ class CropSetController(QObject):
     active_changed = Signal(object, bool)  # the target on the canvas (or None), whether it has a manual crop
     status = Signal(str, str)  # level (info, busy, ok, warn, error), text
 
-    def __init__(self, workbench: Workbench, tasks: TaskRunner, library: Library,
+    def __init__(self, workbench: Workbench, tasks: TaskRunner, files: ProjectFiles, library: Library,
                  current_image: Callable[[], LoadedImage | None], loaded: tuple[SignalInstance, SignalInstance],
                  parent: QWidget, method: str = "attention") -> None:  # fmt: skip
-        """``loaded``: the window's ``image_loaded`` and ``analysis_ready`` signals; ``parent``
-        the widget the export's questions are asked over."""
+        """``files``: the one writer of the project files; ``loaded``: the window's ``image_loaded``
+        and ``analysis_ready`` signals; ``parent`` the widget the export's questions are asked over."""
         super().__init__(parent)
         self._workbench, self._library, self._current = workbench, library, current_image
         self._session = workbench.session
         self._tasks = tasks
-        self._io = TaskRunner(self, max_threads=1)  # FIFO: reads, writes and computations in order
+        self._files = files
         self.method = method
         self._set: TargetSet | None = None
         self._choices = ExportChoices()
@@ -114,15 +113,15 @@ class CropSetController(QObject):
         self._asked: CropSetRequest | None = None  # the newest computation submitted
         self._seen: set[Path] = set()  # images whose project entry was read
         self._saved: dict[Path, ImageSettings] = {}  # what the project file holds, as far as we know
+        self._focal: dict[Path, RelativePoint | None] = {}  # the project file's focal point of each image
         self._analysing: Path | None = None  # the image ANALYSE runs for
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(30)
         self._timer.timeout.connect(self._refresh)
-        self._analyse, self._compute = SetAnalysisTask(tasks, ANALYSE, self), ComputeTask(self._io, COMPUTE, self)
-        self._reads, self._writes = ItemTask(self._io, _READ, self), ItemTask(self._io, _WRITE, self)
+        self._analyse, self._compute = SetAnalysisTask(tasks, ANALYSE, self), ComputeTask(tasks, COMPUTE, self)
         self._connect_tasks()
-        self.exporter = SetExporter(parent, self._tasks, self._io)
+        self.exporter = SetExporter(parent, self._tasks, files)
         self.exporter.status.connect(self.status)
         self.exporter.finished.connect(self._after_export)
         workbench.state_changed.connect(self._on_state_changed)
@@ -144,7 +143,7 @@ class CropSetController(QObject):
 
     def is_busy(self) -> bool:
         """Whether the set of the current image is still being computed or saved."""
-        return self._timer.isActive() or self._io.is_busy() or self._analyse.is_busy()
+        return self._timer.isActive() or self._files.is_busy() or self._analyse.is_busy() or self._compute.is_busy()
 
     def is_exporting(self) -> bool:
         return self.exporter.is_running()
@@ -215,7 +214,7 @@ class CropSetController(QObject):
         self.exporter.cancel()
         self._timer.stop()
         self._compute.cancel()
-        self._io.wait(msecs)
+        self._files.wait(msecs)
 
     # -- the set of the current image ---------------------------------------------------------------
     def _names(self) -> set[str]:
@@ -249,7 +248,7 @@ class CropSetController(QObject):
             return None
         return CropSetRequest(path, self._set.targets, self._choices.out_dir(path), self._choices.naming, self.method,
                               self._choices.allow_upscale, ImageSettings.from_state(state),
-                              thumb_scale=display_scale())  # fmt: skip
+                              thumb_scale=display_scale(), focal_point=self._focal.get(path))  # fmt: skip
 
     @Slot()
     def _refresh(self) -> None:
@@ -288,13 +287,13 @@ class CropSetController(QObject):
     # -- project file -----------------------------------------------------------------------------
     def _read(self, path: Path) -> None:
         if path not in self._seen:
-            self._reads.submit(path, read_settings, path)
+            self._files.read_entry(path)
 
     def _write(self, path: Path, state: CropState) -> None:
         settings = ImageSettings.from_state(state)
         if path in self._seen and self._saved.get(path) != settings:
             self._saved[path] = settings
-            self._writes.queue(path, write_settings, path, settings)
+            self._files.save_settings(path, settings)
 
     def _on_read(self, path: Path, found: ImageSettings | None, error: str | None = None) -> None:
         self._seen.add(path)
@@ -340,9 +339,14 @@ class CropSetController(QObject):
                                                                              + _message(exc)))  # fmt: skip
         self._compute.returned.connect(self._on_computed)
         self._compute.errored.connect(self._on_compute_errored)
-        self._reads.returned.connect(self._on_read)
-        self._reads.errored.connect(lambda path, exc: self._on_read(path, None, _message(exc)))
-        self._writes.errored.connect(self._on_write_errored)
+        self._files.entry_read.returned.connect(self._on_entry)
+        self._files.entry_read.errored.connect(lambda path, exc: self._on_read(path, None, _message(exc)))
+        self._files.settings_written.errored.connect(self._on_write_errored)
+
+    @Slot(object, object)
+    def _on_entry(self, path: Path, entry: ImageEntry) -> None:
+        self._focal[path] = entry.focal_point
+        self._on_read(path, ImageSettings.from_entry(entry))
 
     @Slot(object)
     def _on_set_analysis(self, value: SetAnalysis) -> None:

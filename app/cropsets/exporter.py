@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.cropsets.engine import export_crop_set
 from app.common.workers import Task, TaskRunner
+from app.cropsets.project_files import ProjectFiles
 from models.cropsets import BatchOptions, BatchReport
 from models.errors import CropStudioError
 
@@ -58,7 +59,8 @@ class SetExporter(QObject):
     finished = Signal(object)  # BatchReport, or None when cancelled before it started
     status = Signal(str, str)  # level, text
 
-    def __init__(self, parent: QWidget, tasks: TaskRunner, io: TaskRunner) -> None:
+    def __init__(self, parent: QWidget, tasks: TaskRunner, io: ProjectFiles) -> None:
+        """``io``: the app's one writer of the project files, whose queued writes the batch must see."""
         super().__init__(parent)
         self._parent = parent
         self._task = SetExportTask(tasks, EXPORT_SET, self)
