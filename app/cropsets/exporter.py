@@ -2,9 +2,10 @@
 
 :class:`SetExporter` runs :func:`app.cropsets.engine.export_crop_set` (``run_batch``) on the
 window's TaskRunner (a :class:`SetExportTask`, its result the batch's report) once the
-project-file writes queued before it have landed (the batch reads them). The batch never replaces a file it did not write with the
-same inputs: those come back as ``exists`` records; the user is asked once, and only a "yes"
-runs the batch again with ``overwrite`` (what the first run wrote is then already done).
+project-file writes queued before it have landed (``ProjectFiles`` is idle: the batch reads
+them). The batch never replaces a file it did not write with the same inputs: those come back
+as ``exists`` records; the user is asked once, and only a "yes" runs the batch again with
+``overwrite`` (what the first run wrote is then already done).
 Cancel stops between images; what was written stays written and recorded in the manifest.
 """
 

@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self._add_dock("Attention crop", "attention-dock", self.attention_panel)
         layout_dock = self._add_dock("Layout", "layout-dock", self.layout_panel)
         self._add_dock("Library", "library-dock", self.filmstrip, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.cropset_panel, self.project_files = CropSetPanel(self), ProjectFiles(parent=self)  # project files: one writer
+        self.cropset_panel, self.project_files = CropSetPanel(self), ProjectFiles(parent=self)  # the files' writer
         sets = self._add_dock("Crop set", "cropset-dock", self.cropset_panel)
         self.tabifyDockWidget(layout_dock, sets)
         self.resizeDocks([aspect], [CropSetPanel.PREFERRED_WIDTH], Qt.Orientation.Horizontal)
