@@ -145,6 +145,15 @@ class TaskRunner(QObject):
             self._pool.setMaxThreadCount(max_threads)
         self._latest: dict[str, Worker] = {}  # key -> newest worker
         self._alive: dict[WorkerSignals, tuple[str, Worker, _Deliver]] = {}  # kept alive until finished
+        self._names: set[str] = set()  # of the tasks on this runner
+
+    def claim(self, name: str) -> str:
+        """Reserve a task's ``name`` on this runner (ValueError when another task has it: the
+        two would cancel each other's runs)."""
+        if not name or name in self._names or any(c in name for c in ":#"):
+            raise ValueError(f"task name {name!r} is empty, taken on this runner, or has ':' or '#'")
+        self._names.add(name)
+        return name
 
     # -- public API -----------------------------------------------------------------
     def run(self, key: str, deliver: _Deliver, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
@@ -263,7 +272,7 @@ class Task(QObject):
 
     def __init__(self, runner: TaskRunner, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent if parent is not None else runner)
-        self.runner, self.name = runner, name
+        self.runner, self.name = runner, runner.claim(name)
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
         """Run ``fn(*args, **kwargs)``, cancelling this task's previous run."""
@@ -291,7 +300,7 @@ class ItemTask(QObject):
 
     def __init__(self, runner: TaskRunner, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent if parent is not None else runner)
-        self.runner, self.name = runner, name
+        self.runner, self.name = runner, runner.claim(name)
 
     def _key(self, item: object) -> str:
         return f"{self.name}:{item}"

@@ -262,3 +262,11 @@ def test_an_item_task_queue_never_supersedes_and_the_runner_says_when_idle(qtbot
         writes.queue("b.jpg", lambda: {}["missing"])
     assert done == [("a.jpg", 1), ("a.jpg", 2), ("a.jpg", 3)] and errors == [("b.jpg", KeyError)]
     assert writes.runner.shutdown(TIMEOUT_MS)
+
+
+def test_a_task_name_is_one_tasks_on_its_runner(runner):
+    Task(runner, "load")
+    with pytest.raises(ValueError, match="taken"):
+        ItemTask(runner, "load")
+    with pytest.raises(ValueError, match="has ':'"):
+        Task(runner, "read:x")
