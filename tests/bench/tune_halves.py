@@ -8,7 +8,8 @@ Reads the term values that ``cropstudio tune --cache`` kept (the proposal croppe
 columns: judge, area, centre, heatmap, border, face-cut) and, for each of ``--splits``
 seeded random halvings of the images, chooses the best weights of each grid on one half
 and measures them on the other (both ways). The grids: the heatmap method's (judge 0), the
-judge alone, the judge with the heatmap's border term, and with both heatmap terms. FCDB hold-out items
+judge alone, the judge with the heatmap's border term, with both heatmap terms, and the
+heatmap method's shipped weights with only the judge's weight searched. FCDB hold-out items
 only; never FLMS.
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.constraints.learned import ProposalWeights
+from models.constraints.learned import HEATMAP_WEIGHTS, ProposalWeights
 from models.constraints.tune import GRID, SCORER_GRID, DevItems, grid_search
 
 GRIDS: dict[str, dict[str, tuple[float, ...]]] = {
@@ -28,6 +29,8 @@ GRIDS: dict[str, dict[str, tuple[float, ...]]] = {
     "judge alone": SCORER_GRID,
     "judge + border": {**SCORER_GRID, "border": GRID["border"]},
     "judge + heatmap terms": {**SCORER_GRID, "heatmap": GRID["attention"], "border": GRID["border"]},
+    "heatmap as shipped + judge": {"judge": (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0), **{
+        k: (getattr(HEATMAP_WEIGHTS, "attention" if k == "heatmap" else k),) for k in ("area", "centre", "heatmap", "border")}},
 }  # fmt: skip
 
 
