@@ -58,3 +58,14 @@ def test_the_circle_contract_can_fail(tmp_path):
                           env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})  # fmt: skip
     assert done.returncode != 0
     assert "no circles BROKEN" in done.stdout and "cli on top BROKEN" in done.stdout, done.stdout
+
+
+def test_no_circle_is_ignored():
+    """The no-circle contracts list no ignored imports (issue 16 removed the last two): a new
+    circle must be untangled, not added to a list."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    acyclic = [c for c in contracts if c["type"] in {"acyclic_siblings", "independence"}]
+    assert acyclic, "no import-circle contract in pyproject.toml"
+    assert all(not c.get("ignore_imports") for c in acyclic), [c["name"] for c in acyclic if c.get("ignore_imports")]

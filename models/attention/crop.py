@@ -129,32 +129,47 @@ def attention_crop(
     if search.total == 0:
         return _empty_map_crop(attention, tau, aspect)
 
-    result: RectResult | None
-    if aspect is None:
-        result = search.smallest(tau)
-    else:
-        cell_ratio = attention.pixel_ratio_to_cells(aspect.value)
-        solve = search.two_with_ratio if regions == 2 else search.smallest_with_ratio
-        result = solve(tau, cell_ratio)
-        if result is None:
-            raise InfeasibleError(_infeasible_message(search, tau, aspect, cell_ratio, regions))
-
+    result = _solve(attention, search, tau, aspect, regions)
     grow = len(result.boxes) == 1
     boxes = tuple(_to_pixels(attention, b, aspect, grow=grow) for b in result.boxes)
     if aspect is None and ratio_bounds is not None:
-        bound = _out_of_bounds(boxes[0], ratio_bounds, attention.image_size)
-        try:
-            crop = attention_crop(attention, search, tau=tau, aspect=bound) if bound is not None else None
-        except InfeasibleError:  # cannot happen when the sliver fits the bound's box; kept as it is then
-            crop = None
-        if crop is not None and bound is not None:
-            note = (f"the free crop would be a {boxes[0].width / boxes[0].height:.2f}:1 sliver; held at {bound}, "
-                    f"the {'narrowest' if bound == ratio_bounds[0] else 'widest'} ratio expert crops use")
-            return AttentionCrop(crop.boxes, crop.map_boxes, tau, crop.kept, crop.area_fraction, None, auto=auto,
-                                 note=note)  # fmt: skip
+        held = _held_at_bound(attention, search, tau, boxes[0], ratio_bounds, auto)
+        if held is not None:
+            return held
     width, height = attention.image_size
     area = sum(b.area for b in boxes) / (width * height)
     return AttentionCrop(boxes, result.boxes, tau, result.kept, area, aspect, auto=auto)
+
+
+def _solve(attention: AttentionMap, search: RectangleSearch, tau: float, aspect: AspectRatio | None,
+           regions: int) -> RectResult:  # fmt: skip
+    """The search's smallest box (or pair) in map cells keeping ``tau``; InfeasibleError when
+    no box of ``aspect`` does."""
+    if aspect is None:
+        return search.smallest(tau)
+    cell_ratio = attention.pixel_ratio_to_cells(aspect.value)
+    solve = search.two_with_ratio if regions == 2 else search.smallest_with_ratio
+    result = solve(tau, cell_ratio)
+    if result is None:
+        raise InfeasibleError(_infeasible_message(search, tau, aspect, cell_ratio, regions))
+    return result
+
+
+def _held_at_bound(attention: AttentionMap, search: RectangleSearch, tau: float, box: Box,
+                   ratio_bounds: tuple[AspectRatio, AspectRatio], auto: AutoTau | None) -> AttentionCrop | None:  # fmt: skip
+    """The free crop ``box`` recomputed at the nearer of ``ratio_bounds`` when it is outside
+    them (see :func:`attention_crop`), else None."""
+    bound = _out_of_bounds(box, ratio_bounds, attention.image_size)
+    if bound is None:
+        return None
+    try:
+        crop = attention_crop(attention, search, tau=tau, aspect=bound)
+    except InfeasibleError:  # cannot happen when the sliver fits the bound's box; kept as it is then
+        return None
+    note = (f"the free crop would be a {box.width / box.height:.2f}:1 sliver; held at {bound}, "
+            f"the {'narrowest' if bound == ratio_bounds[0] else 'widest'} ratio expert crops use")
+    return AttentionCrop(crop.boxes, crop.map_boxes, tau, crop.kept, crop.area_fraction, None, auto=auto,
+                         note=note)  # fmt: skip
 
 
 def _out_of_bounds(box: Box, bounds: tuple[AspectRatio, AspectRatio], image_size: tuple[int, int]) -> AspectRatio | None:

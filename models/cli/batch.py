@@ -13,7 +13,8 @@ from models.cli.regions import add_subjects_option
 from models.cropsets.manifest import BOX_CONVENTION
 from models.export.naming import DEFAULT_TEMPLATE, FORMATS, OutputNaming
 from models.cropsets.regions import parse_relative_box
-from models.cropsets.runner import BatchOptions, BatchProgress, BatchReport, run_batch
+from models.cropsets.batch import BatchOptions, BatchProgress, BatchReport
+from models.cropsets.runner import run_batch
 from models.cropsets.targets import bundled_target_sets, load_target_set, resolve_targets
 from models.errors import InvalidInputError
 

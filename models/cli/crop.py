@@ -10,9 +10,9 @@ from pathlib import Path
 from models import cropping
 from models.errors import InvalidInputError
 from models.cli.regions import add_region_options, add_subjects_option, parse_regions
-from models.geometry import parse_aspect
+from models.geometry import AspectRatio, Box, parse_aspect
 from models.export import MAX_OUTPUT_PIXELS, MAX_OUTPUT_SIDE, parse_output_size, plan_file, write_file
-from models.export.planner import crop_size_of
+from models.export.planner import ExportPlan, crop_size_of
 from models.imaging import ANALYSIS_MAX_SIDE, load_image
 
 
@@ -65,7 +65,20 @@ def run(args: argparse.Namespace) -> int:
         plan_file(args.out, args.image, (1, 1), overwrite=args.overwrite).raise_if_refused()
     cropping.get_method(args.method)  # an unknown method is refused before the image is read
     image = load_image(args.image, max_side=ANALYSIS_MAX_SIDE)
-    width, height = image.info.width, image.info.height
+    request = _request(args, aspect, image.info.width, image.info.height)
+    result = cropping.crop(cropping.analyse(image, methods=()), request)
+    plan = written = None
+    if args.out is not None:
+        plan, written = _write(args, result.box, size)
+    if args.json:
+        _print_json(args, image.info.width, image.info.height, request, result, plan, written)
+    else:
+        _print_text(result, written)
+    return 0
+
+
+def _request(args: argparse.Namespace, aspect: AspectRatio, width: int, height: int) -> cropping.Request:
+    """The validated request of the command line (bad ratios fail before the analysis)."""
     request = cropping.Request(
         aspect,
         keep=parse_regions(args.keep, args.units, width, height, "keep"),
@@ -73,41 +86,47 @@ def run(args: argparse.Namespace) -> int:
         subjects=args.subjects == "on",
         method=args.method,
     )
-    cropping.check_request(request, (width, height))  # before the analysis: bad ratios fail fast
-    result = cropping.crop(cropping.analyse(image, methods=()), request)
-    box = result.box
-    written = plan = None
-    if args.out is not None:
-        plan = plan_file(args.out, args.image, crop_size_of(box), size, overwrite=args.overwrite,
-                         allow_upscale=args.allow_upscale)  # fmt: skip
-        plan.raise_if_refused()
-        if plan.upscale is not None:
-            print(f"warning: {args.out.name}: upscaled x{plan.upscale:.2f} (the crop is {plan.crop_size[0]}x"
-                  f"{plan.crop_size[1]} px, the output {plan.output_size[0]}x{plan.output_size[1]})", file=sys.stderr)
-        written = write_file(plan, args.image, box, quality=args.quality)
-    coords = [int(round(v)) for v in box.as_tuple()]
-    if args.json:
-        json.dump(
-            {
-                "image": str(args.image), "width": width, "height": height, "aspect": str(aspect),
-                "method": args.method, "box": coords,
-                "box_convention": "x0,y0,x1,y1 full-resolution pixels of the upright image, half-open",
-                "keep": [[round(v, 2) for v in b.as_tuple()] for b in request.keep],
-                "avoid": [[round(v, 2) for v in b.as_tuple()] for b in request.avoid],
-                "output": str(written) if written else None,
-                **{k: v for k, v in result.as_json().items() if k != "box"},
-                "output_size": list(plan.output_size) if plan else None,
-                "upscale": plan.upscale if plan else None,
-            },
-            sys.stdout,
-        )
-        print()
-    else:
-        print(f"crop: {coords[0]},{coords[1]},{coords[2]},{coords[3]}  ({coords[2] - coords[0]}x{coords[3] - coords[1]} px)")
-        for head in result.left_out_heads:
-            print(f"left out head #{head.index + 1}: {head.reason}")
-        for note in result.notes:
-            print(f"note: {note}")
-        if written:
-            print(f"wrote {written}")
-    return 0
+    cropping.check_request(request, (width, height))
+    return request
+
+
+def _write(args: argparse.Namespace, box: Box, size: tuple[int, int] | None) -> tuple[ExportPlan, Path]:
+    """``--out``: the export plan of the crop (refused: an error) and the file written."""
+    plan = plan_file(args.out, args.image, crop_size_of(box), size, overwrite=args.overwrite,
+                     allow_upscale=args.allow_upscale)  # fmt: skip
+    plan.raise_if_refused()
+    if plan.upscale is not None:
+        print(f"warning: {args.out.name}: upscaled x{plan.upscale:.2f} (the crop is {plan.crop_size[0]}x"
+              f"{plan.crop_size[1]} px, the output {plan.output_size[0]}x{plan.output_size[1]})", file=sys.stderr)
+    return plan, write_file(plan, args.image, box, quality=args.quality)
+
+
+def _print_json(args: argparse.Namespace, width: int, height: int, request: cropping.Request, result: cropping.CropResult,
+                plan: ExportPlan | None, written: Path | None) -> None:  # fmt: skip
+    coords = [int(round(v)) for v in result.box.as_tuple()]
+    json.dump(
+        {
+            "image": str(args.image), "width": width, "height": height, "aspect": str(request.aspect),
+            "method": args.method, "box": coords,
+            "box_convention": "x0,y0,x1,y1 full-resolution pixels of the upright image, half-open",
+            "keep": [[round(v, 2) for v in b.as_tuple()] for b in request.keep],
+            "avoid": [[round(v, 2) for v in b.as_tuple()] for b in request.avoid],
+            "output": str(written) if written else None,
+            **{k: v for k, v in result.as_json().items() if k != "box"},
+            "output_size": list(plan.output_size) if plan else None,
+            "upscale": plan.upscale if plan else None,
+        },
+        sys.stdout,
+    )
+    print()
+
+
+def _print_text(result: cropping.CropResult, written: Path | None) -> None:
+    x0, y0, x1, y1 = (int(round(v)) for v in result.box.as_tuple())
+    print(f"crop: {x0},{y0},{x1},{y1}  ({x1 - x0}x{y1 - y0} px)")
+    for head in result.left_out_heads:
+        print(f"left out head #{head.index + 1}: {head.reason}")
+    for note in result.notes:
+        print(f"note: {note}")
+    if written:
+        print(f"wrote {written}")

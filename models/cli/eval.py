@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from tqdm import tqdm
 
+from models.cli.eval_output import cell, print_results, requested_names
 from models.errors import InvalidInputError
 from models.eval.baselines import ANNOTATION_BASELINES, BASELINE_NAMES, CONSTRAINT_BASELINES
 from models.eval.datasets import load_annotations, load_constraints
@@ -52,7 +50,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _method_names(task: Task, requested: Sequence[str] | None, baselines: bool) -> list[str]:
     known = available_methods()
-    requested = [name.strip() for arg in requested or () for name in arg.split(",") if name.strip()]
+    requested = requested_names(requested)
     if requested:
         unknown = [name for name in requested if name not in known]
         if unknown:
@@ -101,28 +99,10 @@ def run(args: argparse.Namespace) -> int:
         reports.append(report)
 
     if args.json:
-        payload = {"dataset": str(args.dataset.resolve()), "task": task,
-                   "results": [_json_ready(dataclasses.asdict(r)) for r in reports]}  # fmt: skip
-        json.dump(payload, sys.stdout, indent=2)
-        print()
+        print_results(args.dataset, task, reports)
     else:
         _print_table(title, task, reports)
     return 0
-
-
-def _json_ready(value):
-    """NaN -> null (JSON has no NaN); dict keys -> strings."""
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    return value
-
-
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None or math.isnan(value) else format(value, spec)
 
 
 def _print_table(title: str, task: Task, reports: Sequence[Report]) -> None:
@@ -132,15 +112,15 @@ def _print_table(title: str, task: Task, reports: Sequence[Report]) -> None:
     for r in reports:
         violations = str(r.violations) if isinstance(r, ConstraintReport) else "-"
         print(
-            f"{r.method:<{width}}  {_fmt(r.mean_iou, '.4f'):>6}  {_fmt(r.mean_disp, '.4f'):>6}  "
-            f"{_fmt(r.ms_per_item_total, '.2f'):>8}  {r.n_items:>6}  {r.skipped:>7}  {violations:>10}"
+            f"{r.method:<{width}}  {cell(r.mean_iou, '.4f'):>6}  {cell(r.mean_disp, '.4f'):>6}  "
+            f"{cell(r.ms_per_item_total, '.2f'):>8}  {r.n_items:>6}  {r.skipped:>7}  {violations:>10}"
         )
     for r in reports:
         if isinstance(r, AnnotationReport) and r.best_of_3_iou is not None:
-            print(f"{r.method}: best of its top 3 IoU {_fmt(r.best_of_3_iou, '.4f')}")
+            print(f"{r.method}: best of its top 3 IoU {cell(r.best_of_3_iou, '.4f')}")
     graded = [r for r in reports if isinstance(r, AnnotationReport) and r.acc_1_5 is not None]
     for r in graded:
-        print(f"{r.method}: ACC_1/5 {_fmt(r.acc_1_5, '.4f')}, ACC_1/10 {_fmt(r.acc_1_10, '.4f')}")
+        print(f"{r.method}: ACC_1/5 {cell(r.acc_1_5, '.4f')}, ACC_1/10 {cell(r.acc_1_10, '.4f')}")
     if task != "constraints":
         return
     templates = sorted({k for r in reports if isinstance(r, ConstraintReport) for k in r.per_template_iou})
@@ -151,5 +131,5 @@ def _print_table(title: str, task: Task, reports: Sequence[Report]) -> None:
     print(f"{'method':<{width}}" + "".join(f"  {t:>6}" for t in templates))
     for r in reports:
         if isinstance(r, ConstraintReport):
-            cells = "".join(f"  {_fmt(r.per_template_iou.get(t), '.4f'):>6}" for t in templates)
+            cells = "".join(f"  {cell(r.per_template_iou.get(t), '.4f'):>6}" for t in templates)
             print(f"{r.method:<{width}}{cells}")

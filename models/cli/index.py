@@ -22,7 +22,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     b.add_argument("--out", type=Path, required=True, help="index folder to write (replaced atomically)")
     b.add_argument("--encoder", default="efficientnet-lite0", help="composition encoder (default efficientnet-lite0)")
     b.add_argument("--encoder-checkpoint", type=Path, help="checkpoint of a SAM-family encoder")
-    b.add_argument("--limit", type=int, help="index only the first N compositions")
+    b.add_argument("--pro", type=Path, metavar="FOLDER",
+                   help="also index these professional photographs' own frames (plain borders trimmed), e.g. ../shared/data/pro_portraits")
+    b.add_argument("--exclude-holdout", action="store_true",
+                   help="leave out every folder's hold-out fifth (the images that weights are chosen on)")
+    b.add_argument("--limit", type=int, help="index only the first N compositions (of each folder)")
     b.add_argument("--structure", choices=("auto", "flat", "ivf"), default="auto",
                    help="exact search (flat) or inverted lists (ivf, for 100k+ photos); auto: ivf above 50,000 items")  # fmt: skip
     b.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -37,7 +41,7 @@ def _summary(index, folder: Path) -> dict:
     files = {it.file for it in index.items}
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
     return {"index": str(folder), "encoder": index.encoder, "source": index.source, "items": len(index),
-            "images": len(files), "dim": index.dim, "search": index.search_structure, "map_shape": list(index.maps.shape[1:]), "bytes": size}  # fmt: skip
+            "images": len(files), "dim": index.dim, "search": index.search_structure, "map_shape": list(index.maps.shape[1:]), "bytes": size, "provenance": index.provenance}  # fmt: skip
 
 
 def _print(summary: dict, as_json: bool) -> None:
@@ -51,6 +55,7 @@ def _print(summary: dict, as_json: bool) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from models.errors import InvalidInputError
     from models.procrop.encoder import build_encoder
+    from models.eval.split import is_holdout
     from models.procrop.index import build_index, check_index_out, save_index
 
     if args.limit is not None and args.limit < 1:
@@ -63,7 +68,8 @@ def run_build(args: argparse.Namespace) -> int:
             bar.total = total
             bar.update(done - bar.n)
 
-        index = build_index(args.folder, encoder, limit=args.limit, structure=args.structure, progress=progress)
+        index = build_index(args.folder, encoder, pro=args.pro, holdout=is_holdout if args.exclude_holdout else None, limit=args.limit,
+                            structure=args.structure, progress=progress)  # fmt: skip
     out = save_index(index, args.out)
     _print(_summary(index, out), args.json)
     return 0

@@ -9,6 +9,10 @@ from pathlib import Path
 
 def add_procrop_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, help="composition index to retrieve from (default: the bundled one)")
+    p.add_argument("--pro", type=Path, metavar="FOLDER",
+                   help="professional photographs (e.g. ../shared/data/pro_portraits): their training fifths, "
+                        "labelled with their own trimmed frames; the hold-out fifth validates")  # fmt: skip
+    p.add_argument("--pro-limit", type=int, metavar="N", help="use only the first N --pro training photos")
     p.add_argument("--no-retrieval", action="store_true", help="train without retrieval (the seed's ablation)")
     p.add_argument("--batch", type=int, default=16, help="images per step (default 16)")
     p.add_argument("--blip-model", type=Path, metavar="DIR",
@@ -23,6 +27,9 @@ def run(args: argparse.Namespace, train_fn, command_fn) -> int:
 
     if args.batch < 1:
         raise InvalidInputError(f"--batch must be at least 1, got {args.batch}")
+    if args.pro_limit is not None and args.pro_limit < 1:
+        raise InvalidInputError(f"--pro-limit must be at least 1, got {args.pro_limit}")
     settings = ProCropTraining(epochs=args.epochs, batch=args.batch, seed=args.seed,
                                holdout=not args.all_images, retrieval=not args.no_retrieval)  # fmt: skip
-    return train_fn(args, partial(train_procrop, index=args.index, extra=tuple(args.extra), blip_model=args.blip_model), settings)
+    return train_fn(args, partial(train_procrop, index=args.index, extra=tuple(args.extra), pro=args.pro,
+                                   pro_limit=args.pro_limit, blip_model=args.blip_model), settings)

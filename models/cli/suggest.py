@@ -86,6 +86,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if folder is not None:
             folder.remove_work_dir_if_empty()
+    _print(args, (w, h), rows, queries)
+    return 0
+
+
+def _print(args: argparse.Namespace, size: tuple[int, int], rows: list[dict], queries) -> None:
+    """The suggestions (and the references retrieved) as JSON or one line each."""
+    w, h = size
     if args.json:
         json.dump(
             {
@@ -104,4 +111,3 @@ def run(args: argparse.Namespace) -> int:
             print(f"{r['rank']}. {x0},{y0},{x1},{y1}  ({x1 - x0}x{y1 - y0} px)  score {r['score']:.3f}{extra}")
         if queries.references:
             print("references: " + ", ".join(f"{i} ({s:.2f})" for i, s in zip(queries.references, queries.similarities)))
-    return 0

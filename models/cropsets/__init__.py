@@ -7,14 +7,17 @@
 * output names, exact sizes and every write: :mod:`models.export` (the one owner of output folders);
 * :mod:`~models.cropsets.manifest` - per-output records, the resume journal, JSON / CSV manifests;
 * :mod:`~models.cropsets.worker` - one image: load and analyse once, crop and export per target;
-* :mod:`~models.cropsets.runner` - the batch: planning, resuming, a process pool, progress.
+* :mod:`~models.cropsets.batch` - a batch's options, progress and report;
+* :mod:`~models.cropsets.planning` - each image before the run: hashes, manual crops, what is done;
+* :mod:`~models.cropsets.runner` - the batch: resuming, a process pool, progress, manifests.
 """
 
 from models.cropsets.manifest import OutputRecord
 from models.export.naming import DEFAULT_TEMPLATE, FORMATS, OutputNaming
 from models.cropsets.project import ImageEntry, Project, load_project, save_project
 from models.cropsets.regions import RelativeBox, RelativePoint, parse_relative_box
-from models.cropsets.runner import BatchOptions, BatchProgress, BatchReport, run_batch
+from models.cropsets.batch import BatchOptions, BatchProgress, BatchReport
+from models.cropsets.runner import run_batch
 from models.export.sizing import FittedCrop, UpscaleError, fit_to_target
 from models.cropsets.targets import (
     Target,

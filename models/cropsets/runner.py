@@ -17,6 +17,7 @@ followed, no source is replaced; the only files ever deleted are the temporaries
 run listed in the folder's work journal.
 """
 
+
 from __future__ import annotations
 
 import logging
@@ -27,128 +28,21 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from models.cropsets.manifest import DETERMINISTIC_ERRORS, OutputRecord, read_previous, write_manifests
-from models.export.naming import OutputNaming
-from models.cropsets.project import (
-    PROJECT_FILENAME,
-    ImageEntry,
-    Project,
-    content_hash,
-    file_digest,
-    load_project,
-    save_project,
-)
+from models.cropsets.batch import BatchOptions, BatchProgress, BatchReport, ProgressCallback
+from models.cropsets.manifest import OutputRecord, read_previous, write_manifests
+from models.cropsets.planning import SourcePlan, mark_collisions, plan_source
+from models.cropsets.project import Project, save_project
 from models.cropsets.regions import RelativeBox
 from models.cropsets.sources import collect_sources
-from models.cropsets.targets import RATIO_TOLERANCE, Target
-from models.export import OutputFolder, safe_relative, writer_lock
-from models.cropsets.worker import (
-    CropMethod,
-    ExportSettings,
-    ImageJob,
-    TargetJob,
-    cached_method,
-    init_worker,
-    process_image,
-    run_job,
-)
-from models.cropsets.xmp import XmpCrop, find_sidecar, read_xmp_crop, sidecar_path, write_xmp_crop
+from models.cropsets.worker import CropMethod, ExportSettings, ImageJob, cached_method, init_worker, process_image, run_job
+from models.cropsets.xmp import find_sidecar, read_xmp_crop, sidecar_path, write_xmp_crop
 from models.errors import CropStudioError, InvalidInputError
+from models.export import OutputFolder, writer_lock
 from models.geometry import Box
-from models.imaging import read_info
 
-__all__ = ["BatchOptions", "BatchProgress", "BatchReport", "run_batch"]
+__all__ = ["run_batch"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class BatchOptions:
-    """A batch's settings. ``keep`` / ``avoid`` hold for every image (fractions of it), on top
-    of each image's own regions in the project file. ``project``: one project file for every
-    image; ``None`` uses ``.cropstudio.json`` in each image's folder when there is one."""
-
-    out_dir: Path
-    targets: tuple[Target, ...]
-    method: str = "attention"
-    keep: tuple[RelativeBox, ...] = ()
-    avoid: tuple[RelativeBox, ...] = ()
-    naming: OutputNaming = field(default_factory=OutputNaming)
-    quality: int = 90
-    workers: int = 1
-    overwrite: bool = False
-    allow_upscale: bool = False
-    dry_run: bool = False
-    xmp: bool = False
-    project: Path | None = None
-    subjects: bool = True  # the subject rule: never cut a head (False: --subjects off)
-    wait: float = 0.0  # seconds to wait for another run writing to out_dir (0: refuse at once)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "out_dir", Path(self.out_dir))
-        object.__setattr__(self, "targets", tuple(self.targets))
-        if self.project is not None:
-            object.__setattr__(self, "project", Path(self.project))
-        if not self.targets:
-            raise InvalidInputError("a batch needs at least one target")
-        names = [t.name for t in self.targets]
-        if len(set(names)) != len(names):
-            raise InvalidInputError(f"target names must be unique, got {', '.join(names)}")
-        if isinstance(self.quality, bool) or not isinstance(self.quality, int) or not 1 <= self.quality <= 100:
-            raise InvalidInputError(f"quality must be from 1 to 100, got {self.quality!r}")
-        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or not 1 <= self.workers <= 256:
-            raise InvalidInputError(f"workers must be an integer from 1 to 256, got {self.workers!r}")
-        if isinstance(self.wait, bool) or not isinstance(self.wait, (int, float)) or not 0 <= self.wait <= 86_400:
-            raise InvalidInputError(f"wait must be from 0 to 86400 seconds, got {self.wait!r}")
-
-    def settings(self) -> dict:
-        """What every output's hash includes besides the image and its own regions."""
-        return {"method": self.method, "format": self.naming.format, "quality": self.quality,
-                "allow_upscale": self.allow_upscale, **({} if self.subjects else {"subjects": False})}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class BatchProgress:
-    """Reported after each image: ``done`` of ``total`` images; ``skipped`` when an earlier run did it all."""
-
-    done: int
-    total: int
-    source: Path
-    records: tuple[OutputRecord, ...]
-    skipped: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class BatchReport:
-    """Every (image, target) record in source then target order, and what this run did."""
-
-    records: tuple[OutputRecord, ...]
-    written: int
-    skipped: int
-    failed: int
-    analysed: int
-    manifest: Path | None = None
-    manifest_csv: Path | None = None
-    cancelled: bool = False
-
-
-@dataclass(slots=True)
-class _Plan:
-    """One image before the run: what an earlier run did (``skipped``), what fails already
-    (``failed``), the earlier records of the targets to redo (``stale``, kept if the run stops
-    before this image) and the ``job`` for the rest."""
-
-    source: Path
-    size: tuple[int, int] | None
-    project: Project | None
-    image_hash: str | None
-    skipped: list[OutputRecord] = field(default_factory=list)
-    failed: list[OutputRecord] = field(default_factory=list)
-    stale: list[OutputRecord] = field(default_factory=list)
-    job: ImageJob | None = None
-
-
-ProgressCallback = Callable[[BatchProgress], None]
 
 
 def run_batch(
@@ -205,8 +99,8 @@ def _batch(
     on_progress: ProgressCallback | None, should_stop: Callable[[], bool] | None,
 ) -> BatchReport:  # fmt: skip
     projects: dict[Path, Project | None] = {}
-    plans = [_plan(src, options, previous, projects, folder) for src in images]
-    _mark_collisions(plans, options)
+    plans = [plan_source(src, options, previous, projects, folder) for src in images]
+    mark_collisions(plans, options)
     run = _run(plans, options, folder, method, on_progress, should_stop)
     for p in plans:
         if p.job is not None and p.source not in run.processed:  # stopped before it: earlier records stand
@@ -223,7 +117,7 @@ class _Run:
 
 
 def _run(
-    plans: list[_Plan], options: BatchOptions, folder: OutputFolder | None, method: CropMethod | None,
+    plans: list[SourcePlan], options: BatchOptions, folder: OutputFolder | None, method: CropMethod | None,
     on_progress: ProgressCallback | None, should_stop: Callable[[], bool] | None,
 ) -> _Run:  # fmt: skip
     """Report the images with nothing to do, then run the jobs, reporting each image."""
@@ -250,7 +144,7 @@ def _run(
     return run
 
 
-def _finish(plans: list[_Plan], run: _Run, options: BatchOptions, folder: OutputFolder | None) -> BatchReport:
+def _finish(plans: list[SourcePlan], run: _Run, options: BatchOptions, folder: OutputFolder | None) -> BatchReport:
     """Order the records, write sidecars, manifests and project hashes (unless a dry run)."""
     order = {t.name: i for i, t in enumerate(options.targets)}
     per_source = {p.source: sorted(run.results[p.source], key=lambda r: order[r.target]) for p in plans}
@@ -280,143 +174,6 @@ def _finish(plans: list[_Plan], run: _Run, options: BatchOptions, folder: Output
 def _notify(callback: ProgressCallback | None, progress: BatchProgress) -> None:
     if callback is not None:
         callback(progress)
-
-
-# -- planning -----------------------------------------------------------------------------
-def _project_for(source: Path, options: BatchOptions, projects: dict[Path, Project | None]) -> Project | None:
-    path = options.project if options.project is not None else source.parent / PROJECT_FILENAME
-    if path not in projects:
-        projects[path] = load_project(path) if options.project is not None or path.is_file() else None
-    return projects[path]
-
-
-def _sidecar_crop(source: Path) -> XmpCrop | None:
-    """An XMP crop set in another tool (the batch's own is not an override), or None."""
-    path = find_sidecar(source)
-    if path is None:
-        return None
-    try:
-        crop = read_xmp_crop(path)
-    except CropStudioError as exc:
-        log.warning("%s: sidecar ignored: %s", source.name, exc)
-        return None
-    if crop is None or crop.by_cropstudio:
-        return None
-    if abs(crop.angle) > 1e-6:
-        log.warning("%s: the sidecar's crop is rotated by %g degrees; rotated crops are not supported, ignored",
-                    source.name, crop.angle)  # fmt: skip
-        return None
-    return crop
-
-
-def _override(
-    target: Target, entry: ImageEntry, xmp: XmpCrop | None, size: tuple[int, int]
-) -> tuple[RelativeBox | None, str | None]:
-    """A target's manual crop: the project's for this target, else a sidecar crop of its ratio."""
-    if target.name in entry.overrides:
-        return entry.overrides[target.name], "project"
-    if xmp is not None:
-        b = xmp.box.to_pixels(*size)
-        if abs(b.aspect - target.crop_ratio) <= RATIO_TOLERANCE * target.crop_ratio:
-            return xmp.box, "xmp"
-    return None, None
-
-
-def _plan(
-    source: Path, options: BatchOptions, previous: dict[tuple[str, str], OutputRecord],
-    projects: dict[Path, Project | None], folder: OutputFolder | None,
-) -> _Plan:  # fmt: skip
-    project = _project_for(source, options, projects)
-    entry = project.entry(source) if project is not None else ImageEntry()
-    keep, avoid = options.keep + entry.keep, options.avoid + entry.avoid
-    try:
-        digest = file_digest(source)
-        info = read_info(source)
-        size = (info.width, info.height)
-    except (OSError, CropStudioError) as exc:
-        reason = str(exc) if isinstance(exc, CropStudioError) else f"cannot read '{source}': {exc.strerror or exc}"
-        log.warning("%s", reason)
-        failed = [OutputRecord(source=str(source), target=t.name, status="error", method=options.method, hash="",
-                               error=reason, error_kind="read") for t in options.targets]  # fmt: skip
-        return _Plan(source, None, project, None, failed=failed)
-    xmp = _sidecar_crop(source)
-    common = {**options.settings(), "keep": [b.as_tuple() for b in keep], "avoid": [b.as_tuple() for b in avoid],
-              "focal_point": entry.focal_point.as_tuple() if entry.focal_point else None}  # fmt: skip
-    targets = [t.spec() for t in options.targets]
-    image_hash = content_hash(digest, {**common, "image": entry.settings(), "targets": targets})
-    plan = _Plan(source, size, project, image_hash)
-    todo: list[TargetJob] = []
-    for target in options.targets:
-        override, manual = _override(target, entry, xmp, size)
-        h = content_hash(digest, {**common, "target": target.spec(), "override": override and override.as_tuple()})
-        job = _plan_target(plan, target, h, options, previous.get((str(source), target.name)), folder)
-        if job is not None:
-            todo.append(replace(job, override=override, manual=manual))
-    plan.job = ImageJob(source, tuple(todo), keep, avoid, entry.focal_point) if todo else None
-    return plan
-
-
-def _plan_target(
-    plan: _Plan, target: Target, h: str, options: BatchOptions, prev: OutputRecord | None, folder: OutputFolder | None
-) -> TargetJob | None:
-    """Sort one target of an image into skipped (done earlier), failed (its name), or a job."""
-    output = None
-    if target.size is not None or not options.naming.needs_size:  # else the name waits for the crop's size
-        try:
-            output = options.naming.name(plan.source, target, target.size)
-        except InvalidInputError as exc:
-            plan.failed.append(OutputRecord(source=str(plan.source), target=target.name, status="error", hash=h,
-                                            method=options.method, error=str(exc), error_kind="name"))  # fmt: skip
-            return None
-    if prev is not None and _is_done(prev, h, output, folder):
-        plan.skipped.append(replace(prev, status="ok") if prev.status == "writing" else prev)
-        return None
-    if prev is not None and prev.status == "ok" and _is_output(folder, prev.output):
-        plan.stale.append(prev)
-    return TargetJob(target, h, output)
-
-
-def _is_output(folder: OutputFolder | None, name: str | None) -> bool:
-    """Whether ``name`` (from a manifest: not trusted) is a regular file in the folder, reached without links."""
-    if folder is None or not name:
-        return False
-    try:
-        return folder.is_file(str(safe_relative(name)))
-    except CropStudioError:
-        return False
-
-
-def _is_done(prev: OutputRecord, h: str, output: str | None, folder: OutputFolder | None) -> bool:
-    """Whether an earlier record stands: same inputs, and its file is there (or the same error)."""
-    if prev.hash != h or (output is not None and prev.output != output):
-        return False
-    if prev.status in ("ok", "writing"):
-        return _is_output(folder, prev.output)
-    return prev.status == "error" and prev.error_kind in DETERMINISTIC_ERRORS
-
-
-def _mark_collisions(plans: list[_Plan], options: BatchOptions) -> None:
-    """Give an output name to one (image, target) only: later claimants get a ``name`` error."""
-    owner: dict[str, tuple[Path, str]] = {}
-    for p in plans:
-        for r in p.skipped:
-            if r.status == "ok" and r.output:
-                owner.setdefault(r.output, (p.source, r.target))
-    for p in plans:
-        if p.job is None:
-            continue
-        keep: list[TargetJob] = []
-        for tj in p.job.targets:
-            name = tj.output or options.naming.name(p.source, tj.target, None)  # '?' for a size not known yet
-            first = owner.setdefault(name, (p.source, tj.target.name))
-            if first == (p.source, tj.target.name):
-                keep.append(tj)
-                continue
-            reason = (f"output name '{name}' is also the name of {first[0].name} / {first[1]}; "
-                      "make --name tell them apart (add {target}, {parent} or {ratio})")  # fmt: skip
-            p.failed.append(OutputRecord(source=str(p.source), target=tj.target.name, status="error", hash=tj.hash,
-                                         method=options.method, error=reason, error_kind="name"))  # fmt: skip
-        p.job = replace(p.job, targets=tuple(keep)) if keep else None
 
 
 # -- running ------------------------------------------------------------------------------
@@ -450,7 +207,7 @@ def _execute(jobs: list[ImageJob], settings: ExportSettings, workers: int, metho
 
 
 # -- after the run ------------------------------------------------------------------------
-def _write_sidecar(plan: _Plan, records: Sequence[OutputRecord]) -> None:
+def _write_sidecar(plan: SourcePlan, records: Sequence[OutputRecord]) -> None:
     """The first (in target order) written target's crop into the image's XMP sidecar, unless the sidecar holds
     a crop set in another tool (a manual crop is never replaced) or already this one."""
     first = next((r for r in records if r.status == "ok" and r.box is not None), None)
@@ -470,7 +227,7 @@ def _write_sidecar(plan: _Plan, records: Sequence[OutputRecord]) -> None:
         log.warning("%s: sidecar not written: %s", plan.source.name, exc)
 
 
-def _save_hashes(plans: list[_Plan]) -> None:
+def _save_hashes(plans: list[SourcePlan]) -> None:
     """Record the content hash of each image done in its project file (when the batch uses one)."""
     updated: dict[Path, Project] = {}
     for p in plans:

@@ -9,7 +9,8 @@ and the original frame becomes the label. Modules, one concept each:
 * :mod:`.outpaint_classical`: the ``opencv`` (multi-scale) and ``telea`` backends.
 * :mod:`.outpaint_diffusion`: the ``diffusion`` backend (Stable-Diffusion inpainting, an
   optional ControlNet; local weights the user configures, a GPU).
-* :mod:`.conditioning`: optional inputs: a BLIP caption, SAM composition masks.
+* :mod:`.conditioning`: optional inputs: SAM composition masks (a BLIP caption comes from
+  :mod:`models.nn.blip`).
 * :mod:`.quality`: the automatic quality filter (:class:`~.quality.QualityReport`).
 * :mod:`.sources`: the professional photos of a source folder (never FLMS).
 * :mod:`.sample`: making one sample in a worker, and which photo / seeds sample ``i`` uses.

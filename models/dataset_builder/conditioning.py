@@ -1,20 +1,14 @@
 """Optional conditioning inputs of the outpainting backends (seed ProCrop appendix B): a
-caption of the photo, and its composition masks. Both run only when the user configured
-local weights; otherwise they raise :class:`~models.errors.InvalidInputError` saying what
-to configure. Nothing is downloaded at run time.
+caption of the photo (:mod:`models.nn.blip`) and its composition masks (here). Both run only
+when the user configured local weights; otherwise they raise
+:class:`~models.errors.InvalidInputError` saying what to configure. Nothing is downloaded at
+run time.
 
 Captions: BLIP
 --------------
-:func:`caption_image` runs ``BlipForConditionalGeneration`` from a local folder given as
-``model_dir=`` or ``$CROPSTUDIO_BLIP_MODEL``. Make it once, on a machine with internet::
-
-    from transformers import BlipForConditionalGeneration, BlipProcessor
-    name = "Salesforce/blip-image-captioning-base"
-    BlipForConditionalGeneration.from_pretrained(name).save_pretrained("/models/blip")
-    BlipProcessor.from_pretrained(name).save_pretrained("/models/blip")
-
-(the folder then holds ``config.json``, ``model.safetensors``, ``preprocessor_config.json``,
-and the tokenizer's ``vocab.txt`` / ``tokenizer_config.json``).
+:func:`models.nn.blip.caption_image` captions a photo with a local BLIP folder
+(``model_dir=`` or ``$CROPSTUDIO_BLIP_MODEL``; how to make one is in :mod:`models.nn.blip`,
+the one BLIP loader, shared with ProCrop's text branch).
 
 Composition masks: SAM
 ----------------------
@@ -35,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.util
 import logging
 import os
 from pathlib import Path
@@ -45,67 +38,11 @@ import cv2
 import numpy as np
 
 from models.errors import InvalidInputError
-from models.resources import configured_path
+from models.imaging import check_rgb
 
-__all__ = [
-    "BLIP_MODEL_ENV",
-    "caption_image",
-    "composition_masks",
-    "labels_on_canvas",
-]
+__all__ = ["composition_masks", "labels_on_canvas"]
 
 log = logging.getLogger(__name__)
-
-BLIP_MODEL_ENV = "CROPSTUDIO_BLIP_MODEL"
-
-
-def _rgb(rgb: np.ndarray) -> np.ndarray:
-    if not (isinstance(rgb, np.ndarray) and rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3 and rgb.size):
-        raise InvalidInputError(f"expected an (H, W, 3) uint8 RGB image, got {getattr(rgb, 'dtype', type(rgb))} {getattr(rgb, 'shape', '')}")
-    return rgb
-
-
-# -- captions ---------------------------------------------------------------------------------
-def _blip_dir(model_dir: str | os.PathLike | None) -> Path:
-    path = configured_path(model_dir, BLIP_MODEL_ENV)
-    if path is None:
-        raise InvalidInputError(
-            f"captions need a local BLIP model: pass model_dir=DIR or set {BLIP_MODEL_ENV} to a folder saved "
-            f"with BlipForConditionalGeneration/BlipProcessor.save_pretrained(DIR)"
-        )
-    if not (path / "config.json").is_file():
-        raise InvalidInputError(f"{path} is not a BLIP model folder (no config.json)")
-    return path
-
-
-@functools.lru_cache(maxsize=2)
-def _blip(path: Path, device: str) -> tuple[Any, Any]:
-    """``(processor, model)`` loaded once per folder and device."""
-    if importlib.util.find_spec("transformers") is None:
-        raise InvalidInputError("captions need the transformers package: pip install transformers (see requirements.lock)")
-    from transformers import BlipForConditionalGeneration, BlipProcessor
-
-    try:
-        processor = BlipProcessor.from_pretrained(path, local_files_only=True)
-        model = BlipForConditionalGeneration.from_pretrained(path, local_files_only=True)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        first = " ".join(str(exc).strip().splitlines()[:2])[:400]
-        raise InvalidInputError(f"cannot load the BLIP model from {path}: {type(exc).__name__}: {first}") from None
-    log.info("loaded BLIP captioner %s on %s", path, device)
-    return processor, model.to(device).eval()
-
-
-def caption_image(rgb: np.ndarray, model_dir: str | os.PathLike | None = None, *, device: str = "cpu", max_new_tokens: int = 30) -> str:
-    """A one-line caption of an ``(H, W, 3)`` uint8 RGB image by a local BLIP model
-    (``model_dir`` or ``$CROPSTUDIO_BLIP_MODEL``; loaded once, then cached)."""
-    import torch
-    from PIL import Image
-
-    processor, model = _blip(_blip_dir(model_dir).resolve(), device)
-    inputs = processor(images=Image.fromarray(_rgb(rgb)), return_tensors="pt").to(device)
-    with torch.inference_mode():
-        ids = model.generate(**inputs, max_new_tokens=max_new_tokens)  # (1, tokens)
-    return " ".join(processor.decode(ids[0], skip_special_tokens=True).split())
 
 
 # -- composition masks ------------------------------------------------------------------------
@@ -184,7 +121,7 @@ def composition_masks(
 
     from models.procrop.encoder import sam_checkpoint as configured
 
-    rgb = _rgb(rgb)
+    rgb = check_rgb(rgb)
     if points_per_side < 1 or points_per_batch < 1 or mask_side < 8:
         raise InvalidInputError("points_per_side and points_per_batch must be >= 1, mask_side >= 8")
     model = _sam(configured(sam_checkpoint).resolve(), variant, device)
@@ -200,29 +137,38 @@ def composition_masks(
         x = torch.nn.functional.interpolate(x, (rh, rw), mode="bilinear", antialias=True, align_corners=False)
         embedding = model.image_encoder(model.preprocess(x))  # (1, 256, 64, 64)
         points = amg.build_point_grid(points_per_side) * np.array([rw, rh])  # (n*n, 2) xy, model frame
-        masks, scores = [], []
-        for start in range(0, len(points), points_per_batch):
-            coords = torch.as_tensor(points[start : start + points_per_batch], dtype=torch.float32, device=device)
-            labels = torch.ones(len(coords), dtype=torch.int, device=device)
-            sparse, dense = model.prompt_encoder(points=(coords[:, None], labels[:, None]), boxes=None, masks=None)
-            low, iou = model.mask_decoder(
-                image_embeddings=embedding,
-                image_pe=model.prompt_encoder.get_dense_pe(),
-                sparse_prompt_embeddings=sparse,
-                dense_prompt_embeddings=dense,
-                multimask_output=True,
-            )  # (B, 3, 256, 256), (B, 3)
-            logits = model.postprocess_masks(low, (rh, rw), (mh, mw)).flatten(0, 1)  # (3B, mh, mw)
-            iou = iou.flatten()
-            stable = amg.calculate_stability_score(logits, model.mask_threshold, 1.0)
-            keep = torch.ones_like(iou, dtype=torch.bool)
-            if pred_iou_thresh > 0:  # 0 turns a filter off, as in SamAutomaticMaskGenerator
-                keep &= iou > pred_iou_thresh
-            if stability_score_thresh > 0:
-                keep &= stable >= stability_score_thresh
-            masks.append((logits[keep] > model.mask_threshold).cpu())
-            scores.append(iou[keep].cpu())
+        batches = [points[i : i + points_per_batch] for i in range(0, len(points), points_per_batch)]
+        kept = [_masks_at(model, amg, embedding, torch.as_tensor(b, dtype=torch.float32, device=device),
+                          ((rh, rw), (mh, mw)), (pred_iou_thresh, stability_score_thresh)) for b in batches]  # fmt: skip
+    masks, scores = zip(*kept)
     return _label_map(torch.cat(masks), torch.cat(scores), (h, w), box_nms_thresh, min_area)
+
+
+def _masks_at(model: Any, amg: Any, embedding: Any, coords: Any, frames: tuple[tuple[int, int], tuple[int, int]],
+              thresholds: tuple[float, float]) -> tuple[Any, Any]:  # fmt: skip
+    """SAM's three masks per point prompt ``coords`` ``(B, 2)`` (xy, model frame ``frames[0]``),
+    at the comparison size ``frames[1]``, kept when they pass ``thresholds`` (predicted IoU,
+    stability; 0 turns one off): ``(masks (K, mh, mw) bool, scores (K,))`` on the CPU."""
+    import torch
+
+    labels = torch.ones(len(coords), dtype=torch.int, device=coords.device)
+    sparse, dense = model.prompt_encoder(points=(coords[:, None], labels[:, None]), boxes=None, masks=None)
+    low, iou = model.mask_decoder(
+        image_embeddings=embedding,
+        image_pe=model.prompt_encoder.get_dense_pe(),
+        sparse_prompt_embeddings=sparse,
+        dense_prompt_embeddings=dense,
+        multimask_output=True,
+    )  # (B, 3, 256, 256), (B, 3)
+    logits = model.postprocess_masks(low, *frames).flatten(0, 1)  # (3B, mh, mw)
+    iou = iou.flatten()
+    stable = amg.calculate_stability_score(logits, model.mask_threshold, 1.0)
+    keep = torch.ones_like(iou, dtype=torch.bool)
+    if thresholds[0] > 0:  # 0 turns a filter off, as in SamAutomaticMaskGenerator
+        keep &= iou > thresholds[0]
+    if thresholds[1] > 0:
+        keep &= stable >= thresholds[1]
+    return (logits[keep] > model.mask_threshold).cpu(), iou[keep].cpu()
 
 
 def _boxes(masks: np.ndarray) -> np.ndarray:

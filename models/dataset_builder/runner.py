@@ -27,6 +27,7 @@ from models.dataset_builder.manifest import (
     IMAGES_DIR,
     JOURNAL,
     MANIFEST,
+    RoundRecord,
     SampleRecord,
     append_journal,
     read_journal,
@@ -238,6 +239,20 @@ def build_dataset(
                       trainer=trainer, proposer=proposer)  # fmt: skip
 
 
+def _still_valid(samples: dict[int, SampleRecord], folder: OutputFolder) -> dict[int, SampleRecord]:
+    """The journal's samples a resumed build keeps: images still there, and rejections
+    (deterministic: same seeds, same verdict); errors are retried."""
+    return {i: s for i, s in samples.items() if (s.status == "ok" and folder.is_file(s.file)) or s.status == "rejected"}
+
+
+def _summary(wanted: list[SampleRecord], rounds: dict[int, RoundRecord], cancelled: bool) -> dict:
+    """The manifest's counts of the ``wanted`` samples' records."""
+    return {"samples": len(wanted), "ok": sum(s.status == "ok" for s in wanted),
+            "rejected": sum(s.status == "rejected" for s in wanted),
+            "failed": sum(s.status == "error" for s in wanted), "rounds": sorted(rounds),
+            "complete": not cancelled}  # fmt: skip
+
+
 def _build(
     settings: BuildSettings, folder: OutputFolder, engine, photos: tuple[PhotoSource, ...], started: float, *,
     progress, cancel, refine, trainer, proposer,
@@ -249,9 +264,7 @@ def _build(
     identity = _identity(settings, photos)
     _prepare_out(settings, identity)
     samples, rounds = read_journal(out)
-    # Kept: images still there, and rejections (deterministic: same seeds, same verdict); errors are retried.
-    samples = {i: s for i, s in samples.items() if (s.status == "ok" and folder.is_file(s.file))
-               or s.status == "rejected"}  # fmt: skip
+    samples = _still_valid(samples, folder)
     todo = [i for i in range(settings.samples) if i not in samples]
     skipped = settings.samples - len(todo)
     name = f"{settings.source.resolve().name} expanded ({settings.backend})"
@@ -280,11 +293,7 @@ def _build(
                             proposer=proposer or procrop_proposer)  # fmt: skip
         annotations = write_annotations(out, name, samples, rounds)
         cancelled = len(rounds) < settings.rounds
-    wanted = [samples[i] for i in range(settings.samples) if i in samples]
-    summary = {"samples": len(wanted), "ok": sum(s.status == "ok" for s in wanted),
-               "rejected": sum(s.status == "rejected" for s in wanted),
-               "failed": sum(s.status == "error" for s in wanted), "rounds": sorted(rounds),
-               "complete": not cancelled}  # fmt: skip
+    summary = _summary([samples[i] for i in range(settings.samples) if i in samples], rounds, cancelled)
     manifest = write_manifest(out, identity, settings.to_json(), summary)
     report = BuildReport(out=out, images=sum(s.status == "ok" for s in samples.values()), written=written,
                          skipped=skipped, rejected=summary["rejected"], retries=retries, failed=summary["failed"],

@@ -44,6 +44,24 @@ class HeatmapTraining:
     holdout: bool = True  # leave the hold-out images out of training
 
 
+def _epoch(head: HeatmapHead, opt: torch.optim.Optimizer, feats, targets: tuple[torch.Tensor, torch.Tensor],
+           order: list[int], batch_size: int) -> float:  # fmt: skip
+    """One pass over the images in ``order``, each mirrored at random with its mirrored
+    target (``targets`` = (plain, mirrored) ``(N, m, m)``): the mean training loss."""
+    total = 0.0
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        flip = [random.random() < 0.5 for _ in idx]
+        x = feats.batch(idx, flip)
+        y = torch.where(torch.tensor(flip)[:, None, None], targets[1][idx], targets[0][idx])
+        loss = F.binary_cross_entropy_with_logits(head(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        total += loss.item() * len(idx)
+    return total / len(order)
+
+
 def train_heatmap(
     folder: str | os.PathLike,
     out: str | os.PathLike,
@@ -72,18 +90,7 @@ def train_heatmap(
     loss_value = float("nan")
     for epoch in range(settings.epochs):
         random.shuffle(order)
-        total = 0.0
-        for start in range(0, len(order), settings.batch_size):
-            idx = order[start : start + settings.batch_size]
-            flip = [random.random() < 0.5 for _ in idx]
-            x = feats.batch(idx, flip)
-            y = torch.where(torch.tensor(flip)[:, None, None], mirrored[idx], targets[idx])
-            loss = F.binary_cross_entropy_with_logits(head(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        loss_value = total / len(order)
+        loss_value = _epoch(head, opt, feats, (targets, mirrored), order, settings.batch_size)
         log.info("heatmap epoch %d/%d: loss %.4f", epoch + 1, settings.epochs, loss_value)
         if progress:
             progress("epochs", epoch + 1, settings.epochs)

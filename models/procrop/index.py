@@ -13,6 +13,14 @@ An index is a folder, written atomically (a temporary sibling folder, then a ren
 
 No pixels are stored. Items of an ``annotations.json`` folder are its expert-crop regions
 (the professional compositions); items of a plain folder of photos are the whole photos.
+``pro`` adds a folder of professional photographs (e.g. ``pro_portraits``) whose items are
+the photographers' own frames, any plain border trimmed
+(:func:`~models.scorer.views.trim_plain_border`); their ids carry the folder's name.
+``holdout`` leaves out the hold-out fifth of every folder (``cropstudio index build
+--exclude-holdout``: :func:`~models.eval.split.is_holdout`), so the images that weights are chosen on never
+retrieve their own composition. ``provenance`` (in ``items.json``, shown by ``cropstudio
+index info``) records the folders, their counts and labels, the hold-out rule and the
+encoder.
 An index only fits models trained with the same encoder (it is checked at load).
 """
 
@@ -116,6 +124,7 @@ class CompositionIndex:
     items: tuple[IndexItem, ...]
     source: str = ""
     _faiss: object = field(default=None, repr=False)
+    provenance: dict = field(default_factory=dict)
     structure: str = "auto"  # when ``_faiss`` is not given: see :data:`STRUCTURES`
 
     def __post_init__(self) -> None:
@@ -169,56 +178,96 @@ class CompositionIndex:
 
 
 # -- building -------------------------------------------------------------------------------
-def _sources(folder: Path) -> list[tuple[Path, str, Box]]:
-    """``(image path, relative name, normalised region)`` of every composition in ``folder``."""
+def _sources(folder: Path, *, frames: bool = False, skip: Callable[[str], bool] | None = None) -> list[tuple[Path, str, Box | None]]:
+    """``(image path, relative name, normalised region)`` of every composition in ``folder``
+    whose file name ``skip`` does not reject; the region is ``None`` for ``frames`` (the
+    photographer's trimmed frame, found from the pixels while building)."""
     from models.eval.datasets import ANNOTATIONS_FILE, load_annotations
 
+    skip = skip or (lambda name: False)
     if (folder / ANNOTATIONS_FILE).is_file():
         aset = load_annotations(folder)
-        return [(im.file, im.file.relative_to(aset.folder).as_posix(), c) for im in aset.items for c in im.crops]
+        images = [im for im in aset.items if not skip(im.file.name)]
+        rel = lambda im: im.file.relative_to(aset.folder).as_posix()  # noqa: E731
+        if frames:
+            return [(im.file, rel(im), None) for im in images]
+        return [(im.file, rel(im), c) for im in images for c in im.crops]
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    return [(p, p.relative_to(folder).as_posix(), Box(0.0, 0.0, 1.0, 1.0)) for p in files]
+    files = [p for p in files if not skip(p.name)]
+    return [(p, p.relative_to(folder).as_posix(), None if frames else Box(0.0, 0.0, 1.0, 1.0)) for p in files]
 
 
-def build_index(
-    folder: str | os.PathLike,
-    encoder,
-    *,
-    limit: int | None = None,
-    structure: str = "auto",
-    progress: Callable[[int, int], None] | None = None,
-) -> CompositionIndex:
-    """Encode every composition of ``folder`` (see the module docstring) with ``encoder``
-    (a :class:`~models.procrop.encoder.CompositionEncoder`). Unreadable images are skipped."""
-    from models.errors import ImageReadError
-
-    folder = Path(folder).expanduser()
+def _folder(path: str | os.PathLike) -> Path:
+    folder = Path(path).expanduser()
     if not folder.is_dir():
         raise InvalidInputError(f"not a folder: {folder}")
-    sources = _sources(folder.resolve())[:limit]
-    if not sources:
-        raise InvalidInputError(f"no images in {folder} (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+    return folder.resolve()
+
+
+def _encode(sources: list, encoder, progress: Callable[[int, int], None] | None) -> tuple[list, list, list, dict[str, int]]:
+    """Vectors, reference maps, items and per-folder counts of ``((path, name, region), tag)``
+    sources (``region`` ``None``: the trimmed frame); unreadable images are skipped."""
+    from models.errors import ImageReadError
+    from models.scorer.views import trim_plain_border
+
     vectors, maps, items = [], [], []
     counts: dict[str, int] = {}
-    for n, (path, name, region) in enumerate(sources):
+    per_folder: dict[str, int] = {}
+    for n, ((path, name, region), tag) in enumerate(sources):
         try:
             rgb = load_image(path).rgb
         except ImageReadError as exc:
             log.warning("skipping %s: %s", path, exc)
             continue
         h, w = rgb.shape[:2]
+        region = trim_plain_border(rgb) if region is None else region
         x0, y0 = int(region.x0 * w), int(region.y0 * h)
         x1, y1 = max(x0 + 1, round(region.x1 * w)), max(y0 + 1, round(region.y1 * h))
         comp = encoder.encode(np.ascontiguousarray(rgb[y0:y1, x0:x1]))
-        j = counts[name] = counts.get(name, -1) + 1
-        items.append(IndexItem(f"{name}#{j}", name, tuple(round(v, 6) for v in region.as_tuple())))
+        key = f"{tag}/{name}" if tag else name
+        j = counts[key] = counts.get(key, -1) + 1
+        items.append(IndexItem(f"{key}#{j}", name, tuple(round(v, 6) for v in region.as_tuple())))
+        per_folder[tag] = per_folder.get(tag, 0) + 1
         vectors.append(comp.vector)
         maps.append(comp.ref_map.astype(np.float16))
         if progress:
             progress(n + 1, len(sources))
+    return vectors, maps, items, per_folder
+
+
+def build_index(
+    folder: str | os.PathLike,
+    encoder,
+    *,
+    pro: str | os.PathLike | None = None,
+    holdout: Callable[[str], bool] | None = None,
+    limit: int | None = None,
+    structure: str = "auto",
+    progress: Callable[[int, int], None] | None = None,
+) -> CompositionIndex:
+    """Encode every composition of ``folder`` and of ``pro`` (see the module docstring) with
+    ``encoder`` (a :class:`~models.procrop.encoder.CompositionEncoder`). Unreadable images
+    are skipped. ``holdout`` (file name -> held out, e.g. :func:`models.eval.split.is_holdout`)
+    leaves those images out of every folder; ``limit`` keeps the first ``limit`` compositions of
+    each folder."""
+    parts = [(_folder(folder), False)] + ([(_folder(pro), True)] if pro is not None else [])
+    sources = [(src, root.name if frames else "") for root, frames in parts
+               for src in _sources(root, frames=frames, skip=holdout)[:limit]]  # fmt: skip
+    if not sources:
+        raise InvalidInputError(f"no images in {folder} (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+    vectors, maps, items, per_folder = _encode(sources, encoder, progress)
     if not items:
         raise InvalidInputError(f"no readable images in {folder}")
-    return CompositionIndex(encoder.name, np.stack(vectors), np.stack(maps), tuple(items), source=folder.name, structure=structure)
+    provenance = {
+        "folders": [{"name": root.name, "labels": "photographers' frames, plain borders trimmed" if frames
+                     else "expert crops (annotations.json) or whole photos",
+                     "items": per_folder.get(root.name if frames else "", 0)}
+                    for root, frames in parts],
+        "holdout_excluded": holdout is not None, "encoder": encoder.name, "pixels": "none (vectors and 4x4 maps only)",
+    }  # fmt: skip
+    source = " + ".join(root.name for root, _ in parts)
+    return CompositionIndex(encoder.name, np.stack(vectors), np.stack(maps), tuple(items), source=source,
+                            structure=structure, provenance=provenance)  # fmt: skip
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -234,7 +283,7 @@ def save_index(index: CompositionIndex, out: str | os.PathLike) -> Path:
         np.savez_compressed(tmp / "maps.npz", maps=index.maps)
         meta = {
             "format": FORMAT, "kind": "procrop-index", "encoder": index.encoder, "source": index.source,
-            "count": len(index), "dim": index.dim, "map_shape": list(index.maps.shape[1:]),
+            "provenance": index.provenance, "count": len(index), "dim": index.dim, "map_shape": list(index.maps.shape[1:]),
             "items": [{"id": it.id, "file": it.file, "region": list(it.region)} for it in index.items],
         }  # fmt: skip
         (tmp / "items.json").write_text(json.dumps(meta, indent=0))
@@ -339,4 +388,6 @@ def load_index(folder: str | os.PathLike) -> CompositionIndex:
         raise InvalidInputError(f"{folder} is not a readable ProCrop index: {exc}") from None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise InvalidInputError(f"{folder} is not a readable ProCrop index: {exc or type(exc).__name__}") from None
-    return CompositionIndex(meta["encoder"], vectors, maps, items, source=meta.get("source", ""), _faiss=flat)
+    provenance = meta.get("provenance")
+    return CompositionIndex(meta["encoder"], vectors, maps, items, source=meta.get("source", ""), _faiss=flat,
+                            provenance=provenance if isinstance(provenance, dict) else {})  # fmt: skip

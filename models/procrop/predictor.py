@@ -185,8 +185,8 @@ class ProCropPredictor:
         boxes = _clean(out.boxes[0].float()).double().numpy()
         scores = out.logits[0].sigmoid().double().numpy()
         if rerank and self.rerank is not None:
-            scores = self.rerank(rgb, boxes, scores, ratio, maps=comp.maps,
-                                 maps_from=(self.encoder.name, self.encoder.input_size, self.encoder.weights_file))
+            boxes, scores = self.rerank(rgb, boxes, scores, ratio, maps=comp.maps,
+                                        maps_from=(self.encoder.name, self.encoder.input_size, self.encoder.weights_file))
         with self._lock:
             self._cached = Queries(boxes, scores, ids, sims, ratio)
 
@@ -290,7 +290,7 @@ def _text_model(config: ProCropConfig, blip_model: str | os.PathLike | None) -> 
     if path is None:
         raise InvalidInputError(
             f"this ProCrop model was trained with text fusion and needs a local BLIP captioning model: "
-            f"set {BLIP_MODEL_ENV} to its folder (see models/dataset_builder/conditioning.py)"
+            f"set {BLIP_MODEL_ENV} to its folder (see models/nn/blip.py)"
         )
     dim = blip_text_dim(path)
     if dim != config.text_dim:

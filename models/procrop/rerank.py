@@ -26,9 +26,10 @@ import numpy as np
 
 from models.errors import InvalidInputError
 
-__all__ = ["RERANK_WEIGHT", "ScorerRerank", "fuse_scores"]
+__all__ = ["RERANK_GRID", "RERANK_WEIGHT", "ScorerRerank", "fuse_scores", "grid_logits"]
 
 RERANK_WEIGHT = 0.5
+RERANK_GRID = False
 
 
 def fuse_scores(probs: np.ndarray, scores: np.ndarray, weight: float) -> np.ndarray:
@@ -45,33 +46,57 @@ def fuse_scores(probs: np.ndarray, scores: np.ndarray, weight: float) -> np.ndar
     return 1.0 / (1.0 + np.exp(-(np.log(p / (1 - p)) + weight * z)))
 
 
+def grid_logits(boxes: np.ndarray, logits: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The decoder's vote for boxes it did not propose: the logit of the query that overlaps
+    each ``grid`` box most, plus ``log`` of that IoU (a box no query is near gets little)."""
+    from models.procrop.box_ops import box_iou  # imports torch
+
+    import torch
+
+    iou = box_iou(torch.from_numpy(np.asarray(grid, np.float64)), torch.from_numpy(np.asarray(boxes, np.float64)))[0].numpy()
+    near = iou.argmax(1)
+    return np.asarray(logits, np.float64)[near] + np.log(np.clip(iou[np.arange(len(grid)), near], 1e-3, 1.0))
+
+
 @dataclass(frozen=True, slots=True)
 class ScorerRerank:
-    """``(rgb, boxes, probs, ratio) -> probs``: the fused ranking score of every query.
+    """``(rgb, boxes, probs, ratio) -> (boxes, scores)``: every proposal with its fused
+    ranking score; with ``grid`` the judge's candidate grid
+    (:func:`~models.scorer.grid.candidate_grid`, the full image among it) joins the decoder's
+    queries, each voted for by the decoder through :func:`grid_logits`.
 
-    ``scorer_weights``: the crop scorer's file (``None``: ``$CROPSTUDIO_SCORER_WEIGHTS`` or
-    the bundled one), loaded once per process on first use.
+    ``scorer_weights``: the crop scorer's file (``None``: the judge,
+    ``$CROPSTUDIO_JUDGE_WEIGHTS`` or the bundled ``scorer-judge-lite0.pt``), loaded once per
+    process on first use.
     """
 
     weight: float = RERANK_WEIGHT
     scorer_weights: str | os.PathLike | None = None
+    grid: bool = RERANK_GRID
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.weight) and self.weight >= 0):
             raise InvalidInputError(f"the re-ranking weight must be a number >= 0, got {self.weight!r}")
 
     def __call__(self, rgb: np.ndarray, boxes: np.ndarray, probs: np.ndarray, ratio: float, *,
-                 maps: dict | None = None, maps_from: tuple[str, int, str] | None = None) -> np.ndarray:  # fmt: skip
+                 maps: dict | None = None, maps_from: tuple[str, int, str] | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """``maps``: backbone maps already computed for ``rgb`` by ``maps_from = (backbone name,
         input size, weights file)``; used instead of a second backbone pass when the scorer's
         backbone is that same one (ProCrop's default encoder is)."""
+        boxes, probs = np.asarray(boxes, np.float64), np.asarray(probs, np.float64)
         if self.weight == 0 or len(boxes) == 0:
-            return np.asarray(probs, np.float64)
-        from models.scorer.model import load_scorer  # imports torch
+            return boxes, probs
+        from models.scorer.grid import candidate_grid
+        from models.scorer.model import judge_weights, load_scorer  # imports torch
 
-        scorer = load_scorer(self.scorer_weights)
+        scorer = load_scorer(self.scorer_weights if self.scorer_weights is not None else judge_weights())
         own = (scorer.config.backbone, scorer.config.input_size, scorer.backbone.weights_file)
         same = maps is not None and bool(own[2]) and maps_from == own
         prepared = scorer.prepare_maps(maps) if same else scorer.prepare(rgb)
-        scores = scorer.score(prepared, np.asarray(boxes, np.float64), ratio)
-        return fuse_scores(probs, scores, self.weight)
+        if self.grid:
+            grid = candidate_grid(ratio)
+            p = np.clip(probs, 1e-6, 1 - 1e-6)
+            g = 1.0 / (1.0 + np.exp(-grid_logits(boxes, np.log(p / (1 - p)), grid)))
+            boxes, probs = np.concatenate([boxes, grid]), np.concatenate([probs, g])
+        scores = scorer.score(prepared, boxes, ratio)
+        return boxes, fuse_scores(probs, scores, self.weight)

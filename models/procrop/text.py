@@ -1,6 +1,6 @@
 """Text features of a photo for ProCrop's optional multi-modal fusion (seed Eq. 2, appendix C).
 
-BLIP captions the photo (:func:`models.dataset_builder.conditioning.caption_image`, a local
+BLIP captions the photo (:func:`models.nn.blip.caption_image`, a local
 ``BlipForConditionalGeneration`` folder: ``model_dir=`` or ``$CROPSTUDIO_BLIP_MODEL``), then
 the same model embeds the image-caption pair: the caption's tokens go through BLIP's text
 transformer (the captioner's own, causal as it was trained) with cross-attention to BLIP's
@@ -24,12 +24,13 @@ import numpy as np
 import torch
 
 from models.errors import InvalidInputError
+from models.imaging import check_rgb
+from models.nn.blip import BLIP_MODEL_ENV, blip_dir, caption_image, load_blip  # BLIP_MODEL_ENV: also read from here (predictor)
 
 __all__ = ["BLIP_MODEL_ENV", "DEFAULT_TEXT_TOKENS", "TextFeatures", "blip_text_dim", "caption_and_embed", "embed_caption"]
 
 log = logging.getLogger(__name__)
 
-BLIP_MODEL_ENV = "CROPSTUDIO_BLIP_MODEL"  # the setting of models.dataset_builder.conditioning
 DEFAULT_TEXT_TOKENS = 32  # caption tokens kept (BLIP captions are ~10-20 tokens)
 
 
@@ -51,20 +52,10 @@ class TextFeatures:
         return torch.from_numpy(self.tokens), torch.from_numpy(self.padding)
 
 
-def _blip(model_dir: str | os.PathLike | None, device: str):  # -> (processor, model)
-    """The BLIP captioner that :func:`caption_image` uses (same folder resolution, loaded
-    once per folder and device and shared with it)."""
-    from models.dataset_builder import conditioning
-
-    return conditioning._blip(conditioning._blip_dir(model_dir).resolve(), device)
-
-
 def blip_text_dim(model_dir: str | os.PathLike | None = None) -> int:
     """The width ``D`` of the token embeddings of a BLIP folder (768 for BLIP base), read
     from its ``config.json`` without loading the weights."""
-    from models.dataset_builder.conditioning import _blip_dir
-
-    path = _blip_dir(model_dir) / "config.json"
+    path = blip_dir(model_dir) / "config.json"
     try:
         return int(json.loads(path.read_text())["text_config"]["hidden_size"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -78,12 +69,10 @@ def embed_caption(rgb: np.ndarray, caption: str, model_dir: str | os.PathLike | 
     attending to BLIP's features of the ``(H, W, 3)`` uint8 RGB image."""
     from PIL import Image
 
-    from models.dataset_builder.conditioning import _rgb
-
     if max_tokens < 2:
         raise InvalidInputError(f"max_tokens must be at least 2, got {max_tokens}")
-    processor, model = _blip(model_dir, device)
-    inputs = processor(images=Image.fromarray(_rgb(rgb)), text=caption, return_tensors="pt",
+    processor, model = load_blip(model_dir, device)
+    inputs = processor(images=Image.fromarray(check_rgb(rgb)), text=caption, return_tensors="pt",
                        truncation=True, max_length=max_tokens).to(device)  # fmt: skip
     ids = inputs["input_ids"].clone()  # [1, T]: [CLS] words [SEP]
     ids[:, 0] = model.config.text_config.bos_token_id  # the captioner reads captions after its BOS
@@ -100,9 +89,7 @@ def caption_and_embed(images: Sequence[np.ndarray], model_dir: str | os.PathLike
     """Caption each ``(H, W, 3)`` uint8 RGB image with BLIP and embed the pair (see the
     module docstring): the text inputs of a ProCrop model with ``text=True``, for training
     caches and for inference. ``progress(done, total)`` is called after each image."""
-    from models.dataset_builder.conditioning import caption_image
-
-    _, model = _blip(model_dir, device)  # fails early, saying what to configure
+    _, model = load_blip(model_dir, device)  # fails early, saying what to configure
     captions, rows = [], []
     for i, rgb in enumerate(images):
         caption = caption_image(rgb, model_dir, device=device)

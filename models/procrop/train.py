@@ -15,6 +15,13 @@ to the source folder) retrieves without that photo's own composition, as the fol
 images do, and is left out when its source is a hold-out image: hold-out photos must not
 reach training through their outpainted copies.
 
+``pro`` (a folder of professional photographs without human crops, e.g. ``pro_portraits``)
+adds its training fifths labelled with the photographer's own frame, any plain border
+trimmed (:func:`~models.scorer.views.trimmed_frames`): what teaches the decoder that a good
+photograph is left nearly whole. Each retrieves without its own frame (the index may hold
+it, :func:`~models.procrop.index.build_index` ``pro``); its hold-out fifth gives a second
+validation figure, ``pro_val_iou`` (``pro_limit`` keeps the first N training photos).
+
 ``blip_model`` (a local BLIP captioning folder) trains the optional text fusion (seed
 Eq. 2): every image is captioned and its caption tokens embedded once, before training
 (:func:`models.procrop.text.caption_and_embed`; a mirrored image keeps its caption).
@@ -28,7 +35,7 @@ import os
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +151,24 @@ def _validate(model, split: _Split) -> float:
     return float(np.mean(ious)) if ious else float("nan")
 
 
+def _relative(im: AnnotatedImage, folder: str | os.PathLike) -> str:
+    return im.file.relative_to(Path(folder).resolve()).as_posix()
+
+
+def pro_images(folder: str | os.PathLike, *, holdout: bool = True, limit: int | None = None,
+               cache: str | os.PathLike | None = None) -> tuple[list[AnnotatedImage], list[AnnotatedImage]]:  # fmt: skip
+    """``(train, held out)`` professional photographs of ``folder``, each labelled with its
+    trimmed frame (see the module docstring); ``limit`` keeps the first N training photos."""
+    from models.scorer.views import trimmed_frames
+
+    aset = load_annotations(folder)
+    train, held = split_images(aset.items, holdout=holdout)
+    train = train[:limit] if limit is not None else train
+    frames = trimmed_frames([im.file for im in train + held], cache)
+    labelled = [replace(im, crops=(frame,)) for im, frame in zip(train + held, frames)]
+    return labelled[: len(train)], labelled[len(train) :]
+
+
 def train_procrop(
     folder: str | os.PathLike,
     out: str | os.PathLike,
@@ -156,6 +181,8 @@ def train_procrop(
     command: str = "",
     progress: Callable[[str, int, int], None] | None = None,
     extra: tuple[str | os.PathLike, ...] = (),
+    pro: str | os.PathLike | None = None,
+    pro_limit: int | None = None,
     blip_model: str | os.PathLike | None = None,
 ) -> dict:
     """Train, write the weights to ``out`` and return the checkpoint's ``meta``."""
@@ -172,6 +199,12 @@ def train_procrop(
         images, sources = extra_images(more, settings.holdout)
         train_images, exclude = train_images + images, exclude + [[src] if src else [] for src in sources]
         extra_counts[Path(more).name] = len(images)
+    pro_val: list[AnnotatedImage] = []
+    if pro is not None:
+        pro_train, pro_val = pro_images(pro, holdout=settings.holdout, limit=pro_limit, cache=cache)
+        train_images = train_images + pro_train
+        exclude = exclude + [[_relative(im, pro)] for im in pro_train]
+        extra_counts[Path(pro).name] = len(pro_train)
     encoder = build_encoder(config.encoder)
     if (encoder.query_key, encoder.channels[encoder.query_key], encoder.input_size) != (config.query_key, config.query_channels, config.input_size):
         config = ProCropConfig(**{**config.to_dict(), "query_key": encoder.query_key,
@@ -192,6 +225,8 @@ def train_procrop(
     val_exclude = [[im.file.relative_to(aset.folder).as_posix()] for im in val_images]
     val = _prepare(val_images, val_exclude, encoder, config, db, False, cache, stage("validation features"),
                    blip_model, stage("validation captions")) if val_images else None  # fmt: skip
+    pro_split = (_prepare(pro_val, [[_relative(im, pro)] for im in pro_val], encoder, config, db, False, cache,
+                          stage("pro validation features")) if pro_val else None)  # fmt: skip
     model = build_model(config)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     steps = settings.epochs * math.ceil(len(train_images) / settings.batch)
@@ -216,6 +251,8 @@ def train_procrop(
         point = {"epoch": epoch + 1, "loss": round(total / count, 5)}
         if val is not None and (epoch + 1 == settings.epochs or (epoch + 1) % 5 == 0):
             point["val_iou"] = round(_validate(model, val), 4)
+        if pro_split is not None and (epoch + 1 == settings.epochs or (epoch + 1) % 5 == 0):
+            point["pro_val_iou"] = round(_validate(model, pro_split), 4)
         curve.append(point)
         log.info("procrop epoch %d/%d: %s", epoch + 1, settings.epochs, point)
         if progress:
@@ -227,6 +264,7 @@ def train_procrop(
         "index": {"path": index_path.name, "items": len(db), "source": db.source} if db is not None else None,
         "text": {"blip_model": Path(blip_model).name} if blip_model is not None else None,
         "train_loss": curve[-1]["loss"], "val_iou": curve[-1].get("val_iou"), "curve": curve,
+        "pro_val_iou": curve[-1].get("pro_val_iou"), "pro_validation_images": len(pro_val),
         "train_seconds": round(time.perf_counter() - started, 1),
     }  # fmt: skip
     config = ProCropConfig(**{**config.to_dict(), "retrieval": settings.retrieval})

@@ -21,31 +21,14 @@ import numpy as np
 import torch
 
 from models.geometry import Box
+from models.scorer.grid import candidate_grid
 from models.scorer.model import CropScorer
 from models.scorer.train import Sample
 
 __all__ = ["CONSTANT_CROP", "DevFigures", "candidate_grid", "dev_figures", "trivial_figures"]
 
-SIDES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
-POSITIONS = 5
 CONSTANT_CROP = Box(0.06, 0.04, 0.94, 0.92)
 """The constant centred crop: side 0.88, centre 2 % above the image's."""
-
-
-def candidate_grid(image_ratio: float, max_ratio: float = 2.0) -> np.ndarray:
-    """``(M, 4)`` normalised boxes: width and height each a fraction in :data:`SIDES` of the
-    image's, at :data:`POSITIONS` evenly spaced offsets per axis, pixel ratio within
-    ``[1 / max_ratio, max_ratio]``. The full image is always one of them."""
-    out = []
-    for w in SIDES:
-        for h in SIDES:
-            r = w / h * image_ratio
-            if not (1 / max_ratio <= r <= max_ratio) and not (w == 1.0 and h == 1.0):
-                continue
-            for x0 in np.unique(np.linspace(0, 1 - w, POSITIONS).round(6)):
-                for y0 in np.unique(np.linspace(0, 1 - h, POSITIONS).round(6)):
-                    out.append((x0, y0, x0 + w, y0 + h))
-    return np.array(out, np.float64)
 
 
 @dataclass(frozen=True, slots=True)

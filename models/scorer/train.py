@@ -19,8 +19,6 @@ augmentation) and cached with ``cache``; so are the trimmed frames.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import random
@@ -39,7 +37,7 @@ from models.geometry import Box
 from models.nn.checkpoint import save_checkpoint
 from models.nn.features import FolderFeatures, folder_features
 from models.scorer.model import KIND, CropScorer, ScorerConfig
-from models.scorer.views import frame_views, trim_plain_border
+from models.scorer.views import frame_views, trimmed_frames
 
 __all__ = ["Sample", "ScorerData", "ScorerTraining", "fit_scorer", "load_scorer_data", "ranking_pairs", "train_scorer"]
 
@@ -108,26 +106,8 @@ class ScorerData:
 
 
 def _frames(items: Sequence[AnnotatedImage], cache: str | os.PathLike | None, progress: Progress | None) -> tuple[Box, ...]:
-    from models.imaging import load_image
-
-    h = hashlib.sha256()
-    for im in items:
-        st = os.stat(im.file)
-        h.update(f"{im.file.name}:{st.st_size}:{st.st_mtime_ns}\0".encode())
-    path = Path(cache) / f"frames-{h.hexdigest()[:16]}.json" if cache else None
-    if path is not None and path.is_file():
-        return tuple(Box(*b) for b in json.loads(path.read_text()))
-    frames = []
-    for i, im in enumerate(items):
-        frames.append(trim_plain_border(load_image(im.file).rgb))
-        if progress:
-            progress("frames", i + 1, len(items))
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps([b.as_tuple() for b in frames]))
-        os.replace(tmp, path)
-    return tuple(frames)
+    step = (lambda i, n: progress("frames", i, n)) if progress else None
+    return trimmed_frames([im.file for im in items], cache, step)
 
 
 def load_scorer_data(folder: str | os.PathLike, *, pro: str | os.PathLike | None = None, config: ScorerConfig = ScorerConfig(),

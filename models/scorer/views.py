@@ -10,13 +10,18 @@ Boxes are normalised ``Box`` objects of the whole image (with its border).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from models.geometry import Box
 
-__all__ = ["MAX_BORDER", "frame_views", "trim_plain_border"]
+__all__ = ["MAX_BORDER", "frame_views", "trim_plain_border", "trimmed_frames"]
 
 MAX_BORDER = 0.2
 """At most this fraction of a side is trimmed as border."""
@@ -89,3 +94,29 @@ def frame_views(frame: Box, n: int, rng: random.Random) -> list[Box]:
             box = Box(x0, y0, x0 + s * w, y0 + s * h)
         views.append(box)
     return views
+
+
+def trimmed_frames(files: Sequence[Path], cache: str | os.PathLike | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> tuple[Box, ...]:  # fmt: skip
+    """:func:`trim_plain_border` of every image file: the photographers' frames, the label of
+    a professional photograph. Cached as JSON in ``cache`` (keyed by names, sizes and times)."""
+    from models.imaging import load_image
+
+    h = hashlib.sha256()
+    for f in files:
+        st = os.stat(f)
+        h.update(f"{Path(f).name}:{st.st_size}:{st.st_mtime_ns}\0".encode())
+    path = Path(cache) / f"frames-{h.hexdigest()[:16]}.json" if cache else None
+    if path is not None and path.is_file():
+        return tuple(Box(*b) for b in json.loads(path.read_text()))
+    frames = []
+    for i, f in enumerate(files):
+        frames.append(trim_plain_border(load_image(f).rgb))
+        if progress:
+            progress(i + 1, len(files))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps([b.as_tuple() for b in frames]))
+        os.replace(tmp, path)
+    return tuple(frames)

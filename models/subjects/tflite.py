@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from models.errors import CropStudioError, InvalidInputError
+from models.imaging import check_rgb
 from models.resources import resource_path
 from models.subjects.blazeface import FULL_RANGE, SHORT_RANGE, AnchorSpec, Detections, decode, ssd_anchors, weighted_nms
 
@@ -74,11 +75,6 @@ def _forward(net: cv2.dnn.Net, blob: np.ndarray) -> list[np.ndarray]:
     return list(net.forward(net.getUnconnectedOutLayersNames()))
 
 
-def _check_rgb(rgb: np.ndarray) -> None:
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 or min(rgb.shape[:2]) < 1:
-        raise InvalidInputError(f"face detection needs an (H, W, 3) uint8 image, got {rgb.shape} {rgb.dtype}")
-
-
 def _letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, float, float, float]:
     """A ``(1, 3, size, size)`` float blob in [-1, 1] and ``(scale, pad_x, pad_y)``: input
     pixel = image pixel * scale + pad."""
@@ -96,7 +92,7 @@ def _letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, float, float, fl
 
 def detect_faces_blazeface(rgb: np.ndarray, model: str = "full-range") -> Detections:
     """Faces of an ``(H, W, 3)`` uint8 RGB image: boxes and keypoints in its pixels."""
-    _check_rgb(rgb)
+    check_rgb(rgb)
     if model not in FACE_MODELS:
         raise InvalidInputError(f"unknown face model {model!r}; choose one of {', '.join(FACE_MODELS)}")
     face_model = FACE_MODELS[model]
@@ -117,7 +113,7 @@ def detect_faces_blazeface(rgb: np.ndarray, model: str = "full-range") -> Detect
 def person_mask(rgb: np.ndarray) -> np.ndarray:
     """``(h, w)`` float32 person probability in ``[0, 1]`` on the model's grid (256 x 256, or
     256 x 144 for images at least :data:`LANDSCAPE_FROM` wide); resize it to the image."""
-    _check_rgb(rgb)
+    check_rgb(rgb)
     h, w = rgb.shape[:2]
     file, (mw, mh) = PERSON_MODELS["landscape" if w >= LANDSCAPE_FROM * h else "square"]
     interp = cv2.INTER_AREA if w > mw else cv2.INTER_LINEAR

@@ -39,7 +39,8 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from models.export.naming import OutputNaming
-from models.cropsets.runner import BatchOptions, run_batch
+from models.cropsets.batch import BatchOptions
+from models.cropsets.runner import run_batch
 from models.cropsets.targets import Target, load_target_set
 from models.cropsets.worker import ExportSettings, ImageJob, TargetJob, process_image
 from models.eval.registry import make_method

@@ -18,7 +18,8 @@ from models.cropsets.manifest import JOURNAL_NAME
 from models.export.naming import OutputNaming
 from models.cropsets.project import PROJECT_FILENAME, ImageEntry, Project, load_project, save_project
 from models.cropsets.regions import RelativeBox, RelativePoint
-from models.cropsets.runner import BatchOptions, run_batch
+from models.cropsets.batch import BatchOptions
+from models.cropsets.runner import run_batch
 from models.cropsets.targets import parse_target
 from models.cropsets.xmp import read_xmp_crop, sidecar_path, write_xmp_crop
 from models.eval.protocol import CropRequest

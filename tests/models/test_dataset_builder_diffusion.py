@@ -1,5 +1,5 @@
-"""The diffusion outpainting backend and the optional conditioning inputs (captions, SAM
-composition masks), run on tiny randomly initialised models written here: no weights are
+"""The diffusion outpainting backend and the optional SAM composition masks (captions:
+tests/models/test_nn_blip.py), run on tiny randomly initialised models written here: no weights are
 downloaded (``HF_HUB_OFFLINE=1``, ``local_files_only``), and everything runs on the CPU."""
 
 from __future__ import annotations
@@ -167,30 +167,6 @@ def test_controlnet(tiny, control):
     if control == "composition":
         with pytest.raises(InvalidInputError, match="composition masks"):
             painter.fill(plain)
-
-
-# -- captions ----------------------------------------------------------------------------------
-def test_caption_needs_a_model(monkeypatch, tmp_path):
-    monkeypatch.delenv(cond.BLIP_MODEL_ENV, raising=False)
-    image = np.zeros((8, 8, 3), np.uint8)
-    with pytest.raises(InvalidInputError, match=cond.BLIP_MODEL_ENV):
-        cond.caption_image(image)
-    with pytest.raises(InvalidInputError, match="not a BLIP model folder"):
-        cond.caption_image(image, tmp_path)
-
-
-@needs_diffusers
-def test_tiny_blip_caption(offline, tmp_path, monkeypatch):
-    from tests.tiny_diffusers import save_tiny_blip
-
-    folder = save_tiny_blip(tmp_path / "blip")
-    image = np.random.default_rng(0).integers(0, 256, (40, 50, 3), dtype=np.uint8)
-    text = cond.caption_image(image, folder, max_new_tokens=5)
-    assert isinstance(text, str) and text == text.strip()
-    monkeypatch.setenv(cond.BLIP_MODEL_ENV, str(folder))
-    assert cond.caption_image(image, max_new_tokens=5) == text  # greedy decoding: deterministic
-    with pytest.raises(InvalidInputError, match="RGB"):
-        cond.caption_image(image[..., 0], folder)
 
 
 # -- composition masks -------------------------------------------------------------------------

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from models.cli.main import main
 from models.errors import InvalidInputError
 from models.procrop.encoder import build_encoder
 from models.procrop.index import CompositionIndex, IndexItem, build_index, load_index, save_index
-from tests.tiny_data import tiny_folder
+from tests.tiny_data import NAMES, tiny_folder
 
 
 
@@ -115,3 +117,53 @@ def test_cli_build_and_info(tmp_path, capsys):
     assert info["items"] == 4 and info["images"] == 4 and info["map_shape"] == [64, 4, 4]
     assert main(["index", "info", str(tmp_path / "nothing")]) == 2
     assert "not a ProCrop index" in capsys.readouterr().err
+
+
+def _pro_folder(root: Path) -> Path:
+    """The tiny folder as professional photographs: every crop the full frame, and the
+    first photo inside a plain white border (12 px of 128) that must be trimmed."""
+    folder = tiny_folder(root)
+    data = json.loads((folder / "annotations.json").read_text())
+    for e in data["images"]:
+        e["crops"] = [[0.0, 0.0, 1.0, 1.0]]
+    first = folder / data["images"][0]["file"]
+    img = Image.open(first)
+    framed = Image.new("RGB", (img.width + 24, img.height + 24), (255, 255, 255))
+    framed.paste(img, (12, 12))
+    framed.save(first)
+    data["images"][0]["width"], data["images"][0]["height"] = framed.size
+    (folder / "annotations.json").write_text(json.dumps(data))
+    return folder
+
+
+def test_professional_frames_join_the_index_trimmed_with_provenance(encoder, tmp_path):
+    from models.eval.split import is_holdout
+
+    experts, pro = tiny_folder(tmp_path / "experts"), _pro_folder(tmp_path / "pro")
+    db = build_index(experts, encoder, pro=pro)
+    assert len(db) == 8 and db.source == "experts + pro"
+    pro_items = [it for it in db.items if it.id.startswith("pro/")]
+    assert [it.id for it in pro_items] == [f"pro/images/{n}#0" for n in NAMES]
+    assert all(it.file == f"images/{n}" for it, n in zip(pro_items, NAMES))  # as training excludes them
+    w, h = Image.open(pro / "images" / NAMES[0]).size
+    assert pro_items[0].region == pytest.approx((12 / w, 12 / h, 1 - 12 / w, 1 - 12 / h), abs=0.02)
+    assert pro_items[1].region == (0.0, 0.0, 1.0, 1.0)
+    assert [f["items"] for f in db.provenance["folders"]] == [4, 4]
+    assert db.provenance["holdout_excluded"] is False
+    kept = build_index(experts, encoder, pro=pro, holdout=is_holdout)
+    expected = [n for n in NAMES if not is_holdout(n)]
+    assert 0 < len(expected) < len(NAMES)  # the tiny set has a hold-out image to drop
+    assert [it.file for it in kept.items] == [f"images/{n}" for n in expected] * 2
+    assert kept.provenance["holdout_excluded"] is True
+    loaded = load_index(save_index(kept, tmp_path / "db"))
+    assert loaded.provenance == kept.provenance and loaded.source == "experts + pro"
+
+
+def test_cli_index_build_with_professional_frames(tmp_path, capsys):
+    experts, pro = tiny_folder(tmp_path / "experts"), _pro_folder(tmp_path / "pro")
+    args = ["index", "build", str(experts), "--pro", str(pro), "--exclude-holdout", "--out", str(tmp_path / "db"), "--json"]
+    assert main(args) == 0
+    built = json.loads(capsys.readouterr().out)
+    assert built["provenance"]["holdout_excluded"] is True and built["source"] == "experts + pro"
+    assert main(["index", "info", str(tmp_path / "db"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["provenance"] == built["provenance"]

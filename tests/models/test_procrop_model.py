@@ -13,6 +13,7 @@ from PIL import Image
 from models.cli.main import main
 from models.errors import InvalidInputError
 from models.eval.registry import available_methods, make_method
+from models.geometry import Box
 from models.nn.checkpoint import load_checkpoint
 from models.procrop.criterion import SetCriterion
 from models.procrop.decoder import anchor_init, to_box, to_logit
@@ -130,17 +131,17 @@ def test_fused_scores_keep_or_follow_the_scorer_order():
 
 def test_predictor_reranks_its_queries_with_the_crop_scorer(trained):
     from models.procrop.rerank import ScorerRerank, fuse_scores
-    from models.scorer.model import load_scorer
+    from models.scorer.model import judge_weights, load_scorer
 
     _, index, weights, _ = trained
     rgb = np.asarray(Image.open(SAMPLE_DIR / "chelsea.jpg").convert("RGB"))
     plain = load_predictor(weights, index, rerank=None)
     plain.set_image(rgb)
     boxes, probs = plain.queries.boxes, plain.queries.scores
-    reranked = load_predictor(weights, index, rerank=ScorerRerank(weight=0.5))
+    reranked = load_predictor(weights, index, rerank=ScorerRerank(weight=0.5, grid=False))
     assert reranked is not plain
     reranked.set_image(rgb)
-    scorer = load_scorer()
+    scorer = load_scorer(judge_weights())  # the judge by default
     expected = fuse_scores(probs, scorer.score(scorer.prepare(rgb), boxes, rgb.shape[1] / rgb.shape[0]), 0.5)
     assert reranked.queries.boxes == pytest.approx(boxes)
     assert reranked.queries.scores == pytest.approx(expected)
@@ -155,27 +156,65 @@ def test_reranking_reuses_the_encoders_backbone_pass_when_it_is_the_scorers(trai
     """The default encoder and the scorer run the same EfficientNet-Lite0 at 320 px: the
     scorer reads the encoder's maps instead of a second pass; any other backbone gets its own."""
     from models.procrop.rerank import ScorerRerank
-    from models.scorer.model import ScorerModel, load_scorer
+    from models.scorer.model import ScorerModel, judge_weights, load_scorer
 
     _, index, weights, _ = trained
     rgb = np.asarray(Image.open(SAMPLE_DIR / "chelsea.jpg").convert("RGB"))
     predictor = load_predictor(weights, index, rerank=ScorerRerank(weight=0.5))
     predictor.set_image(rgb)
     expected = predictor.queries.scores
-    scorer = load_scorer()
+    scorer = load_scorer(judge_weights())
     assert (predictor.encoder.name, predictor.encoder.input_size) == (scorer.config.backbone, scorer.config.input_size)
     passes = []
     real = ScorerModel.prepare
     monkeypatch.setattr(ScorerModel, "prepare", lambda self, image: passes.append(1) or real(self, image))
     predictor.set_image(rgb)
     assert passes == [] and predictor.queries.scores == pytest.approx(expected)
-    rerank, probs = ScorerRerank(weight=0.5), np.full(len(expected), 0.5)
-    boxes = predictor.queries.boxes
+    rerank = ScorerRerank(weight=0.5, grid=False)
+    boxes = predictor.queries.boxes[:90]
+    probs = np.full(len(boxes), 0.5)
     other = ("efficientnet-lite0", 320, "/elsewhere/other-weights.pth")  # same name, other weights
     maps = predictor.encoder.encode(rgb).maps
-    assert rerank(rgb, boxes, probs, 1.5, maps=maps, maps_from=other) == pytest.approx(
-        rerank(rgb, boxes, probs, 1.5))  # fmt: skip
+    assert rerank(rgb, boxes, probs, 1.5, maps=maps, maps_from=other)[1] == pytest.approx(
+        rerank(rgb, boxes, probs, 1.5)[1])  # fmt: skip
     assert passes == [1, 1]
+
+
+def test_the_grid_joins_the_queries_voted_for_by_the_nearest_query(trained):
+    """With ``grid`` the judge's candidate grid (the full image among it) joins the decoder's
+    queries; a grid box's decoder vote is its nearest query's logit plus log IoU."""
+    from models.procrop.rerank import ScorerRerank, fuse_scores, grid_logits
+    from models.scorer.grid import candidate_grid
+    from models.scorer.model import judge_weights, load_scorer
+
+    rgb = np.asarray(Image.open(SAMPLE_DIR / "chelsea.jpg").convert("RGB"))
+    ratio = rgb.shape[1] / rgb.shape[0]
+    boxes = np.array([[0.0, 0.0, 1.0, 1.0], [0.1, 0.1, 0.6, 0.6]])
+    logits = np.array([0.0, 2.0])
+    grid = candidate_grid(ratio)
+    g = grid_logits(boxes, logits, grid)
+    full = int(np.flatnonzero(np.all(grid == [0, 0, 1, 1], axis=1))[0])
+    assert g[full] == pytest.approx(0.0)  # the full-image query itself, IoU 1
+    for j, b in enumerate(grid):  # brute force: the nearest query's logit plus log IoU
+        ious = [_iou_np(b, q) for q in boxes]
+        k = int(np.argmax(ious))
+        assert g[j] == pytest.approx(logits[k] + np.log(max(ious[k], 1e-3)))
+    probs = 1 / (1 + np.exp(-logits))
+    out_boxes, fused = ScorerRerank(weight=1.0, grid=True)(rgb, boxes, probs, ratio)
+    assert out_boxes.shape == (2 + len(grid), 4) and out_boxes[2:] == pytest.approx(grid)
+    judge = load_scorer(judge_weights())
+    scores = judge.score(judge.prepare(rgb), out_boxes, ratio)
+    expected = fuse_scores(np.concatenate([probs, 1 / (1 + np.exp(-g))]), scores, 1.0)
+    assert fused == pytest.approx(expected)
+    plain_boxes, plain = ScorerRerank(weight=1.0, grid=False)(rgb, boxes, probs, ratio)
+    assert plain_boxes.shape == (2, 4) and plain == pytest.approx(fuse_scores(probs, scores[:2], 1.0))
+
+
+def _iou_np(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 @pytest.mark.parametrize("aspect", [None, 1.0, 16 / 9])
@@ -295,3 +334,36 @@ def test_extra_folders_train_without_their_sources(trained, tmp_path):
                              index=index, extra=(extra,))  # fmt: skip
     assert meta["extra"] == {"built": 2} and meta["images"] == 3 + 2  # rocket.jpg is held out of both
     assert ["images/astronaut.jpg"] in seen[0] and [] in seen[0]
+
+
+def test_professional_photos_train_on_their_trimmed_frames_and_validate_apart(trained, tmp_path):
+    """``pro``: the training fifths train with the photographer's frame (a plain border
+    trimmed) as the crop, each retrieving without its own frame; the hold-out fifth
+    (rocket.jpg) is the second validation set, never trained on."""
+    import unittest.mock
+
+    from models.procrop.index import CompositionIndex
+    from models.procrop.train import pro_images
+    from tests.models.test_procrop_index import _pro_folder
+
+    folder, index, _, _ = trained
+    pro = _pro_folder(tmp_path / "pro")
+    train, held = pro_images(pro, cache=tmp_path / "cache")
+    assert [im.file.name for im in train] == ["astronaut.jpg", "chelsea.jpg", "coffee.jpg"]
+    assert [im.file.name for im in held] == ["rocket.jpg"]
+    assert train[0].crops[0].x0 > 0.05 and train[1].crops == (Box(0.0, 0.0, 1.0, 1.0),)  # the border is trimmed
+    assert [im.file.name for im in pro_images(pro, limit=1)[0]] == ["astronaut.jpg"]
+    seen = []
+    real_search = CompositionIndex.search
+
+    def spy(self, queries, k, *, exclude=None):
+        seen.append(exclude)
+        return real_search(self, queries, k, exclude=exclude)
+
+    with unittest.mock.patch.object(CompositionIndex, "search", spy):
+        meta = train_procrop(folder, tmp_path / "w.pt", settings=ProCropTraining(epochs=1, batch=2), config=TINY,
+                             index=index, pro=pro)  # fmt: skip
+    assert meta["extra"] == {"pro": 3} and meta["images"] == 3 + 3
+    assert meta["pro_validation_images"] == 1 and 0 <= meta["pro_val_iou"] <= 1
+    assert seen[0][-3:] == [["images/astronaut.jpg"], ["images/chelsea.jpg"], ["images/coffee.jpg"]]
+    assert ["images/rocket.jpg"] in seen[-1]  # the pro validation photo retrieves without its own frame

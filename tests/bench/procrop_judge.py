@@ -1,0 +1,196 @@
+"""ProCrop's proposals ranked by the judge: dump once per set, then choose the ranking offline.
+
+    python -m tests.bench.procrop_judge dump ../shared/data/fcdb_train --holdout --out .cache/pj/fcdb.npz
+    python -m tests.bench.procrop_judge dump ../shared/data/pro_portraits --holdout --frame --out .cache/pj/pro.npz
+    python -m tests.bench.procrop_judge dump ../shared/data/flms --out .cache/pj/flms.npz
+    python -m tests.bench.procrop_judge choose .cache/pj/fcdb.npz .cache/pj/pro.npz [--measure .cache/pj/flms.npz]
+
+``dump`` runs the shipped ProCrop (no re-ranking) on every image of the set (``--holdout``:
+only the hold-out fifth, :func:`models.eval.split.is_holdout`) and stores, per image, the
+90 queries' boxes and decoder scores, the judge's and the old scorer's scores of those boxes
+and of :func:`models.scorer.dev.candidate_grid` (the full image among them), and the
+ground truth (``--frame``: the photographer's frame with any plain border trimmed, as the
+judge's pro hold-out figure). ``choose`` evaluates every ranking policy of :func:`policies`
+on the first sets (top-1 IoU, Disp, best of top 3) and prints the table; ``--measure`` adds
+the same rows on a set that decides nothing (FLMS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def _dump(folder: Path, holdout: bool, frame: bool, out: Path, limit: int | None,
+          weights: Path | None = None, index: Path | None = None) -> None:  # fmt: skip
+    from tqdm import tqdm
+
+    from models.eval.datasets import load_annotations
+    from models.eval.split import is_holdout
+    from models.imaging import load_image
+    from models.procrop.predictor import load_predictor
+    from models.scorer.dev import candidate_grid
+    from models.scorer.model import judge_weights, load_scorer
+    from models.scorer.views import trim_plain_border
+
+    images = [im for im in load_annotations(folder).items if not holdout or is_holdout(im.file.name)]
+    images = images[:limit] if limit else images
+    predictor = load_predictor(weights, index, rerank=None)
+    judge, old = load_scorer(judge_weights()), load_scorer()
+    enc = predictor.encoder
+    rows: dict[str, list] = {k: [] for k in ("boxes", "probs", "judge_q", "old_q", "grid", "judge_g", "old_g", "gts", "ratio")}
+    t0 = time.perf_counter()
+    for im in tqdm(images, desc=f"dump {folder.name}"):
+        rgb = load_image(im.file, max_side=640).rgb
+        predictor.set_image(rgb, rerank=False)
+        q = predictor.queries
+        comp = enc.encode(rgb)
+        ratio = rgb.shape[1] / rgb.shape[0]
+        grid = candidate_grid(ratio)
+        for name, model in (("judge", judge), ("old", old)):
+            same = (model.config.backbone, model.config.input_size, model.backbone.weights_file) == (
+                enc.name, enc.input_size, enc.weights_file)
+            prepared = model.prepare_maps(comp.maps) if same else model.prepare(rgb)
+            rows[f"{name}_q"].append(model.score(prepared, q.boxes, ratio))
+            rows[f"{name}_g"].append(model.score(prepared, grid, ratio))
+        gts = [trim_plain_border(rgb).as_tuple()] if frame else [c.as_tuple() for c in im.crops]
+        rows["boxes"].append(q.boxes)
+        rows["probs"].append(q.scores)
+        rows["grid"].append(grid)
+        rows["gts"].append(np.array(gts, np.float64))
+        rows["ratio"].append(ratio)
+    log.info("%d images in %.0f s", len(images), time.perf_counter() - t0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, **{k: _objects(v) for k, v in rows.items()},
+                        files=np.array([im.file.name for im in images]))  # fmt: skip
+
+
+def _objects(values: list) -> np.ndarray:
+    """A 1-D object array of ``values`` (``np.array`` would stack equal shapes into one)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _iou(boxes: np.ndarray, gts: np.ndarray) -> np.ndarray:
+    """``(N,)`` best IoU of each box with any of ``gts``."""
+    ix = np.clip(np.minimum(boxes[:, None, 2], gts[None, :, 2]) - np.maximum(boxes[:, None, 0], gts[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(boxes[:, None, 3], gts[None, :, 3]) - np.maximum(boxes[:, None, 1], gts[None, :, 1]), 0, None)
+    inter = ix * iy
+    a = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    g = (gts[:, 2] - gts[:, 0]) * (gts[:, 3] - gts[:, 1])
+    return (inter / (a[:, None] + g[None, :] - inter)).max(1)
+
+
+def _disp(box: np.ndarray, gts: np.ndarray) -> float:
+    return float(np.abs(gts - box[None]).mean(1).min())
+
+
+def _z(s: np.ndarray) -> np.ndarray:
+    sd = s.std()
+    return (s - s.mean()) / sd if sd > 1e-9 else np.zeros_like(s)
+
+
+def _nms(boxes: np.ndarray, scores: np.ndarray, k: int, thr: float = 0.7) -> list[int]:
+    keep: list[int] = []
+    for i in np.argsort(-scores, kind="stable"):
+        if not keep or _iou(boxes[i][None], boxes[keep]).max() <= thr:
+            keep.append(int(i))
+            if len(keep) == k:
+                break
+    return keep
+
+
+def _pool(d: dict, i: int, scorer: str, weight: float, extra: str):
+    """The candidate boxes of image ``i`` and their fused ranking scores for one policy,
+    through the product's own fusion (:mod:`models.procrop.rerank`)."""
+    from models.procrop.rerank import fuse_scores, grid_logits
+
+    boxes, probs = d["boxes"][i], d["probs"][i]
+    s_q = d[f"{scorer}_q"][i] if scorer else np.zeros(len(boxes))
+    if extra == "none":
+        return boxes, fuse_scores(probs, s_q, weight)
+    grid, s_g = d["grid"][i], (d[f"{scorer}_g"][i] if scorer else np.zeros(len(d["grid"][i])))
+    p = np.clip(probs, 1e-6, 1 - 1e-6)
+    g = 1.0 / (1.0 + np.exp(-grid_logits(boxes, np.log(p / (1 - p)), grid)))
+    return np.concatenate([boxes, grid]), fuse_scores(np.concatenate([probs, g]), np.concatenate([s_q, s_g]), weight)
+
+
+def policies() -> list[tuple[str, str, float, str]]:
+    out = [("decoder alone", "", 0.0, "none")]
+    for scorer in ("old", "judge"):
+        for w in (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 100.0):
+            for extra in ("none", "grid"):
+                out.append((f"{scorer} w={w:g} +{extra}", scorer, w, extra))
+    return out
+
+
+def _evaluate(d: dict, scorer: str, weight: float, extra: str) -> tuple[float, float, float]:
+    ious, disps, best3 = [], [], []
+    for i in range(len(d["boxes"])):
+        boxes, fused = _pool(d, i, scorer, weight, extra)
+        top = _nms(boxes, fused, 3)
+        gts = d["gts"][i]
+        iu = _iou(boxes[top], gts)
+        ious.append(iu[0])
+        best3.append(iu.max())
+        disps.append(_disp(boxes[top[0]], gts))
+    return float(np.mean(ious)), float(np.mean(disps)), float(np.mean(best3))
+
+
+def _load(path: Path) -> dict:
+    z = np.load(path, allow_pickle=True)
+    return {k: (z[k] if k in ("files", "ratio") else [np.asarray(v, np.float64) for v in z[k]]) for k in z.files}
+
+
+def _choose(sets: list[Path], measure: list[Path]) -> None:
+    data = [(p.stem, _load(p)) for p in sets]
+    extra = [(p.stem, _load(p)) for p in measure]
+    header = "policy".ljust(26) + "".join(f"{n + ' IoU':>12}{'Disp':>8}{'best3':>8}" for n, _ in data + extra)
+    print(header)
+    for name, scorer, w, ex in policies():
+        cells = []
+        for _, d in data + extra:
+            iou, disp, b3 = _evaluate(d, scorer, w, ex)
+            cells.append(f"{iou:12.4f}{disp:8.4f}{b3:8.4f}")
+        print(name.ljust(26) + "".join(cells), flush=True)
+    for label, box in (("full image", [0, 0, 1, 1]), ("constant centred", [0.06, 0.04, 0.94, 0.92])):
+        cells = []
+        for _, d in data + extra:
+            b = np.array([box], np.float64)
+            ious = [float(_iou(b, g)[0]) for g in d["gts"]]
+            disps = [_disp(b[0], g) for g in d["gts"]]
+            cells.append(f"{np.mean(ious):12.4f}{np.mean(disps):8.4f}{'-':>8}")
+        print(label.ljust(26) + "".join(cells))
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("dump")
+    d.add_argument("folder", type=Path)
+    d.add_argument("--holdout", action="store_true")
+    d.add_argument("--frame", action="store_true")
+    d.add_argument("--limit", type=int)
+    d.add_argument("--out", type=Path, required=True)
+    d.add_argument("--weights", type=Path, help="ProCrop weights (default: the bundled ones)")
+    d.add_argument("--index", type=Path, help="composition index (default: the bundled one)")
+    c = sub.add_parser("choose")
+    c.add_argument("sets", type=Path, nargs="+")
+    c.add_argument("--measure", type=Path, action="append", default=[])
+    a = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    if a.cmd == "dump":
+        _dump(a.folder, a.holdout, a.frame, a.out, a.limit, a.weights, a.index)
+    else:
+        _choose(a.sets, a.measure)
+
+
+if __name__ == "__main__":
+    main()
