@@ -12,7 +12,8 @@ the judge (``scorer-judge-lite0.pt``, :mod:`models.scorer`: RoI + RoD features o
 from one backbone pass per image), z-scored within the request's candidates, plus size and
 centre priors, the heatmap's border term and the face-cut term (issue 18). The judge does
 not decompose over a summed-area table, so it costs one MLP pass per candidate, batched
-(about 30 ms for the few hundred candidates of an FLMS-style request).
+(about 35 ms for the few hundred candidates of an FLMS-style request). Being z-scored per
+request, its scores compare crops of one request, not requests of different ratios.
 """
 
 from __future__ import annotations

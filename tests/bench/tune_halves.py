@@ -29,6 +29,8 @@ GRIDS: dict[str, dict[str, tuple[float, ...]]] = {
     "judge alone": SCORER_GRID,
     "judge + border": {**SCORER_GRID, "border": GRID["border"]},
     "judge + heatmap terms": {**SCORER_GRID, "heatmap": GRID["attention"], "border": GRID["border"]},
+    "heatmap as shipped": {k: (getattr(HEATMAP_WEIGHTS, "attention" if k == "heatmap" else k, 0.0),)
+                           for k in ("judge", "area", "centre", "heatmap", "border")},
     "heatmap as shipped + judge": {"judge": (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0), **{
         k: (getattr(HEATMAP_WEIGHTS, "attention" if k == "heatmap" else k),) for k in ("area", "centre", "heatmap", "border")}},
 }  # fmt: skip
@@ -47,11 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("cache", type=Path)
     p.add_argument("--splits", type=int, default=20)
+    p.add_argument("--grid", action="append", choices=tuple(GRIDS), help="only these grids (default: all)")
     args = p.parse_args(argv)
     dev = _load(args.cache)
     print(f"{len(dev.ious)} items, {dev.images} images; centred {dev.centred.mean():.4f}")
     print(f"{'grid':<24}{'all items':>10}{'tuned half':>12}{'other half':>12}{'centred, other':>16}  best on all")
     for name, grid in GRIDS.items():
+        if args.grid and name not in args.grid:
+            continue
         full = grid_search(dev, ProposalWeights, grid)
         inside, outside, centred = [], [], []
         for seed in range(args.splits):
