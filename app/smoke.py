@@ -50,9 +50,9 @@ def _wait(ok: SignalInstance, fail: SignalInstance | None, timeout_s: float, wha
 
 
 def run_smoke_test(window, image: Path, out_dir: Path, timeout_s: float = 300.0) -> int:  # noqa: ANN001
-    """Drive ``window`` (an app.window.MainWindow) through open, crop, suggest, export."""
-    from app.export import ExportSettings
-    from app.state import ratio_choice
+    """Drive ``window`` (an app.shell.window.MainWindow) through open, crop, suggest, export."""
+    from app.export.planning import ExportSettings
+    from app.editor.state import ratio_choice
 
     try:
         window.open_path(image)

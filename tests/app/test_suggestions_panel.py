@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-import app.suggest_engine
-from app.panels.suggestions import SuggestionsPanel
-from app.session import image_key
-from app.window import MainWindow
+import app.suggestions.engine
+from app.suggestions.panel import SuggestionsPanel
+from app.editor.session import image_key
+from app.shell.window import MainWindow
 from models.geometry import Box
 from models.procrop.predictor import Queries
 
@@ -64,7 +64,7 @@ class GatedPredictor:
 @pytest.fixture
 def gated(monkeypatch):
     fake = GatedPredictor()
-    monkeypatch.setattr(app.suggest_engine, "load_predictor", lambda index=None: fake)
+    monkeypatch.setattr(app.suggestions.engine, "load_predictor", lambda index=None: fake)
     yield fake
     fake.gate.set()  # never leave a worker waiting
 
@@ -185,5 +185,5 @@ def test_the_panel_alone_lists_an_index_folder_once(qtbot, tmp_path):
 
 
 def test_the_engine_side_helper_stays_qt_free():
-    code = "import sys, app.suggest_engine; assert not [m for m in sys.modules if m.startswith('PySide6')]"
+    code = "import sys, app.suggestions.engine; assert not [m for m in sys.modules if m.startswith('PySide6')]"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
