@@ -78,10 +78,12 @@ class SuggestResult:
     references: tuple[Reference, ...]
 
 
-def _thumbnail(rgb: np.ndarray, box: Box, scale: float = 1.0) -> np.ndarray:
-    """The part of ``rgb`` under normalised ``box``, at most ``THUMB_SIDE * scale`` on its long side."""
+def _thumbnail(rgb: np.ndarray, box: Box, size: tuple[int, int], scale: float = 1.0) -> np.ndarray:
+    """The part of the preview ``rgb`` under ``box`` (pixels of the ``size = (W, H)`` image), at
+    most ``THUMB_SIDE * scale`` on its long side."""
     h, w = rgb.shape[:2]
-    return cut_thumbnail(rgb, Box(box.x0 * w, box.y0 * h, box.x1 * w, box.y1 * h), (THUMB_SIDE, THUMB_SIDE), scale)
+    sx, sy = w / size[0], h / size[1]
+    return cut_thumbnail(rgb, Box(box.x0 * sx, box.y0 * sy, box.x1 * sx, box.y1 * sy), (THUMB_SIDE, THUMB_SIDE), scale)
 
 
 def _provenance(index: object, ids: tuple[str, ...]) -> dict[str, str]:
@@ -139,7 +141,7 @@ def compute_suggestions(
     image = LoadedImage(ImageInfo(Path(), width, height, "", "RGB", 1, None), np.ascontiguousarray(rgb))
     analysis = cropping.analyse(image, methods=(), procrop_files=(None, request.index))
     with _PREDICT_LOCK:
-        predictor.set_image(rgb)
+        predictor.set_image(rgb, size=request.image_size)  # boxes in the image's full-resolution pixels
         queries = predictor.queries
         analysis.cached(cropping.get_method("procrop").key, lambda: queries)  # ranked from these queries
         report(2, STEPS)
@@ -147,7 +149,7 @@ def compute_suggestions(
         found = cropping.ranked(analysis, cropping.Request(aspect, request.keep, request.avoid, method="procrop"),
                                 request.top_k)  # the one crop contract: layout and subject rule, whole pixels
     crops = tuple(
-        SuggestedCrop(rank, s.score or 0.0, s.box, _thumbnail(rgb, Box(*s.box.to_normalized(width, height)), request.thumb_scale))
+        SuggestedCrop(rank, s.score or 0.0, s.box, _thumbnail(rgb, s.box, (width, height), request.thumb_scale))
         for rank, s in enumerate(found)
     )
     origin = _provenance(predictor.index, queries.references)
