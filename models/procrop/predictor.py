@@ -289,8 +289,14 @@ def rank(
 
 
 def _snap(box: Box, aspect: float | None, size: tuple[int, int]) -> Box:
-    """``box`` (inside the image) in whole pixels, its ratio ``aspect`` (or its own) within a pixel."""
-    ratio = aspect if aspect is not None else box.width / box.height
+    """``box`` (inside the image) in whole pixels, its ratio ``aspect`` within a pixel. A free
+    crop has no ratio to keep: it is snapped at its nearest whole-pixel box's ratio, so its
+    edges move by less than a pixel (at its own exact ratio a thin box's would move several)."""
+    if aspect is None:
+        near = box.rounded()
+        ratio = max(near.width, 1) / max(near.height, 1)
+    else:
+        ratio = aspect
     return snap_to_pixels(box, CropProblem(size, AspectRatio(ratio, 1.0)))
 
 
