@@ -78,12 +78,10 @@ class SuggestResult:
     references: tuple[Reference, ...]
 
 
-def _thumbnail(rgb: np.ndarray, box: Box, size: tuple[int, int], scale: float = 1.0) -> np.ndarray:
-    """The part of the preview ``rgb`` under ``box`` (pixels of the ``size = (W, H)`` image), at
-    most ``THUMB_SIDE * scale`` on its long side."""
+def _thumbnail(rgb: np.ndarray, box: Box, scale: float = 1.0) -> np.ndarray:
+    """The part of ``rgb`` under normalised ``box``, at most ``THUMB_SIDE * scale`` on its long side."""
     h, w = rgb.shape[:2]
-    sx, sy = w / size[0], h / size[1]
-    return cut_thumbnail(rgb, Box(box.x0 * sx, box.y0 * sy, box.x1 * sx, box.y1 * sy), (THUMB_SIDE, THUMB_SIDE), scale)
+    return cut_thumbnail(rgb, Box(box.x0 * w, box.y0 * h, box.x1 * w, box.y1 * h), (THUMB_SIDE, THUMB_SIDE), scale)
 
 
 def _provenance(index: object, ids: tuple[str, ...]) -> dict[str, str]:
@@ -149,7 +147,7 @@ def compute_suggestions(
         found = cropping.ranked(analysis, cropping.Request(aspect, request.keep, request.avoid, method="procrop"),
                                 request.top_k)  # the one crop contract: layout and subject rule, whole pixels
     crops = tuple(
-        SuggestedCrop(rank, s.score or 0.0, s.box, _thumbnail(rgb, s.box, (width, height), request.thumb_scale))
+        SuggestedCrop(rank, s.score or 0.0, s.box, _thumbnail(rgb, Box(*s.box.to_normalized(width, height)), request.thumb_scale))
         for rank, s in enumerate(found)
     )
     origin = _provenance(predictor.index, queries.references)
