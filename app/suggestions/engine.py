@@ -139,7 +139,7 @@ def compute_suggestions(
     image = LoadedImage(ImageInfo(Path(), width, height, "", "RGB", 1, None), np.ascontiguousarray(rgb))
     analysis = cropping.analyse(image, methods=(), procrop_files=(None, request.index))
     with _PREDICT_LOCK:
-        predictor.set_image(rgb)
+        predictor.set_image(rgb, size=request.image_size)  # boxes in the image's full-resolution pixels
         queries = predictor.queries
         analysis.cached(cropping.get_method("procrop").key, lambda: queries)  # ranked from these queries
         report(2, STEPS)

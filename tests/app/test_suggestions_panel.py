@@ -51,14 +51,16 @@ class GatedPredictor:
     def __init__(self) -> None:
         self.gate = threading.Event()
         self.calls: list[tuple[int, ...]] = []
+        self.size = (1, 1)
 
-    def set_image(self, rgb) -> None:
+    def set_image(self, rgb, *, size) -> None:
         self.calls.append(rgb.shape)
+        self.size = size  # the queries are in the full image's pixels, as the predictor's
         self.gate.wait(10)
 
     @property
     def queries(self) -> Queries:  # one query, what models.cropping ranks
-        return Queries(np.array([[0.1, 0.2, 0.6, 0.7]]), np.array([0.9]), ("ref-1",), (0.5,), 1.0)
+        return Queries(np.array([[0.1, 0.2, 0.6, 0.7]]), np.array([0.9]), ("ref-1",), (0.5,), self.size)
 
 
 @pytest.fixture
