@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.cost_only:
             f += " {pair_accuracy:.4f} | {fcdb_iou:.4f} | {pro_iou:.4f} | {feature_s:.0f} | {train_s:.0f} |".format(**row)
         print(f, flush=True)
-    print("\n".join(missing))
+    for line in missing:
+        print(line)
     for name, (fcdb, pro) in (trivial or {}).items():
         print(f"| {name} (trivial) | - | - | - | - | {fcdb:.4f} | {pro:.4f} | - | - |")
     if rows and not args.cost_only:
