@@ -49,6 +49,8 @@ def _missing_display() -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Run the GUI; returns the event loop's exit code (or argparse's on ``--help``/errors).
 
+    Long: the start-up in its order (arguments, logging, the application, the smoke test or the window).
+
     Reuses the running ``QApplication`` when there is one (tests), else creates it.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)  # leave the user's settings alone
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(args.smoke_test / "settings"))
 
-    from app.window import MainWindow
+    from app.shell.window import MainWindow
 
     window = MainWindow()
     if args.smoke_test is not None:
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
     window.show()
     if args.image is not None:
-        window.open_any(args.image)
+        window.opener.open_any(args.image)
     try:
         code = app.exec()
     finally:

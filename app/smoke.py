@@ -50,9 +50,9 @@ def _wait(ok: SignalInstance, fail: SignalInstance | None, timeout_s: float, wha
 
 
 def run_smoke_test(window, image: Path, out_dir: Path, timeout_s: float = 300.0) -> int:  # noqa: ANN001
-    """Drive ``window`` (an app.window.MainWindow) through open, crop, suggest, export."""
-    from app.export import ExportSettings
-    from app.state import ratio_choice
+    """Drive ``window`` (an app.shell.window.MainWindow) through open, crop, suggest, export."""
+    from app.export.planning import ExportSettings
+    from app.editor.state import ratio_choice
 
     try:
         window.open_path(image)
@@ -69,9 +69,9 @@ def run_smoke_test(window, image: Path, out_dir: Path, timeout_s: float = 300.0)
         from models.procrop.predictor import load_predictor
 
         predictor = load_predictor()
-        predictor.set_image(window.current_image().rgb)
-        best = predictor.suggest(1).items[0]
-        print(f"smoke-test: procrop suggestion {[round(v, 3) for v in best.box.as_tuple()]} score {best.score:.3f}", flush=True)
+        predictor.set_image(window.current_image().rgb, size=(w, h))
+        best = predictor.suggest(1).items[0]  # whole pixels of the full-size image
+        print(f"smoke-test: procrop suggestion {[int(v) for v in best.box.as_tuple()]} score {best.score:.3f}", flush=True)
 
         out_dir.mkdir(parents=True, exist_ok=True)
         if not window.export(ExportSettings(folder=out_dir)):

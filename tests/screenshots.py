@@ -70,7 +70,7 @@ def _settle(app: QApplication, ms: int = 150) -> None:
     app.processEvents()
 
 
-def _save(win, out: Path) -> Path:  # noqa: ANN001 - app.window.MainWindow, imported late
+def _save(win, out: Path) -> Path:  # noqa: ANN001 - app.shell.window.MainWindow, imported late
     image = win.grab().toImage()
     out.parent.mkdir(parents=True, exist_ok=True)
     if not image.save(str(out), quality=88):
@@ -118,7 +118,7 @@ def _scaled_run(out_dir: Path) -> list[Path]:
 def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str] | None = None,
          size: tuple[int, int] = SIZE) -> list[Path]:  # fmt: skip
     """Write the screenshots (see the module's doc); the paths written."""
-    from app.window import MainWindow
+    from app.shell.window import MainWindow
     from models.geometry import Box
 
     out = out or ROOT / "docs" / "screenshot.jpg"
@@ -131,7 +131,7 @@ def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str]
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch / "settings"))
     samples = scratch / "samples"  # the project file and crop store write next to the images
     shutil.copytree(SAMPLES, samples)
-    from app.library import remember_recent
+    from app.library.images import remember_recent
 
     for name in ("coffee.jpg", "rocket.jpg"):  # the empty canvas lists recent files
         remember_recent(samples / name)
@@ -150,7 +150,7 @@ def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str]
             written.append(_save(win, out_dir / "empty-1024x700.jpg"))
         win.resize(*size)
         # -- the designer: 4:5, a keep and an avoid region, thirds ----------------------------
-        win.open_folder(samples)
+        win.opener.open_folder(samples)
         _wait(app, lambda: win.workbench.analysis() is not None and win.crop_state() is not None, what="first image")
         _open(app, win, samples / "astronaut.jpg")
         _wait(app, lambda: not win.library.is_loading_thumbnails(), what="thumbnails")
@@ -206,7 +206,7 @@ def take(out: Path | None = None, out_dir: Path | None = None, *, only: set[str]
 
         # -- dataset builder: a small real build with its preview grid ------------------------
         if "dataset-builder" in wanted:
-            from app.panels.dataset_builder import PanelValues
+            from app.dataset_builder.panel import PanelValues
 
             builder, panel = win.dataset_builder, win.dataset_panel
             _front(win, win.dataset_dock)

@@ -69,3 +69,12 @@ def test_no_circle_is_ignored():
     acyclic = [c for c in contracts if c["type"] in {"acyclic_siblings", "independence"}]
     assert acyclic, "no import-circle contract in pyproject.toml"
     assert all(not c.get("ignore_imports") for c in acyclic), [c["name"] for c in acyclic if c.get("ignore_imports")]
+
+
+def test_both_roots_have_a_circle_contract():
+    """models/ and app/ each have a no-circle contract over all of their packages (issue 16)."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    covered = {a for c in contracts if c["type"] == "acyclic_siblings" for a in c["ancestors"]}
+    assert {"models", "app"} <= covered, covered

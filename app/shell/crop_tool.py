@@ -9,7 +9,7 @@
 * P (:meth:`CropTool.set_preview`): the crop preview on or off.
 * Shift+O (:meth:`CropTool.rotate_guide`): the overlay's next orientation.
 
-It holds the commit points, one per image; the :class:`~app.workbench.Workbench` makes the edits.
+It holds the commit points, one per image; the :class:`~app.editor.workbench.Workbench` makes the edits.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.canvas.guides import TURNS
-from app.image_view import ImageView
-from app.state import CropState
-from app.workbench import Workbench
+from app.editor.canvas.guides import TURNS
+from app.editor.image_view import ImageView
+from app.editor.state import CropState
+from app.editor.workbench import Workbench
 
 __all__ = ["CropTool"]
 

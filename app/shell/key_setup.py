@@ -11,7 +11,7 @@ from app.shell.keys import apply_keys, current_keys, save_keys, with_key
 from app.shell.keys_dialog import ShortcutsDialog
 
 if TYPE_CHECKING:
-    from app.window import MainWindow
+    from PySide6.QtWidgets import QMainWindow as MainWindow  # app.shell.window's, which imports this module
 
 __all__ = ["KeySetup"]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from app.library import Library, forget_recent, remember_recent
-from app.session import image_key
+from app.library.images import Library, forget_recent, remember_recent
+from app.editor.session import image_key
 
 __all__ = ["SkippedFiles", "short_reason"]
 

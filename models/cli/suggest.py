@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     queries = cropping.get_method(request.method).prepare(analysis)  # cached: the references retrieved
     rows, plans = [], []
     for rank, s in enumerate(found):
-        coords = [int(round(v)) for v in s.box.as_tuple()]
+        coords = [int(v) for v in s.box.as_tuple()]  # whole pixels already: the engine's one snap
         if folder is not None:
             plans.append(plan_export(folder, f"{args.image.stem}_suggestion{rank + 1}.jpg", crop_size_of(Box(*coords)),
                                      overwrite=args.overwrite, hidden=args.image.stem.startswith(".")))  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 from tqdm import tqdm
@@ -33,7 +34,31 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--holdout-only", action="store_true",
         help="use only the hold-out images (those the heatmap was not trained on); implied by --method heatmap and proposal",
     )  # fmt: skip
+    p.add_argument("--raw-judge", action="store_true",
+                   help="proposal: the judge's logits as they are (default: z-scored within each request's candidates)")
+    p.add_argument(
+        "--heatmap-terms", action="store_true",
+        help="proposal: search the heatmap's attention and border weights beside the judge's (the heatmap runs too)",
+    )  # fmt: skip
+    p.add_argument("--cache", type=Path, help="an .npz file keeping every term's value on every candidate between runs")
     p.set_defaults(run=run)
+
+
+def _cropper(args: argparse.Namespace):
+    """The cropper whose terms are tuned, and the grid of its weights."""
+    if args.method == "heatmap":
+        from models.constraints.learned import heatmap_cropper
+
+        return heatmap_cropper(args.weights), GRID
+    if args.method == "proposal":
+        from models.constraints.learned import ProposalCropper
+
+        grid = SCORER_GRID
+        if args.heatmap_terms:
+            grid = {**SCORER_GRID, "heatmap": (0.0, 0.25, 0.5, 1.0), "border": GRID["border"]}
+        # tuning evaluates every term at unit weight, so the heatmap runs in either case
+        return ProposalCropper(scorer_weights=args.weights, standardise=not args.raw_judge), grid
+    return None, GRID
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,23 +68,18 @@ def run(args: argparse.Namespace) -> int:
             bar.total = total
             bar.update(done - bar.n)
 
-        cropper, grid = None, GRID
-        if args.method == "heatmap":
-            from models.constraints.learned import heatmap_cropper
-
-            cropper = heatmap_cropper(args.weights)
-        elif args.method == "proposal":
-            from models.constraints.learned import ProposalCropper
-
-            cropper, grid = ProposalCropper(scorer_weights=args.weights), SCORER_GRID
+        cropper, grid = _cropper(args)
         holdout = args.holdout_only or args.method != "attention"
         result = tune_weights(
-            args.folder, images=args.images, progress=progress, cropper=cropper, holdout_only=holdout, grid=grid
-        )
+            args.folder, images=args.images, progress=progress, cropper=cropper, holdout_only=holdout, grid=grid,
+            cache=args.cache,
+        )  # fmt: skip
     print(f"{result.items} items from {result.images} images of {args.folder}")
     print(f"centred baseline: mean IoU {result.centred_iou:.4f}")
     print(f"grid oracle (best candidate per item): mean IoU {result.grid_oracle_iou:.4f}")
-    print(f"mean IoU  {args.method:>9}  area  centre  border   (face-cut {result.ranking[0][1].face_cut:g})")
+    names = [f.name for f in fields(result.ranking[0][1]) if f.name != "face_cut"]
+    label = {"attention": args.method if args.method != "attention" else "attention"}
+    print("mean IoU " + "".join(f"{label.get(n, n):>10}" for n in names) + f"   (face-cut {result.ranking[0][1].face_cut:g})")
     for iou, w in result.ranking[: args.top]:
-        print(f"{iou:.4f}    {w.attention:>9}  {w.area:>4}  {w.centre:>6}  {w.border:>6}")
+        print(f"{iou:.4f}   " + "".join(f"{getattr(w, n):>10g}" for n in names))
     return 0

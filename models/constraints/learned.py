@@ -8,9 +8,12 @@ on the hold-out part of FCDB (``cropstudio tune --method heatmap``), never on FL
 
 :class:`ProposalCropper` is the proposal-based approach (seed sec. 3.2): every candidate of
 the search grid that meets the constraints (the aspect-ratio grid proposals) is scored by
-the learned crop scorer (:mod:`models.scorer`) plus size and centre priors and the face-cut
-term. The scorer does not decompose over a summed-area table, so it costs one MLP pass per
-candidate, batched (milliseconds for the few thousand candidates of a request).
+the judge (``scorer-judge-lite0.pt``, :mod:`models.scorer`: RoI + RoD features of each box
+from one backbone pass per image), z-scored within the request's candidates, plus size and
+centre priors, the heatmap's border term and the face-cut term (issue 18). The judge does
+not decompose over a summed-area table, so it costs one MLP pass per candidate, batched
+(about 35 ms for the few hundred candidates of an FLMS-style request). Being z-scored per
+request, its scores compare crops of one request, not requests of different ratios.
 """
 
 from __future__ import annotations
@@ -27,11 +30,19 @@ from models.attention.saliency import AttentionMap, face_prior, normalise
 from models.constraints.cropper import AttentionCropper, ScoreWeights
 from models.constraints.problem import CropProblem
 from models.constraints.search import ExhaustiveSearch, Proposal
-from models.constraints.terms import AreaTerm, CentreTerm, FaceCutTerm
+from models.constraints.terms import AreaTerm, AttentionTerm, BorderTerm, CentreTerm, FaceCutTerm, MapIntegral
 from models.imaging import LoadedImage
 from models.subjects import Subjects, image_subjects
 
-__all__ = ["HEATMAP_WEIGHTS", "PROPOSAL_WEIGHTS", "HeatmapSource", "ProposalCropper", "ScorerTerm", "heatmap_cropper"]
+__all__ = [
+    "HEATMAP_WEIGHTS",
+    "PROPOSAL_WEIGHTS",
+    "HeatmapSource",
+    "ProposalCropper",
+    "ProposalWeights",
+    "ScorerTerm",
+    "heatmap_cropper",
+]
 
 log = logging.getLogger(__name__)
 
@@ -77,32 +88,54 @@ def heatmap_cropper(weights: str | None = None, score_weights: ScoreWeights = HE
     return AttentionCropper(weights=score_weights, source=HeatmapSource(weights), name="heatmap", **kwargs)
 
 
-# --- proposal-based: grid proposals scored by the learned crop scorer (seed sec. 3.2) ---
+# --- proposal-based: grid proposals scored by the judge (seed sec. 3.2; issue 18) ---
 
-PROPOSAL_WEIGHTS = ScoreWeights(attention=0.05, area=2.0, centre=0.5, border=0.0, face_cut=10.0)
-"""Weights of the proposal method (``attention`` weighs the scorer's logit); chosen on
-FCDB's hold-out images (docs/benchmarks.md)."""
+
+@dataclass(frozen=True, slots=True)
+class ProposalWeights:
+    """Term weights of the proposal method, in the order of :meth:`ProposalCropper.terms`.
+
+    ``judge`` weighs the crop scorer's logit (z-scored within the request's candidates when
+    the cropper's ``standardise`` is set); ``heatmap`` and ``border`` are the heatmap
+    method's attention and border terms on the learned heatmap (0: the heatmap is not run)."""
+
+    judge: float = 1.0
+    area: float = 1.0
+    centre: float = 1.0
+    heatmap: float = 0.0
+    border: float = 0.0
+    face_cut: float = 10.0
+
+
+PROPOSAL_WEIGHTS = ProposalWeights(judge=0.02, area=0.25, centre=0.25, heatmap=0.0, border=0.3, face_cut=10.0)
+"""Weights of the proposal method: the judge z-scored within the request's candidates, the
+size and centre priors and the heatmap's border term; chosen on FCDB's hold-out images
+(``cropstudio tune --method proposal --heatmap-terms``, docs/benchmarks.md), never FLMS."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ProposalAnalysis:
     """Once per image: the scorer's reduced feature maps, faces (and the subjects they come
-    from) and the image size."""
+    from), the image size and, when a heatmap term is weighted, the heatmap's integral."""
 
     prepared: object
     image_size: tuple[int, int]
     faces: tuple
     weights: str | None
     subjects: Subjects | None = None
+    heatmap: MapIntegral | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ScorerTerm:
-    """The learned crop score of each candidate (does not decompose: one MLP pass per box)."""
+    """The learned crop score of each candidate (does not decompose: one MLP pass per box,
+    batched; the image's backbone pass is in the analysis). ``standardise``: z-scored over
+    the candidates of the request, so the weight does not depend on the logit's scale."""
 
     analysis: ProposalAnalysis
     weight: float = 1.0
-    name: str = "scorer"
+    standardise: bool = False
+    name: str = "judge"
 
     def __call__(self, cands) -> np.ndarray:
         from models.scorer.model import load_scorer
@@ -111,44 +144,60 @@ class ScorerTerm:
             return np.zeros(len(cands))
         w, h = self.analysis.image_size
         boxes = np.stack([cands.x0 / w, cands.y0 / h, cands.x1 / w, cands.y1 / h], axis=1)
-        return self.weight * load_scorer(self.analysis.weights).score(self.analysis.prepared, boxes, w / h)
+        score = load_scorer(self.analysis.weights).score(self.analysis.prepared, boxes, w / h)
+        if self.standardise:
+            score = (score - score.mean()) / max(float(score.std()), 1e-9)
+        return self.weight * score
 
 
 @dataclass(frozen=True, slots=True)
 class _Zero:
-    name: str = "none"
+    name: str
 
     def __call__(self, cands) -> np.ndarray:
         return np.zeros(len(cands))
 
 
+def _judge_path() -> str:
+    from models.scorer.model import judge_weights  # imports torch
+
+    return str(judge_weights())
+
+
 @dataclass(frozen=True, slots=True)
 class ProposalCropper:
     """Aspect-ratio grid proposals (every candidate of the exact search's grid that meets the
-    constraints) ranked by the crop scorer plus the size/centre priors and the face-cut term.
-    Same ``analyse`` / ``terms`` / ``propose`` interface as the attention cropper."""
+    constraints) ranked by the judge plus the size/centre priors, optionally the heatmap's
+    terms, and the face-cut term. Same ``analyse`` / ``terms`` / ``propose`` interface as the
+    attention cropper."""
 
-    weights: ScoreWeights = PROPOSAL_WEIGHTS
-    scorer_weights: str | None = None  # None: $CROPSTUDIO_SCORER_WEIGHTS or the bundled file
+    weights: ProposalWeights = PROPOSAL_WEIGHTS
+    scorer_weights: str | None = None  # None: $CROPSTUDIO_JUDGE_WEIGHTS or the bundled judge
+    heatmap_weights: str | None = None  # None: $CROPSTUDIO_HEATMAP_WEIGHTS or the bundled file
+    standardise: bool = True  # the judge z-scored over each request's candidates (PROPOSAL_WEIGHTS assume it)
     searcher: object = field(default_factory=lambda: ExhaustiveSearch())
     name: str = "proposal"
 
     def analyse(self, image: LoadedImage) -> ProposalAnalysis:
         from models.scorer.model import load_scorer
 
-        prepared = load_scorer(self.scorer_weights).prepare(image.rgb)
+        path = self.scorer_weights if self.scorer_weights is not None else _judge_path()
+        prepared = load_scorer(path).prepare(image.rgb)
+        size = (image.info.width, image.info.height)
+        if self.weights.heatmap or self.weights.border:  # the heatmap source finds the subjects too
+            att = HeatmapSource(self.heatmap_weights)(image)
+            return ProposalAnalysis(prepared, size, att.faces, path, att.subjects, MapIntegral(att.values, size))
         subjects = image_subjects(image)
-        faces = tuple(h.face for h in subjects.heads)
-        return ProposalAnalysis(prepared, (image.info.width, image.info.height), faces, self.scorer_weights, subjects)
+        return ProposalAnalysis(prepared, size, tuple(h.face for h in subjects.heads), path, subjects)
 
     def terms(self, analysis: ProposalAnalysis) -> list:
-        w = self.weights
-        size = analysis.image_size
+        w, size, heat = self.weights, analysis.image_size, analysis.heatmap
         return [
-            ScorerTerm(analysis, w.attention),
+            ScorerTerm(analysis, w.judge, self.standardise),
             AreaTerm(size, w.area),
             CentreTerm(size, w.centre),
-            _Zero(),
+            AttentionTerm(heat, w.heatmap, name="heatmap") if heat is not None else _Zero("heatmap"),
+            BorderTerm(heat, w.border) if heat is not None else _Zero("border"),
             FaceCutTerm(analysis.faces, w.face_cut),
         ]
 

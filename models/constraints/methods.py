@@ -7,7 +7,7 @@ protocol: keep = the request's keep regions, avoid = its avoid regions, the rati
 named (``--method attention-optuna``), it is slower and never better than the exact search.
 ``heatmap``: the same terms and exact search on the learned aesthetic heatmap (seed sec.
 3.3); ``heatmap-optuna`` searches it with Optuna instead. ``proposal``: the grid proposals
-ranked by the learned crop scorer (seed sec. 3.2). ``saliency`` is another name for
+ranked by the judge, issue 18's crop scorer (seed sec. 3.2). ``saliency`` is another name for
 ``attention`` (the name the issue's CLI uses).
 """
 

@@ -36,10 +36,14 @@ FIT_GRID = GridSpec(sizes=24, steps=13, min_scale=0.2)
 """The candidates a fitted method's box is moved to when it breaks the request or the rule."""
 
 
-def refit(box: Box, problem: CropProblem, grid: GridSpec = FIT_GRID) -> Box:
+def refit(box: Box, problem: CropProblem, grid: GridSpec = FIT_GRID, *, snapped: bool = False) -> Box:
     """``box`` in whole pixels if it satisfies ``problem``, else the candidate of ``problem``
-    that overlaps it most (IoU), in whole pixels. InfeasibleError when there is none."""
+    that overlaps it most (IoU), in whole pixels. InfeasibleError when there is none.
+    ``snapped``: ``box`` is whole pixels already (its method snapped it): kept as it is when
+    it satisfies ``problem``, so no box is snapped twice."""
     box = box.clipped(*problem.image_size)
+    if snapped and admits(problem, box):
+        return box
     if admits(problem, box, tol=1e-6):
         snapped = snap_to_pixels(box, problem)
         if admits(problem, snapped):
@@ -122,7 +126,7 @@ def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) ->
                 check_feasible(base)
                 plans[ratio.value] = (base, _plan(analysis, request, base))
             base, plan = plans[ratio.value]
-            box = refit(raw, plan.apply(base))
+            box = refit(raw, plan.apply(base), snapped=p.snapped and raw == p.box)
         except InfeasibleError as exc:
             errors.append(str(exc))
             continue
@@ -151,7 +155,7 @@ def _two_regions(proposed: tuple[Proposed, ...], analysis: Analysis, request: Re
     boxes = []
     for p in proposed:
         try:
-            boxes.append(refit(p.box, problem))
+            boxes.append(refit(p.box, problem, snapped=p.snapped))
         except InfeasibleError:
             boxes.append(snap_to_pixels(p.box, base))
     plan = SubjectPlan(heads, (), tuple(range(len(heads))))

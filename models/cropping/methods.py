@@ -5,7 +5,9 @@ constrained search (:mod:`models.constraints`), so it is handed the request's pr
 the subject rule already in it (heads as keep or no-cut regions) and its answer satisfies
 it by construction. A *fitted* method proposes boxes of its own (the attention rectangles of
 the seed, ProCrop's ranked queries), which :func:`models.cropping.engine.refit` then moves to
-the nearest box that satisfies the request and the rule.
+the nearest box that satisfies the request and the rule. ProCrop's boxes come from its
+predictor already in whole pixels (:func:`models.procrop.predictor.rank` snaps them), so the
+engine snaps only those it has to move.
 
 Each method's ``prepare(analysis)`` is its once-per-image part (cached in the
 :class:`~models.cropping.analysis.Analysis`); the default map of the attention methods is
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from models.constraints.cropper import AttentionCropper
 from models.constraints.problem import CropProblem
 from models.errors import InfeasibleError, InvalidInputError
-from models.geometry import AspectRatio, Box, fit_ratio_around, largest_box_with_ratio
+from models.geometry import AspectRatio, Box, largest_box_with_ratio
 
 from models.cropping.request import Request
 
@@ -34,12 +36,14 @@ FREE_RATIOS: tuple[float, ...] = (1.0, 4 / 3, 3 / 4, 3 / 2, 2 / 3, 16 / 9)
 
 @dataclass(frozen=True, slots=True)
 class Proposed:
-    """A fitted method's box (full-resolution pixels), its score and its own answer."""
+    """A fitted method's box (full-resolution pixels), its score and its own answer;
+    ``snapped``: the box is whole pixels already, snapped by the method (never snapped twice)."""
 
     box: Box
     score: float | None = None
     details: object = None
     note: str | None = None
+    snapped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +115,8 @@ class Tau:
 @dataclass(frozen=True, slots=True)
 class ProCrop:
     """``procrop``: ProCrop's queries (re-ranked by the crop scorer unless ``rerank`` is off),
-    best first; the engine re-fits each to the request and keeps them diverse."""
+    best first, in whole pixels fitted to the ratio (the predictor's :func:`rank`, which snaps
+    them); the engine re-fits those the layout or the subject rule refuses and keeps them diverse."""
 
     name: str = "procrop"
     rerank: bool = True
@@ -129,22 +134,19 @@ class ProCrop:
 
             predictor = load_predictor(*analysis.procrop_files)
             with analysis.lock:
-                predictor.set_image(analysis.image.rgb, rerank=self.rerank)
+                predictor.set_image(analysis.image.rgb, size=analysis.image_size, rerank=self.rerank)
                 return predictor.queries
 
         return analysis.cached(self.key, run)
 
     def propose(self, state, request: Request, size: tuple[int, int], k: int) -> tuple[Proposed, ...]:
-        import numpy as np
+        from models.procrop.predictor import rank
 
-        w, h = size
-        out = []
-        for i in np.argsort(-state.scores, kind="stable"):
-            box = Box.from_normalized(tuple(float(v) for v in state.boxes[i]), w, h).clipped(w, h)
-            if request.aspect is not None:
-                box = fit_ratio_around(box, request.aspect.value, w, h)
-            out.append(Proposed(box, float(state.scores[i])))
-        return tuple(out)
+        if state.image_size != size:
+            raise InvalidInputError(f"ProCrop's queries are for a {state.image_size} image, the request's is {size}")
+        aspect = request.aspect.value if request.aspect is not None else None
+        every = rank(state, len(state.scores), aspect=aspect, iou_threshold=1.0)  # all, best first; diverse later
+        return tuple(Proposed(s.box, s.score, snapped=True) for s in every.items)
 
 
 def _heatmap(searcher: str = "exhaustive") -> Callable[[], object]:

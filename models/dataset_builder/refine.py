@@ -101,8 +101,9 @@ def procrop_proposer(weights: Path, images: Sequence[Path], settings: RefineSett
     for i, path in enumerate(images):
         rgb = load_image(path).rgb
         predictor.set_image(rgb, retrieval=False)
-        items = predictor.suggest(settings.proposals, iou_threshold=0.95).items
-        boxes = np.array([s.box.as_tuple() for s in items], float).reshape(-1, 4)
+        items = predictor.suggest(settings.proposals, iou_threshold=0.95).items  # pixels of rgb
+        h, w = rgb.shape[:2]
+        boxes = np.array([s.box.to_normalized(w, h) for s in items], float).reshape(-1, 4)  # curation works normalised
         scores = np.array([s.score for s in items], float)
         if scorer is not None and len(boxes):
             scores = scorer.score(scorer.prepare(rgb), boxes, rgb.shape[1] / rgb.shape[0])

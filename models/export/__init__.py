@@ -14,12 +14,13 @@
 from models.export.folder import WORK_DIR, OutputFolder, require_regular_file, safe_relative
 from models.export.image import export_crop, plan_file, write_file, write_plan
 from models.export.lock import FolderBusyError, writer_lock
-from models.export.naming import DEFAULT_TEMPLATE, FORMATS, OutputNameError, OutputNaming
+from models.export.naming import DEFAULT_TEMPLATE, FORMATS, OutputNameError, OutputNaming, render_template
 from models.export.planner import (
     MAX_OUTPUT_PIXELS,
     MAX_OUTPUT_SIDE,
     ExportPlan,
     UpscaleError,
+    asked_size,
     parse_output_size,
     plan_export,
     upscale_factor,
@@ -37,10 +38,12 @@ __all__ = [
     "OutputNameError",
     "OutputNaming",
     "UpscaleError",
+    "asked_size",
     "export_crop",
     "parse_output_size",
     "plan_export",
     "plan_file",
+    "render_template",
     "require_regular_file",
     "safe_relative",
     "upscale_factor",

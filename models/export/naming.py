@@ -20,7 +20,7 @@ from models.errors import InvalidInputError
 from models.export.paths import safe_relative
 from models.geometry import AspectRatio
 
-__all__ = ["DEFAULT_TEMPLATE", "FORMATS", "OutputNameError", "OutputNaming"]
+__all__ = ["DEFAULT_TEMPLATE", "FORMATS", "OutputNameError", "OutputNaming", "parse_template", "render_template"]
 
 DEFAULT_TEMPLATE = "{stem}_{target}_{w}x{h}"
 FORMATS: dict[str, str] = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif"}
@@ -63,17 +63,30 @@ class OutputNaming:
         """The output's path relative to the output folder, with ``/`` separators."""
         w, h = size if size is not None else ("?", "?")
         ratio = f"{target.ratio.width:g}x{target.ratio.height:g}"
-        text = self.template.format(stem=source.stem, target=target.name, w=w, h=h, ratio=ratio,
-                                    parent=source.resolve().parent.name)  # fmt: skip
-        try:
-            return str(safe_relative(text + FORMATS[self.format], what=f"output name (from {self.template!r})"))
-        except InvalidInputError as exc:
-            raise OutputNameError(str(exc)) from None
+        values = dict(stem=source.stem, target=target.name, w=w, h=h, ratio=ratio, parent=source.resolve().parent.name)
+        return render_template(self.template, values, FORMATS[self.format])
 
 
-def parse_template(template: str) -> tuple[str, ...]:
+def render_template(template: str, values: dict[str, object], suffix: str, *,
+                    fields: tuple[str, ...] = _FIELDS) -> str:  # fmt: skip
+    """The one template renderer: ``template`` (checked by :func:`parse_template` against
+    ``fields``) filled with ``values``, plus ``suffix``, as a safe relative name.
+
+    Raises InvalidInputError for a bad template, OutputNameError for an unusable name.
+    """
+    parse_template(template, fields=fields)
+    text = template.format(**{f: values[f] for f in fields if f in values})
+    try:
+        return str(safe_relative(text + suffix, what=f"output name (from {template!r})"))
+    except InvalidInputError as exc:
+        raise OutputNameError(str(exc)) from None
+
+
+def parse_template(template: str, *, fields: tuple[str, ...] = _FIELDS) -> tuple[str, ...]:
     """The placeholders of ``template``; InvalidInputError unless it is a relative name of at most
-    200 characters using only the documented placeholders, bare (no format spec, no conversion)."""
+    200 characters using only ``fields`` (the documented placeholders by default; the GUI's
+    export has ``{n}`` and ``{format}`` instead of ``{target}`` and ``{parent}``), bare (no
+    format spec, no conversion)."""
     where = f"name template {template!r}"
     if not isinstance(template, str) or not template.strip():
         raise InvalidInputError("name template is empty")
@@ -83,19 +96,19 @@ def parse_template(template: str) -> tuple[str, ...]:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
         raise InvalidInputError(f"{where}: {exc}") from None
-    fields = []
+    found = []
     for literal, field, spec, conversion in parsed:
         if field is None:
             continue
-        if field not in _FIELDS:
+        if field not in fields:
             raise InvalidInputError(f"{where}: unknown placeholder {{{field}}}; use "
-                                    + ", ".join(f"{{{n}}}" for n in _FIELDS))  # fmt: skip
+                                    + ", ".join(f"{{{n}}}" for n in fields))  # fmt: skip
         if spec or conversion:
             extra = f"!{conversion}" if conversion else f":{spec}"
             raise InvalidInputError(f"{where}: placeholders take no format spec or conversion ({{{field}{extra}}}); "
                                     f"write {{{field}}}")  # fmt: skip
-        fields.append(field)
+        found.append(field)
     literal = "".join(lit for lit, *_ in parsed)
     if template.startswith("/") or "\\" in literal or any(ord(c) < 32 for c in literal):
         raise InvalidInputError(f"{where}: must be a relative name using '/' for folders")
-    return tuple(fields)
+    return tuple(found)

@@ -20,8 +20,8 @@ from typing import Literal
 from models.errors import InfeasibleError, InvalidInputError
 from models.export.folder import OutputFolder, safe_relative
 
-__all__ = ["MAX_OUTPUT_PIXELS", "MAX_OUTPUT_SIDE", "Decision", "ExportPlan", "UpscaleError", "parse_output_size",
-           "plan_export", "upscale_factor", "upscale_refusal"]  # fmt: skip
+__all__ = ["MAX_OUTPUT_PIXELS", "MAX_OUTPUT_SIDE", "Decision", "ExportPlan", "UpscaleError", "asked_size",
+           "parse_output_size", "plan_export", "upscale_factor", "upscale_refusal"]  # fmt: skip
 
 MAX_OUTPUT_SIDE = 30_000
 """Longest side of an exported file in pixels (WebP's own limit, 16383, is checked for .webp)."""
@@ -49,6 +49,28 @@ def upscale_factor(crop_size: tuple[int, int], output_size: tuple[int, int]) -> 
     if ow <= cw + 1 and oh <= ch + 1:
         return None
     return max(ow / max(cw, 1), oh / max(ch, 1))
+
+
+RATIO_SLACK = 0.01
+"""An exact output size may differ from its crop's ratio by 1 % (rounding); more stretches it."""
+
+
+def asked_size(crop_size: tuple[int, int], *, exact: tuple[int, int] | None = None,
+               long_edge: int | None = None) -> tuple[int, int] | None:  # fmt: skip
+    """The output size asked for a crop of ``crop_size``: ``exact``, or the crop scaled to a
+    ``long_edge``, or ``None`` (the crop's own size). Whether that upscales is :func:`plan_export`'s.
+
+    Raises InvalidInputError when ``exact`` has another ratio than the crop (it would stretch it).
+    """
+    w, h = max(1, int(crop_size[0])), max(1, int(crop_size[1]))
+    if exact is not None:
+        if abs((exact[0] / exact[1]) / (w / h) - 1) > RATIO_SLACK:
+            raise InvalidInputError(f"the crop is {w}x{h} px; writing it at {exact[0]}x{exact[1]} would stretch it")
+        return int(exact[0]), int(exact[1])
+    if long_edge is not None:
+        scale = long_edge / max(w, h)
+        return max(1, round(w * scale)), max(1, round(h * scale))
+    return None
 
 
 def parse_output_size(text: str, *, what: str = "--size") -> tuple[int, int]:

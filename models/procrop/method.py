@@ -33,21 +33,24 @@ class ProCropMethod:
 
     def analyse(self, image: LoadedImage) -> Queries:
         predictor = load_predictor()
-        predictor.set_image(image.rgb, retrieval=self.retrieval, rerank=self.rerank)
+        size = (image.info.width, image.info.height)  # the request's pixels
+        predictor.set_image(image.rgb, size=size, retrieval=self.retrieval, rerank=self.rerank)
         return predictor.queries  # a snapshot: every request of this image is ranked from it
 
     def crop(self, analysis: object, request: CropRequest) -> Box:
         return self.ranked(analysis, request, 1)[0]
 
     def ranked(self, analysis: object, request: CropRequest, k: int) -> tuple[Box, ...]:
-        """The ``k`` best diverse suggestions for ``request`` in its pixels: re-fitted to its
-        ratio, and to its layout (keep / avoid regions) when it has one."""
+        """The ``k`` best diverse suggestions for ``request`` in its pixels (whole pixels, as
+        :func:`rank` snaps them): re-fitted to its ratio, and to its layout (keep / avoid
+        regions) when it has one."""
         if not isinstance(analysis, Queries):
             raise InvalidInputError(f"{self.name} needs its own analysis, got {type(analysis).__name__}")
-        w, h = request.image_size
-        norm = lambda boxes: tuple(Box(*b.to_normalized(w, h)) for b in boxes)  # noqa: E731
-        found = rank(analysis, k, aspect=request.aspect, keep=norm(request.keep), avoid=norm(request.avoid))
-        return tuple(Box.from_normalized(s.box.as_tuple(), w, h) for s in found.items)
+        if tuple(request.image_size) != analysis.image_size:
+            raise InvalidInputError(f"{self.name}: the request is for a {request.image_size} image, "
+                                    f"its analysis for {analysis.image_size}")  # fmt: skip
+        found = rank(analysis, k, aspect=request.aspect, keep=tuple(request.keep), avoid=tuple(request.avoid))
+        return tuple(s.box for s in found.items)
 
 
 register_method("procrop", ProCropMethod, tasks=("annotations",))

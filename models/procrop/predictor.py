@@ -10,8 +10,10 @@ the ratio around it, inside the image).
 Layout regions (``keep`` must stay in, ``avoid`` must stay out: the design-constraints
 problem of :mod:`models.constraints`) re-fit each proposal, best first, to the constrained
 box of its ratio (or ``aspect``) that overlaps it most (:class:`~models.constraints.terms.OverlapTerm`
-over the exact candidate set of the constrained search, unsnapped so the ratio stays exact
-at any resolution); every suggestion satisfies them.
+over the exact candidate set of the constrained search, in the image's own pixel grid); every
+suggestion satisfies them. Every suggestion is then snapped to whole pixels by the project's
+one snapper (:func:`~models.constraints.search.snap_to_pixels`, the ratio kept within a pixel
+and the layout kept).
 
 Scores are re-ranked by the learned crop scorer (:mod:`models.procrop.rerank`) unless the
 predictor is built with ``rerank=None`` or ``set_image(..., rerank=False)``; a suggestion's
@@ -21,8 +23,11 @@ A model trained with text fusion (``config.text``, seed Eq. 2) also captions the
 the local BLIP model (``blip_model=`` or ``$CROPSTUDIO_BLIP_MODEL``) in ``set_image``; it
 refuses to load without one. Models without the text branch never touch BLIP.
 
-Numpy in, frozen dataclasses out; boxes are :class:`~models.geometry.Box` normalised to the
-image (``x0, y0, x1, y1`` in [0, 1]).
+Numpy in, frozen dataclasses out. Every box that crosses this module's boundary (``keep`` and
+``avoid`` in, :attr:`Suggestion.box` out) is a :class:`~models.geometry.Box` in full-resolution
+pixels of the upright image, half-open (the project's one convention); ``set_image`` is told
+that size when it is given a reduced copy. Only the network's own output, kept in
+:attr:`Queries.boxes`, is normalised to [0, 1] (internal: the model predicts normalised boxes).
 """
 
 from __future__ import annotations
@@ -36,8 +41,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from models.constraints.candidates import GridSpec, enumerate_candidates, ensure_room
+from models.constraints.problem import CropProblem, check_feasible
+from models.constraints.search import snap_to_pixels
+from models.constraints.terms import OverlapTerm
 from models.errors import InfeasibleError, InvalidInputError
-from models.geometry import Box, fit_ratio_around
+from models.geometry import AspectRatio, Box, fit_ratio_around
 from models.nn.checkpoint import load_checkpoint
 from models.procrop.box_ops import box_iou
 from models.procrop.encoder import CompositionEncoder, build_encoder
@@ -50,6 +59,7 @@ from models.resources import configured_path, resource_path
 __all__ = [
     "DEFAULT_INDEX",
     "DEFAULT_WEIGHTS",
+    "FIT_GRID",
     "ProCropPredictor",
     "Queries",
     "Suggestion",
@@ -80,7 +90,7 @@ def default_index() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    """One proposal: ``box`` normalised, ``score`` in (0, 1) (higher is better: the decoder's
+    """One proposal: ``box`` in whole pixels of the upright image, ``score`` in (0, 1) (higher is better: the decoder's
     score, fused with the crop scorer's when re-ranking), ``rank`` from 0."""
 
     box: Box
@@ -130,15 +140,38 @@ def top1_iou(boxes: torch.Tensor, logits: torch.Tensor, targets: torch.Tensor) -
 @dataclass(frozen=True, eq=False)
 class Queries:
     """Everything :meth:`ProCropPredictor.set_image` computed for one image: every query's
-    normalised box and ranking score, the retrieved references and the image's W / H.
-    :func:`rank` turns it into suggestions, so it can be kept per image and ranked later
-    for any number of requests (the evaluation does)."""
+    box and ranking score, the retrieved references and the image's full-resolution size.
+    :func:`rank` turns it into pixel suggestions, so it can be kept per image and ranked later
+    for any number of requests (the evaluation does).
 
-    boxes: np.ndarray  # [Q, 4] normalised x0, y0, x1, y1
+    ``boxes`` is internal: the network's output, normalised to [0, 1]; callers read boxes
+    from :func:`rank` (or :meth:`pixel_boxes`), in pixels of ``image_size``."""
+
+    boxes: np.ndarray  # [Q, 4] normalised x0, y0, x1, y1 (internal)
     scores: np.ndarray  # [Q] in (0, 1)
     references: tuple[str, ...]
     similarities: tuple[float, ...]
-    ratio: float  # image width / height in pixels
+    image_size: tuple[int, int]  # (W, H): full-resolution pixels of the upright image
+
+    def __post_init__(self) -> None:
+        _check_size(self.image_size)
+
+    @property
+    def ratio(self) -> float:
+        """The image's width / height in pixels."""
+        return self.image_size[0] / self.image_size[1]
+
+    def pixel_boxes(self) -> np.ndarray:
+        """``[Q, 4]`` every query's box in pixels of ``image_size`` (unsnapped, inside the image)."""
+        w, h = self.image_size
+        return np.clip(self.boxes, 0.0, 1.0) * np.array([w, h, w, h], dtype=np.float64)
+
+
+def _check_size(size: tuple[int, int]) -> tuple[int, int]:
+    """``size`` as ``(W, H)`` ints; InvalidInputError unless two positive whole numbers."""
+    if not (len(size) == 2 and all(isinstance(v, (int, np.integer)) and v > 0 for v in size)):
+        raise InvalidInputError(f"image size must be two positive whole numbers of pixels (W, H), got {size!r}")
+    return (int(size[0]), int(size[1]))
 
 
 class ProCropPredictor:
@@ -162,12 +195,15 @@ class ProCropPredictor:
         return self.model.config
 
     @torch.inference_mode()
-    def set_image(self, rgb: np.ndarray, *, retrieval: bool = True, rerank: bool = True) -> None:
+    def set_image(self, rgb: np.ndarray, *, size: tuple[int, int] | None = None,
+                  retrieval: bool = True, rerank: bool = True) -> None:  # fmt: skip
         """Analyse one ``(H, W, 3)`` uint8 RGB image (the slow part, once per image).
 
-        ``retrieval=False`` skips the references (the seed's ablation at inference);
-        ``rerank=False`` ranks by the decoder's scores alone even when the predictor has a
-        re-ranker."""
+        ``size``: the image's full-resolution ``(W, H)`` when ``rgb`` is a reduced copy (the
+        pixels every box of :func:`rank` is in; default ``rgb``'s own). ``retrieval=False``
+        skips the references (the seed's ablation at inference); ``rerank=False`` ranks by the
+        decoder's scores alone even when the predictor has a re-ranker."""
+        full = _check_size((rgb.shape[1], rgb.shape[0]) if size is None else size)  # before the slow part
         comp = self.encoder.encode(rgb)
         refs, ids, sims = None, (), ()
         if retrieval and self.index is not None and self.config.retrieval:
@@ -188,7 +224,7 @@ class ProCropPredictor:
             boxes, scores = self.rerank(rgb, boxes, scores, ratio, maps=comp.maps,
                                         maps_from=(self.encoder.name, self.encoder.input_size, self.encoder.weights_file))
         with self._lock:
-            self._cached = Queries(boxes, scores, ids, sims, ratio)
+            self._cached = Queries(boxes, scores, ids, sims, full)
 
     @property
     def queries(self) -> Queries:
@@ -210,6 +246,11 @@ class ProCropPredictor:
         return rank(self.queries, top_k, aspect=aspect, iou_threshold=iou_threshold, keep=keep, avoid=avoid)
 
 
+FIT_GRID = GridSpec(sizes=24, steps=13, min_scale=0.2)
+"""The constrained candidates a proposal is re-fitted to when the request has a layout (the
+grid of :data:`models.cropping.engine.FIT_GRID`, which re-fits the product paths' proposals)."""
+
+
 def rank(
     queries: Queries,
     top_k: int = 5,
@@ -219,12 +260,15 @@ def rank(
     keep: tuple[Box, ...] = (),
     avoid: tuple[Box, ...] = (),
 ) -> Suggestions:
-    """``top_k`` ranked, diverse crops from one image's ``queries``.
+    """``top_k`` ranked, diverse crops from one image's ``queries``, in whole pixels.
 
-    ``aspect`` (crop width / height in pixels) re-fits every box to that ratio before
-    ranking; ``iou_threshold`` is the largest overlap allowed between two suggestions.
-    ``keep`` / ``avoid``: normalised regions every suggestion keeps in / leaves out
-    (:class:`~models.errors.InfeasibleError` naming the conflict when none can).
+    Every box in and out is in full-resolution pixels of ``queries.image_size`` (the upright
+    image, half-open). ``aspect`` (crop width / height in pixels) re-fits every box to that
+    ratio before ranking; ``iou_threshold`` is the largest overlap allowed between two
+    suggestions. ``keep`` / ``avoid``: regions every suggestion keeps in / leaves out
+    (:class:`~models.errors.InfeasibleError` naming the conflict when none can). Each
+    suggestion is snapped once, by :func:`~models.constraints.search.snap_to_pixels`: its
+    edges are whole pixels inside the image and its ratio is ``aspect`` within a pixel.
     """
     if top_k < 1:
         raise InvalidInputError(f"top_k must be at least 1, got {top_k}")
@@ -235,42 +279,47 @@ def rank(
     c = queries
     if keep or avoid:
         return _constrained(c, top_k, aspect, iou_threshold, tuple(keep), tuple(avoid))
-    boxes = c.boxes
+    w, h = c.image_size
+    boxes = [Box(*(float(v) for v in b)) for b in c.pixel_boxes()]
     if aspect is not None:
-        unit = aspect / c.ratio  # the ratio in normalised units
-        boxes = np.array([fit_ratio_around(Box(*b), unit, 1.0, 1.0).as_tuple() for b in boxes])
-    chosen = nms(boxes, c.scores, iou_threshold, top_k)
-    items = tuple(Suggestion(Box(*(min(max(float(v), 0.0), 1.0) for v in boxes[i])), float(c.scores[i]), r)
-                  for r, i in enumerate(chosen))  # fmt: skip
+        boxes = [fit_ratio_around(b, aspect, w, h) for b in boxes]
+    chosen = nms(np.array([b.as_tuple() for b in boxes], dtype=np.float64).reshape(-1, 4), c.scores, iou_threshold, top_k)
+    items = tuple(Suggestion(_snap(boxes[i], aspect, c.image_size), float(c.scores[i]), r) for r, i in enumerate(chosen))
     return Suggestions(items, c.references, c.similarities)
+
+
+def _snap(box: Box, aspect: float | None, size: tuple[int, int]) -> Box:
+    """``box`` (inside the image) in whole pixels, its ratio ``aspect`` within a pixel. A free
+    crop has no ratio to keep: it is snapped at its nearest whole-pixel box's ratio, so its
+    edges move by less than a pixel (at its own exact ratio a thin box's would move several)."""
+    if aspect is None:
+        near = box.rounded()
+        ratio = max(near.width, 1) / max(near.height, 1)
+    else:
+        ratio = aspect
+    return snap_to_pixels(box, CropProblem(size, AspectRatio(ratio, 1.0)))
 
 
 def _constrained(c: Queries, top_k: int, aspect: float | None, iou_threshold: float,
                  keep: tuple[Box, ...], avoid: tuple[Box, ...]) -> Suggestions:  # fmt: skip
-    """Proposals best first, each re-fitted to the layout; diverse by ``iou_threshold``."""
-    from models.constraints.candidates import GridSpec, enumerate_candidates, ensure_room
-    from models.constraints.problem import CropProblem, check_feasible
-    from models.constraints.terms import OverlapTerm
-    from models.geometry import AspectRatio
-
-    size = (1000.0 * c.ratio, 1000.0)  # a nominal pixel grid of the image's shape
-    to_px = lambda b: Box(b.x0 * size[0], b.y0 * size[1], b.x1 * size[0], b.y1 * size[1])  # noqa: E731
-    keep_px, avoid_px = tuple(map(to_px, keep)), tuple(map(to_px, avoid))
-    grid = GridSpec(sizes=24, steps=13, min_scale=0.2)
+    """Proposals best first, each re-fitted to the layout in the image's pixel grid and
+    snapped; diverse by ``iou_threshold``."""
+    size = c.image_size
     if aspect is not None:
-        check_feasible(CropProblem(size, AspectRatio(aspect, 1.0), keep_px, avoid_px))
+        check_feasible(CropProblem(size, AspectRatio(aspect, 1.0), keep, avoid))
+    boxes = c.pixel_boxes()
     chosen: list[tuple[Box, float]] = []
     for i in np.argsort(-c.scores, kind="stable"):
-        p = to_px(Box(*(float(v) for v in c.boxes[i])))
+        p = Box(*(float(v) for v in boxes[i]))
         ratio = aspect if aspect is not None else round(p.width / max(p.height, 1e-9), 3)
-        problem = CropProblem(size, AspectRatio(ratio, 1.0), keep_px, avoid_px)
+        problem = CropProblem(size, AspectRatio(ratio, 1.0), keep, avoid)
         try:
             check_feasible(problem)
-            cands = ensure_room(problem, enumerate_candidates(problem, grid), grid)
+            cands = ensure_room(problem, enumerate_candidates(problem, FIT_GRID), FIT_GRID)
         except InfeasibleError:  # a proposal of a ratio that cannot hold the regions
             continue
         j = int(np.argmax(OverlapTerm(p)(cands)))
-        box = Box(cands.x0[j] / size[0], cands.y0[j] / size[1], cands.x1[j] / size[0], cands.y1[j] / size[1])
+        box = snap_to_pixels(Box(cands.x0[j], cands.y0[j], cands.x1[j], cands.y1[j]), problem)
         if all(box.iou(other) <= iou_threshold for other, _ in chosen):
             chosen.append((box, float(c.scores[i])))
             if len(chosen) == top_k:

@@ -9,8 +9,8 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-import app.window
-from app.analysis import analyse_image
+import app.shell.opener
+from app.editor.analysis import analyse_image
 
 _ANALYSES: dict[tuple[str, tuple[int, ...]], object] = {}
 
@@ -31,7 +31,7 @@ def _memoised_analysis(monkeypatch):
         shared._cache["prepared"] = prepared
         return type(cached)(image, cached.analysis, prepared, shared)
 
-    monkeypatch.setattr(app.window, "analyse_image", memoised)
+    monkeypatch.setattr(app.shell.opener, "analyse_image", memoised)
 
 
 def send_mouse(widget, kind: QEvent.Type, pos: QPointF, button=Qt.MouseButton.LeftButton,
@@ -59,16 +59,16 @@ def drag(view, start: tuple[float, float], end: tuple[float, float], *, steps: i
 @pytest.fixture(autouse=True)
 def _isolated_crop_store(monkeypatch, tmp_path):
     """The per-user crop store (read-only folders, bundled samples) lives in the test's tmp folder."""
-    import app.crop_store
+    import app.cropsets.crop_store
 
-    monkeypatch.setattr(app.crop_store, "default_store_dir", lambda: tmp_path / "appdata" / "crops")
+    monkeypatch.setattr(app.cropsets.crop_store, "default_store_dir", lambda: tmp_path / "appdata" / "crops")
 
 
 @pytest.fixture
 def shown_window(qtbot):
     """``shown_window(size=None)``: a new main window, registered with qtbot, resized to
     ``(width, height)`` when given, shown and exposed (the set-up every window test shares)."""
-    from app.window import MainWindow
+    from app.shell.window import MainWindow
 
     def make(size: tuple[int, int] | None = None) -> MainWindow:
         win = MainWindow()

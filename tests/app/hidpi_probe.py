@@ -67,18 +67,18 @@ def probe() -> dict:
 def _probe(qapp: QApplication, scratch: Path) -> dict:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)  # not the user's settings
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch / "settings"))
-    from app import crop_store
+    from app.cropsets import crop_store
 
     crop_store.default_store_dir = lambda: scratch / "appdata" / "crops"  # not the user's store
-    from app.cropset_engine import THUMB_SIZE
-    from app.cropset_engine import _thumbnail as cropset_thumbnail
-    from app.dataset_builder_controller import preview_of
-    from app.panels.filmstrip import ICON
-    from app.panels.suggestions import SuggestionCard
-    from app.panels.target_card import TargetCard
-    from app.suggest_engine import SuggestedCrop
-    from app.suggest_engine import _thumbnail as suggest_thumbnail
-    from app.window import MainWindow
+    from app.cropsets.engine import THUMB_SIZE
+    from app.cropsets.engine import _thumbnail as cropset_thumbnail
+    from app.dataset_builder.controller import preview_of
+    from app.library.filmstrip import ICON
+    from app.suggestions.panel import SuggestionCard
+    from app.cropsets.target_card import TargetCard
+    from app.suggestions.engine import SuggestedCrop
+    from app.suggestions.engine import _thumbnail as suggest_thumbnail
+    from app.shell.window import MainWindow
     from models.cropsets.targets import parse_target
     from models.geometry import Box
 
@@ -98,7 +98,7 @@ def _probe(qapp: QApplication, scratch: Path) -> dict:
 
         thumbnails: list[list[int]] = []
         win.library.thumbnail_ready.connect(lambda path, rgb: thumbnails.append(list(rgb.shape[:2])))
-        win.open_folder(folder)
+        win.opener.open_folder(folder)
         _wait(lambda: win.current_image() is not None and win.current_image().info.path == image_path
               and win.workbench.analysis() is not None and win.crop_state() is not None
               and not win.workbench.is_computing() and view.crop_box() is not None,
@@ -127,7 +127,7 @@ def _probe(qapp: QApplication, scratch: Path) -> dict:
         box = view.crop_box()
         crop = view.crop_item
         assert crop is not None
-        from app.canvas.boxes import Handle
+        from app.editor.canvas.boxes import Handle
 
         handle = crop.handle_item(Handle.RIGHT)
         on_screen = handle.deviceTransform(view.viewportTransform()).mapRect(handle.boundingRect())

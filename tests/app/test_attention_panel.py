@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.window import MainWindow
+from app.shell.window import MainWindow
 from models.attention import RectangleSearch, attention_crop, compute_attention
 from models.geometry import parse_aspect
 from models.imaging import load_image

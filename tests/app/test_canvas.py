@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 
-from app.canvas.boxes import Handle
-from app.image_view import ImageView
+from app.editor.canvas.boxes import Handle
+from app.editor.image_view import ImageView
 from models.geometry import Box
 from tests.app.conftest import drag, send_mouse
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.canvas.boxes import Handle, move_box, resize_box, snap_box
-from app.canvas.guides import GUIDES, PHI, guide_polylines
-from app.canvas.heat import heat_rgba
-from app.state import FREE, ORIGINAL, CropState, ratio_choice, reshape_box, size_choice
+from app.editor.canvas.boxes import Handle, move_box, resize_box, snap_box
+from app.editor.canvas.guides import GUIDES, PHI, guide_polylines
+from app.editor.canvas.heat import heat_rgba
+from app.editor.state import FREE, ORIGINAL, CropState, ratio_choice, reshape_box, size_choice
 from models.geometry import AspectRatio, Box
 
 W, H = 640.0, 480.0

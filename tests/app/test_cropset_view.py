@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 import models.cropsets.runner
-from app.window import MainWindow
+from app.shell.window import MainWindow
 from models.cli.main import main as cli
 from models.constraints.cropper import AttentionCropper
 from models.cropsets import load_project, load_target_set
@@ -108,7 +108,7 @@ def window(qtbot, photos, tmp_path):
     win.show()
     qtbot.waitExposed(win)
     with qtbot.waitSignal(win.analysis_ready, timeout=TIMEOUT_MS):
-        assert win.open_folder(photos)  # astronaut.jpg (512x512) first
+        assert win.opener.open_folder(photos)  # astronaut.jpg (512x512) first
     win.cropset_panel.folder.setText(str(tmp_path / "gui"))
     win.cropset_panel.folder.editingFinished.emit()
     return win

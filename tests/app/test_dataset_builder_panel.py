@@ -18,9 +18,9 @@ import pytest
 from PIL import Image
 from PySide6.QtGui import QColor
 
-from app.dataset_builder_controller import PREVIEW_SIDE
-from app.panels.dataset_builder import MAX_PREVIEWS, DatasetBuilderPanel
-from app.window import MainWindow
+from app.dataset_builder.controller import PREVIEW_SIDE
+from app.dataset_builder.panel import MAX_PREVIEWS, DatasetBuilderPanel
+from app.shell.window import MainWindow
 from models.dataset_builder.manifest import read_journal
 from models.dataset_builder.runner import BuildSettings, build_dataset
 from models.errors import InvalidInputError
@@ -241,7 +241,7 @@ def test_errors_are_shown_in_the_panel_not_raised(qtbot, window, source, tmp_pat
 
 
 def test_the_preview_grid_keeps_the_latest_samples(qtbot, tmp_path):
-    from app.dataset_builder_controller import preview_of
+    from app.dataset_builder.controller import preview_of
 
     panel = DatasetBuilderPanel()
     qtbot.addWidget(panel)

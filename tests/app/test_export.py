@@ -8,11 +8,11 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
-import app.exporter
-from app.export import ExportSettings, check_template, plan_exports, run_exports
-from app.panels.export_dialog import ExportDialog, load_export_settings
-from app.state import CropState, ratio_choice, size_choice
-from app.window import MainWindow
+import app.export.flow
+from app.export.planning import ExportSettings, check_template, plan_exports, run_exports
+from app.export.dialog import ExportDialog, load_export_settings
+from app.editor.state import CropState, ratio_choice, size_choice
+from app.shell.window import MainWindow
 from models.geometry import Box
 
 TIMEOUT_MS = 20_000
@@ -42,8 +42,8 @@ def answers(monkeypatch):
         state["upscale_asked"].append(upscales)
         return state["upscale"].pop(0)
 
-    monkeypatch.setattr(app.exporter, "ask_replace", replace)
-    monkeypatch.setattr(app.exporter, "ask_upscale", upscale)
+    monkeypatch.setattr(app.export.flow, "ask_replace", replace)
+    monkeypatch.setattr(app.export.flow, "ask_upscale", upscale)
     return state
 
 
@@ -89,7 +89,7 @@ def test_batch_export_reports_progress(qtbot, window, tmp_path, sample_image):
                     all_images=True)  # fmt: skip
     assert [p.name for p in report.written] == ["1-astronaut-1x1.webp", "2-coffee-1x1.webp"]
     assert steps == [("export", 1, 2), ("export", 2, 2)]
-    assert not window.is_exporting()
+    assert not window.exporter.is_running()
 
 
 def test_target_size_presets_export_at_that_size_asking_before_upscaling(qtbot, window, tmp_path, answers):
@@ -155,7 +155,7 @@ def test_templates_are_checked():
 
 
 def test_run_exports_keeps_going_after_a_failure(tmp_path, sample_image):
-    from app.export import ExportJob
+    from app.export.planning import ExportJob
 
     jobs = [
         ExportJob(tmp_path / "missing.jpg", Box(0, 0, 10, 10), tmp_path / "x.jpg", None),
@@ -180,7 +180,7 @@ def test_dialog_collects_and_remembers_settings(qtbot, tmp_path):
     dialog.long_edge.setValue(800)
     dialog.template.setText("{stem}-{bad}")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-    assert "unknown field" in dialog.error() and dialog.result() == 0
+    assert "unknown placeholder {bad}" in dialog.error() and dialog.result() == 0
     dialog.template.setText("{stem}-web")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.result() == 1

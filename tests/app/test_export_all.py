@@ -7,9 +7,9 @@ import shutil
 import pytest
 from PIL import Image
 
-import app.exporter
-from app.export import ExportSettings
-from app.window import MainWindow
+import app.export.flow
+from app.export.planning import ExportSettings
+from app.shell.window import MainWindow
 from tests.conftest import SAMPLES
 
 TIMEOUT_MS = 60_000
@@ -30,7 +30,7 @@ def window(qtbot, folder):
     qtbot.addWidget(win)
     win.show()
     with qtbot.waitSignal(win.analysis_ready, timeout=TIMEOUT_MS):
-        assert win.open_folder(folder)
+        assert win.opener.open_folder(folder)
     return win
 
 
@@ -42,8 +42,8 @@ def asked(monkeypatch):
         state["asked"].append((path.name, left))
         return state["answers"].pop(0)
 
-    monkeypatch.setattr(app.exporter, "ask_replace", ask)
-    monkeypatch.setattr(app.exporter, "ask_upscale", lambda *a: pytest.fail("asked to upscale"))
+    monkeypatch.setattr(app.export.flow, "ask_replace", ask)
+    monkeypatch.setattr(app.export.flow, "ask_upscale", lambda *a: pytest.fail("asked to upscale"))
     return state
 
 
@@ -63,7 +63,7 @@ def test_export_all_writes_every_library_image_including_unopened_ones(qtbot, wi
     assert not report.failed and not report.skipped and asked["asked"] == []
     with Image.open(out / "chelsea-crop.png") as im:  # an automatic crop, not the whole frame
         assert im.size[0] * im.size[1] < 451 * 300
-    box = window.summary_box()
+    box = window.exporter.summary_box
     assert box is not None and "4 written, 0 skipped, 0 failed" in box.informativeText()
 
 
@@ -81,8 +81,8 @@ def test_existing_files_are_asked_about_one_by_one(qtbot, window, tmp_path, aske
     assert Image.open(out / "astronaut-crop.png").format == "PNG"
     assert sorted(p.name for p, _ in report.skipped) == ["chelsea.jpg", "coffee.jpg"]
     assert all("exists and was kept" in why for _, why in report.skipped)
-    assert "2 skipped" in window.summary_box().informativeText()
-    assert "Skipped chelsea.jpg" in window.summary_box().detailedText()
+    assert "2 skipped" in window.exporter.summary_box.informativeText()
+    assert "Skipped chelsea.jpg" in window.exporter.summary_box.detailedText()
     asked["answers"] += ["replace_all"]
     report = export_all(qtbot, window, ExportSettings(out, format="PNG", size_mode="crop"))
     assert len(report.written) == 4 and asked["asked"][-1] == ("astronaut-crop.png", 4)
@@ -92,15 +92,15 @@ def test_export_all_can_be_cancelled_while_crops_are_computed(qtbot, window, tmp
     out = tmp_path / "out"
     out.mkdir()
     assert window.export(ExportSettings(out, format="PNG", size_mode="crop"), all_images=True)
-    assert window.is_exporting()
+    assert window.exporter.is_running()
     window.exporter.cancel()
     qtbot.waitUntil(lambda: not window.tasks.is_busy(), timeout=TIMEOUT_MS)
     assert "cancelled" in window.statusBar().currentMessage()
-    assert not window.is_exporting()
+    assert not window.exporter.is_running()
 
 
 def test_the_dialog_says_how_many_and_where(qtbot, window, tmp_path, monkeypatch):
-    from app.panels import export_dialog
+    from app.export import dialog as export_dialog
 
     seen = {}
 

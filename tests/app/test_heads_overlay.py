@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from app.canvas.heads import left_out_message
-from app.image_view import ImageView
+from app.editor.canvas.heads import left_out_message
+from app.editor.image_view import ImageView
 from models.geometry import Box
 from models.subjects import Head
 
@@ -57,10 +57,10 @@ def test_a_crop_that_leaves_a_head_out_says_so(qtbot, window, sample_image):
     with qtbot.waitSignal(window.analysis_ready, timeout=TIMEOUT_MS):
         window.open_path(sample_image)
     (box,) = window.view.heads_item().heads()
-    window._show_left_out(_Result((Head(box, box, 0.9),)))  # noqa: SLF001 - the slot the crop signals reach
+    window.area.show_left_out(_Result((Head(box, box, 0.9),)))  # noqa: SLF001 - the slot the crop signals reach
     assert window.view.heads_item().left_out() == {0}
     assert window.statusBar().currentMessage() == left_out_message(1, 1)
-    window._show_left_out(_Result(()))  # noqa: SLF001
+    window.area.show_left_out(_Result(()))  # noqa: SLF001
     assert window.view.heads_item().left_out() == frozenset()
 
 

@@ -119,8 +119,8 @@ def test_thumbnails_and_cards_are_rendered_for_the_display(probes):
 def test_workers_make_thumbnails_at_the_displays_pixel_size(probes):
     """Suggestion and crop-set thumbnails are made in workers at THUMB * scale device pixels,
     so the cards show them downscaled or 1:1 at 200 %, never blown up from 1x."""
-    from app.cropset_engine import THUMB_SIZE
-    from app.suggest_engine import THUMB_SIDE
+    from app.cropsets.engine import THUMB_SIZE
+    from app.suggestions.engine import THUMB_SIDE
 
     for scale in (1, 2):
         made = probes[scale]["worker_thumbnails"]
@@ -155,7 +155,7 @@ def test_avoid_hatching_and_region_frames_are_drawn_in_logical_pixels(qapp):
     """In process: paint_region onto images of ratio 1 and 2, zoomed 3x (the canvas's case)."""
     from PySide6.QtGui import QImage, QPainter, QTransform
 
-    from app.canvas.region_item import paint_region
+    from app.editor.canvas.region_item import paint_region
     from models.geometry import Box
 
     measured = {}

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from app.library import recent_paths, remember_recent
-from app.window import MainWindow
+from app.library.images import recent_paths, remember_recent
+from app.shell.window import MainWindow
 from models.geometry import Box
 from tests.conftest import SAMPLES
 
@@ -96,7 +96,7 @@ def test_an_image_never_edited_does_not_claim_an_edit(qtbot, window, sample_imag
 def test_the_crop_readout_is_not_under_status_messages(qtbot, window, sample_image):
     open_and_analyse(qtbot, window, sample_image)
     window.statusBar().showMessage("a long message " * 20)
-    readout = window.crop_readout()
+    readout = window.area.crop_readout()
     assert readout.startswith("crop ") and "image 512 x 512" in readout
     label = next(w for w in window.findChildren(type(window.empty.title)) if w.objectName() == "crop-readout")
     assert label.isVisible() and not window.statusBar().isAncestorOf(label)
@@ -114,7 +114,7 @@ def test_bundled_samples_are_not_called_unwritable(qtbot, window, sample_image):
 
 def test_a_folder_scan_keeps_bad_files_out_and_lists_them_once(qtbot, window, bad_folder):
     with qtbot.waitSignal(window.skipped_reported, timeout=TIMEOUT_MS) as blocker:
-        assert window.open_folder(bad_folder)
+        assert window.opener.open_folder(bad_folder)
     assert sorted(p.name for p in blocker.args[0]) == ["b-truncated.jpg", "c-notes.jpg", "readme.txt"]
     assert [p.name for p in window.library.paths()] == ["a-good.jpg"]
     assert [p.name for p in window.filmstrip.paths()] == ["a-good.jpg"]
@@ -125,14 +125,14 @@ def test_a_folder_scan_keeps_bad_files_out_and_lists_them_once(qtbot, window, ba
 def test_a_bad_file_opened_directly_enters_neither_library_nor_recent(qtbot, window, bad_folder):
     remember_recent(SAMPLES / "rocket.jpg")
     with qtbot.waitSignal(window.load_failed, timeout=TIMEOUT_MS) as blocker:
-        window.open_any(bad_folder / "c-notes.jpg")
+        window.opener.open_any(bad_folder / "c-notes.jpg")
     assert "not an image" in blocker.args[0]
     assert window.library.paths() == [] and recent_paths() == [SAMPLES / "rocket.jpg"]
     with qtbot.waitSignal(window.load_failed, timeout=TIMEOUT_MS):
-        window.open_any(bad_folder / "b-truncated.jpg")
+        window.opener.open_any(bad_folder / "b-truncated.jpg")
     assert window.library.paths() == [] and recent_paths() == [SAMPLES / "rocket.jpg"]
     with qtbot.waitSignal(window.image_loaded, timeout=TIMEOUT_MS):
-        window.open_any(bad_folder / "a-good.jpg")
+        window.opener.open_any(bad_folder / "a-good.jpg")
     assert recent_paths()[0] == bad_folder / "a-good.jpg"
 
 
@@ -140,7 +140,7 @@ def test_open_dialog_files_that_fail_stay_out(qtbot, window, bad_folder, monkeyp
     names = [str(bad_folder / n) for n in ("a-good.jpg", "c-notes.jpg")]
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (names, ""))
     with qtbot.waitSignal(window.skipped_reported, timeout=TIMEOUT_MS):
-        window.open_dialog()
+        window.opener.open_dialog()
     assert [p.name for p in window.library.paths()] == ["a-good.jpg"]
     qtbot.waitUntil(lambda: bad_folder / "a-good.jpg" in recent_paths(), timeout=TIMEOUT_MS)
     assert bad_folder / "c-notes.jpg" not in recent_paths()
@@ -151,8 +151,8 @@ def test_dialogs_open_in_the_images_folder(qtbot, window, bad_folder, monkeypatc
     starts = []
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda parent, title, start, *a: (starts.append(start), ([], ""))[1])
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, title, start, *a: starts.append(start) or "")
-    window.open_dialog()
-    window.open_folder_dialog()
+    window.opener.open_dialog()
+    window.opener.open_folder_dialog()
     assert starts == [str(bad_folder), str(bad_folder)]
 
 

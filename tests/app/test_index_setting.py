@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from app.panels.suggestions import DEFAULT_INDEX
-from app.suggestions_controller import SETTINGS_INDEX
-from app.window import MainWindow
+from app.suggestions.panel import DEFAULT_INDEX
+from app.suggestions.controller import SETTINGS_INDEX
+from app.shell.window import MainWindow
 from models.resources import resource_path
 
 TIMEOUT_MS = 30_000

@@ -7,11 +7,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
-from app.canvas.guides import guide_polylines
+from app.editor.canvas.guides import guide_polylines
 from app.shell.keys import SHORTCUTS, clashes, current_keys
 from app.shell.keys_dialog import ShortcutsDialog
-from app.state import FREE
-from app.window import MainWindow
+from app.editor.state import FREE
+from app.shell.window import MainWindow
 from models.geometry import Box
 
 TIMEOUT_MS = 20_000

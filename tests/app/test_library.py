@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-import app.window
-from app.library import ImageCache, clear_recent, folder_images, recent_paths, remember_recent
-from app.window import MainWindow
+import app.shell.opener
+from app.library.images import ImageCache, clear_recent, folder_images, recent_paths, remember_recent
+from app.shell.window import MainWindow
 from tests.conftest import SAMPLES
 
 TIMEOUT_MS = 20_000
@@ -41,7 +41,7 @@ def test_folder_images_are_the_supported_visible_files_by_name(folder):
 
 def test_open_folder_fills_the_filmstrip_and_loads_thumbnails(qtbot, window, folder):
     with qtbot.waitSignal(window.analysis_ready, timeout=TIMEOUT_MS):
-        assert window.open_folder(folder)
+        assert window.opener.open_folder(folder)
     strip = window.filmstrip
     assert [p.name for p in strip.paths()] == ["astronaut.jpg", "coffee.jpg", "rocket.jpg"]
     assert window.current_image().info.path.name == "astronaut.jpg"
@@ -52,7 +52,7 @@ def test_open_folder_fills_the_filmstrip_and_loads_thumbnails(qtbot, window, fol
 
 def test_clicking_a_thumbnail_and_page_keys_move_between_images(qtbot, window, folder):
     with qtbot.waitSignal(window.analysis_ready, timeout=TIMEOUT_MS):
-        window.open_folder(folder)
+        window.opener.open_folder(folder)
     strip = window.filmstrip
     with qtbot.waitSignal(window.image_loaded, timeout=TIMEOUT_MS) as blocker:
         rect = strip.visualRect(strip.model().index(2, 0))
@@ -68,7 +68,7 @@ def test_clicking_a_thumbnail_and_page_keys_move_between_images(qtbot, window, f
 
 
 def test_an_empty_folder_is_reported(window, tmp_path):
-    assert window.open_folder(tmp_path) is False
+    assert window.opener.open_folder(tmp_path) is False
     assert "No images" in window.statusBar().currentMessage()
 
 
@@ -113,12 +113,12 @@ def test_open_recent_menu_lists_and_reopens(qtbot, window):
 
 def test_going_back_to_an_image_reuses_its_pixels_and_analysis(qtbot, window, monkeypatch):
     calls = []
-    real = app.window.load_image
+    real = app.shell.opener.load_image
     def counting(path, *, max_side):
         calls.append(path)
         return real(path, max_side=max_side)
 
-    monkeypatch.setattr(app.window, "load_image", counting)
+    monkeypatch.setattr(app.shell.opener, "load_image", counting)
     analyses = []
     window.analysis_ready.connect(analyses.append)
     for name in ("coffee.jpg", "rocket.jpg", "coffee.jpg"):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QDockWidget
 
-from app.panels.suggestions import CARD_WIDTH, SuggestionCard, SuggestionsPanel, composition_pixmap
-from app.suggest_engine import SuggestedCrop, SuggestResult, SuggestRequest
-from app.window import MainWindow
+from app.suggestions.panel import CARD_WIDTH, SuggestionCard, SuggestionsPanel, composition_pixmap
+from app.suggestions.engine import SuggestedCrop, SuggestResult, SuggestRequest
+from app.shell.window import MainWindow
 from models.geometry import Box
 from tests.conftest import SAMPLES
 
@@ -19,7 +19,7 @@ TIMEOUT_MS = 20_000
 def window(qtbot, shown_window):
     win = shown_window((1024, 700))
     with qtbot.waitSignal(win.analysis_ready, timeout=TIMEOUT_MS):
-        win.open_folder(SAMPLES)
+        win.opener.open_folder(SAMPLES)
     return win
 
 

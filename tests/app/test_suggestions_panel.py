@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-import app.suggest_engine
-from app.panels.suggestions import SuggestionsPanel
-from app.session import image_key
-from app.window import MainWindow
+import app.suggestions.engine
+from app.suggestions.panel import SuggestionsPanel
+from app.editor.session import image_key
+from app.shell.window import MainWindow
 from models.geometry import Box
 from models.procrop.predictor import Queries
 
@@ -51,20 +51,22 @@ class GatedPredictor:
     def __init__(self) -> None:
         self.gate = threading.Event()
         self.calls: list[tuple[int, ...]] = []
+        self.size = (1, 1)
 
-    def set_image(self, rgb) -> None:
+    def set_image(self, rgb, *, size) -> None:
         self.calls.append(rgb.shape)
+        self.size = size  # the queries are in the full image's pixels, as the predictor's
         self.gate.wait(10)
 
     @property
     def queries(self) -> Queries:  # one query, what models.cropping ranks
-        return Queries(np.array([[0.1, 0.2, 0.6, 0.7]]), np.array([0.9]), ("ref-1",), (0.5,), 1.0)
+        return Queries(np.array([[0.1, 0.2, 0.6, 0.7]]), np.array([0.9]), ("ref-1",), (0.5,), self.size)
 
 
 @pytest.fixture
 def gated(monkeypatch):
     fake = GatedPredictor()
-    monkeypatch.setattr(app.suggest_engine, "load_predictor", lambda index=None: fake)
+    monkeypatch.setattr(app.suggestions.engine, "load_predictor", lambda index=None: fake)
     yield fake
     fake.gate.set()  # never leave a worker waiting
 
@@ -185,5 +187,5 @@ def test_the_panel_alone_lists_an_index_folder_once(qtbot, tmp_path):
 
 
 def test_the_engine_side_helper_stays_qt_free():
-    code = "import sys, app.suggest_engine; assert not [m for m in sys.modules if m.startswith('PySide6')]"
+    code = "import sys, app.suggestions.engine; assert not [m for m in sys.modules if m.startswith('PySide6')]"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

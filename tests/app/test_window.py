@@ -10,9 +10,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from app.image_view import ImageView
+from app.editor.image_view import ImageView
 from app.main import main
-from app.window import APP_TITLE, MainWindow, file_dialog_filter, is_supported
+from app.shell.window import APP_TITLE, MainWindow, file_dialog_filter, is_supported
 from models import __version__
 
 TIMEOUT_MS = 10_000
@@ -75,13 +75,13 @@ def test_open_sample(qtbot, window, sample_image):
     assert (window.view.pixmap().width(), window.view.pixmap().height()) == (512, 512)
     assert window.windowTitle() == f"{APP_TITLE} — astronaut.jpg"
     assert "512x512" in window.statusBar().currentMessage()
-    assert not window.is_loading()
+    assert not window.opener.is_loading()
 
 
 def test_status_bar_says_loading(qtbot, window, sample_image):
     with qtbot.waitSignal(window.image_loaded, timeout=TIMEOUT_MS):
         window.open_path(sample_image)
-        assert window.is_loading()
+        assert window.opener.is_loading()
         assert window.statusBar().currentMessage() == "Loading astronaut.jpg…"
 
 
@@ -116,7 +116,7 @@ def test_unexpected_engine_error_is_reported_not_raised(qtbot, window, sample_im
     def broken(path, **kwargs):
         raise RuntimeError("engine bug")
 
-    monkeypatch.setattr("app.window.load_image", broken)
+    monkeypatch.setattr("app.shell.opener.load_image", broken)
     message = fail(qtbot, window, sample_image)
     assert message.startswith("Unexpected error") and "engine bug" in message
     assert message in window.statusBar().currentMessage()
@@ -190,7 +190,7 @@ def test_close_while_loading_does_not_crash(qtbot, sample_image):
     win.show()
     win.open_path(sample_image)
     win.close()
-    assert not win.is_loading()
+    assert not win.opener.is_loading()
     qtbot.wait(20)
 
 

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
-import app.workbench
-from app.state import size_choice
-from app.window import MainWindow
+import app.editor.constrained
+from app.editor.state import size_choice
+from app.shell.window import MainWindow
 from models.geometry import Box
 from tests.app.conftest import drag, send_mouse
 
@@ -110,8 +110,8 @@ def test_keep_regions_wider_than_the_ratio_allows_are_explained(window, qtbot):
 
 def test_quick_edits_are_debounced_into_one_computation(window, qtbot, monkeypatch):
     calls = []
-    real = app.workbench.propose_crop
-    monkeypatch.setattr(app.workbench, "propose_crop", lambda *a: (calls.append(a), real(*a))[1])
+    real = app.editor.constrained.propose_crop
+    monkeypatch.setattr(app.editor.constrained, "propose_crop", lambda *a: (calls.append(a), real(*a))[1])
     with qtbot.waitSignal(window.workbench.constrained_ready, timeout=TIMEOUT_MS):
         window.workbench.add_region("keep", Box(200, 60, 260, 160))
         for i in range(5):
@@ -125,14 +125,14 @@ def test_quick_edits_are_debounced_into_one_computation(window, qtbot, monkeypat
 
 def test_a_stale_constrained_crop_is_dropped(window, qtbot, monkeypatch):
     release, entered = threading.Event(), threading.Event()
-    real = app.workbench.propose_crop
+    real = app.editor.constrained.propose_crop
 
     def slow(*args):
         entered.set()
         release.wait(TIMEOUT_MS / 1000)
         return real(*args)
 
-    monkeypatch.setattr(app.workbench, "propose_crop", slow)
+    monkeypatch.setattr(app.editor.constrained, "propose_crop", slow)
     before = window.crop_state()
     window.workbench.add_region("keep", Box(0, 0, 60, 60))
     qtbot.waitUntil(entered.is_set, timeout=TIMEOUT_MS)

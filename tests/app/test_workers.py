@@ -8,7 +8,7 @@ import time
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from app.workers import TaskRunner, Worker
+from app.common.workers import TaskRunner, Worker
 from models.errors import ImageReadError
 
 TIMEOUT_MS = 5000

@@ -84,7 +84,7 @@ def _paths_old(path: Path) -> dict[str, dict[str, list[Box | None]]]:
     analysis = method.analyse(image)
     prepared = prepare_attention(image)
     predictor = load_predictor()
-    predictor.set_image(image.rgb)
+    predictor.set_image(image.rgb, size=size)
     out: dict[str, dict[str, list[Box | None]]] = defaultdict(dict)
     for r in RATIOS:
         aspect = parse_aspect(r)
@@ -94,7 +94,7 @@ def _paths_old(path: Path) -> dict[str, dict[str, list[Box | None]]]:
         except CropStudioError:
             out["attention"][r] = [None]  # refused: no crop, counted apart
         found = predictor.suggest(3, aspect=aspect.value)
-        out["suggest"][r] = [Box.from_normalized(s.box.as_tuple(), *size) for s in found.items]
+        out["suggest"][r] = [s.box for s in found.items]  # whole pixels of the image
     with tempfile.TemporaryDirectory() as tmp:
         targets = tuple(TargetJob(Target("r" + r.replace(":", "_").replace(".", "_"), parse_aspect(r)), hash=r) for r in RATIOS)
         result = process_image(ImageJob(path, targets), ExportSettings(Path(tmp), dry_run=True), method)

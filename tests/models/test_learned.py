@@ -205,17 +205,68 @@ def test_heatmap_map_covers_the_image_and_crops_meet_constraints(weights, sample
 
 
 def test_proposal_cropper_ranks_with_the_scorer(weights, sample_image):
-    _, scorer = weights
+    heat, scorer = weights
     image = load_image(sample_image)
-    cropper = ProposalCropper(scorer_weights=str(scorer))
+    cropper = ProposalCropper(scorer_weights=str(scorer), heatmap_weights=str(heat))
     analysis = cropper.analyse(image)
+    assert analysis.heatmap is not None  # PROPOSAL_WEIGHTS weigh the heatmap's border term
     w, h = image.info.width, image.info.height
     props = cropper.propose(analysis, CropProblem((w, h), AspectRatio(1, 1), keep=(Box(0, 0, w / 3, h / 3),)), top_k=3)
     assert len(props) == 3 and props[0].score >= props[1].score >= props[2].score
     assert all(p.box.contains(Box(0, 0, w / 3, h / 3)) for p in props)
+    assert [n for n, _ in props[0].terms] == ["judge", "area", "centre", "heatmap", "border", "face-cut"]
     model = load_scorer(str(scorer))
     s = model.score(model.prepare(image.rgb), np.array([[0, 0, 1, 1], [0.2, 0.2, 0.6, 0.6]], np.float32), w / h)
     assert s.shape == (2,) and np.isfinite(s).all()
+
+
+@pytest.fixture(scope="module")
+def tiny_judge(tmp_path_factory):
+    """An untrained scorer with RoD features (the judge's architecture), seeded."""
+    torch.manual_seed(3)
+    config = ScorerConfig(rod=3, hidden=16)
+    path = tmp_path_factory.mktemp("judge") / "judge.pt"
+    return save_checkpoint(path, "scorer", config.to_dict(), CropScorer(config).state_dict(), {"command": "test"})
+
+
+def test_the_judge_term_changes_the_ranking(tiny_judge, sample_image):
+    """Priors alone pick the largest centred box; the judge alone picks the candidate the
+    scorer rates best (brute force over every candidate), z-scored or not; and they differ."""
+    from models.constraints.candidates import GridSpec, enumerate_candidates
+    from models.constraints.learned import ProposalWeights
+
+    image = load_image(sample_image)
+    w, h = image.info.width, image.info.height
+    problem = CropProblem((w, h), AspectRatio(16, 9), keep=(Box(0, 0, w / 4, h / 8),))
+    cands = enumerate_candidates(problem, GridSpec())
+    model = load_scorer(str(tiny_judge))
+    scores = model.score(model.prepare(image.rgb), np.stack([cands.x0 / w, cands.y0 / h, cands.x1 / w, cands.y1 / h], 1), w / h)
+    oracle = int(np.argmax(scores))
+    picked = {}
+    for name, weights, z in (("priors", ProposalWeights(judge=0.0), True), ("judge", ProposalWeights(area=0, centre=0), False),
+                             ("judge-z", ProposalWeights(area=0, centre=0), True)):  # fmt: skip
+        cropper = ProposalCropper(weights, scorer_weights=str(tiny_judge), standardise=z)
+        analysis = cropper.analyse(image)
+        assert analysis.heatmap is None  # no heatmap term weighted: the heatmap is not run
+        (best,) = cropper.propose(analysis, problem)
+        picked[name] = best.box
+    brute = Box(float(cands.x0[oracle]), float(cands.y0[oracle]), float(cands.x1[oracle]), float(cands.y1[oracle]))
+    assert picked["judge"].iou(brute) > 0.98 and picked["judge-z"] == picked["judge"]  # snapped to whole pixels
+    assert picked["priors"].width == pytest.approx(w, abs=1) and picked["judge"].iou(picked["priors"]) < 0.9
+
+
+def test_the_z_scored_judge_has_zero_mean_and_unit_spread(tiny_judge, sample_image):
+    from models.constraints.candidates import GridSpec, enumerate_candidates
+    from models.constraints.learned import ProposalWeights, ScorerTerm
+
+    image = load_image(sample_image)
+    w, h = image.info.width, image.info.height
+    analysis = ProposalCropper(ProposalWeights(), scorer_weights=str(tiny_judge)).analyse(image)
+    cands = enumerate_candidates(CropProblem((w, h), AspectRatio(1, 1)), GridSpec(sizes=6, steps=4))
+    z = ScorerTerm(analysis, 2.0, standardise=True)(cands)
+    raw = ScorerTerm(analysis, 1.0)(cands)
+    assert z.mean() == pytest.approx(0, abs=1e-9) and z.std() == pytest.approx(2.0)
+    np.testing.assert_allclose(z, 2.0 * (raw - raw.mean()) / raw.std())
 
 
 def test_cli_trains_and_crops_with_the_new_weights(folder, tmp_path, monkeypatch, capsys, sample_image):

@@ -97,18 +97,25 @@ def test_predictor_suggests_ranked_diverse_crops(trained):
     with pytest.raises(InvalidInputError, match="set_image"):
         type(predictor)(predictor.model, predictor.encoder, predictor.index).suggest()
     rgb = np.asarray(Image.open(SAMPLE_DIR / "chelsea.jpg").convert("RGB"))
+    h, w = rgb.shape[:2]
     predictor.set_image(rgb)
     out = predictor.suggest(5, iou_threshold=0.6)
     assert 1 <= len(out.items) <= 5 and len(out.references) == 2
     assert [s.rank for s in out.items] == list(range(len(out.items)))
     assert all(a.score >= b.score for a, b in zip(out.items, out.items[1:]))
-    for a in out.items:
-        assert 0 <= a.box.x0 < a.box.x1 <= 1 and 0 <= a.box.y0 < a.box.y1 <= 1
-        assert all(a.box.iou(b.box) <= 0.6 + 1e-9 for b in out.items if b is not a)
+    for a in out.items:  # whole pixels of the image, half-open
+        assert a.box == a.box.rounded() and 0 <= a.box.x0 < a.box.x1 <= w and 0 <= a.box.y0 < a.box.y1 <= h
+        assert all(a.box.iou(b.box) <= 0.6 + 0.02 for b in out.items if b is not a)  # chosen before snapping
     square = predictor.suggest(3, aspect=1.0)
-    h, w = rgb.shape[:2]
     for s in square.items:
-        assert s.box.width * w / (s.box.height * h) == pytest.approx(1.0, rel=1e-6)
+        assert s.box == s.box.rounded() and s.box.width == s.box.height
+    predictor.set_image(rgb, size=(4 * w, 4 * h))  # a reduced copy of a 4x larger image
+    large = predictor.suggest(5, iou_threshold=0.6)
+    for a, b in zip(large.items, out.items):  # the same crops, in the large image's pixels
+        assert a.box == a.box.rounded() and a.box.x1 <= 4 * w and a.box.y1 <= 4 * h
+        assert all(abs(p - 4 * q) <= 4 for p, q in zip(a.box.as_tuple(), b.box.as_tuple()))
+    with pytest.raises(InvalidInputError, match="whole numbers"):
+        predictor.set_image(rgb, size=(451.5, 300))
 
 
 def test_fused_scores_keep_or_follow_the_scorer_order():
@@ -226,18 +233,21 @@ def test_suggestions_follow_layout_regions(trained, aspect):
     predictor = load_predictor(weights, index)
     rgb = np.asarray(Image.open(SAMPLE_DIR / "chelsea.jpg").convert("RGB"))  # 451 x 300
     predictor.set_image(rgb)
-    keep, avoid = Box(0.55, 0.2, 0.75, 0.45), Box(0.0, 0.0, 0.12, 1.0)
+    h, w = rgb.shape[:2]
+    keep, avoid = Box(0.55 * w, 0.2 * h, 0.75 * w, 0.45 * h), Box(0.0, 0.0, 0.12 * w, h)  # pixels
     out = predictor.suggest(4, aspect=aspect, keep=(keep,), avoid=(avoid,), iou_threshold=0.8)
     assert 1 <= len(out.items) <= 4 and [s.rank for s in out.items] == list(range(len(out.items)))
     h, w = rgb.shape[:2]
     for s in out.items:
+        assert s.box == s.box.rounded() and Box(0, 0, w, h).contains(s.box)  # whole pixels, inside
         assert s.box.contains(keep, tol=1e-9)
         assert s.box.x0 >= avoid.x1 - 1e-9  # clear of the left strip
-        if aspect is not None:
-            assert s.box.width * w / (s.box.height * h) == pytest.approx(aspect, rel=1e-6)
+        if aspect is not None:  # the ratio within a pixel
+            assert abs(s.box.width - aspect * s.box.height) <= max(1.0, aspect)
         assert all(s.box.iou(o.box) <= 0.8 + 1e-9 for o in out.items if o is not s)
     with pytest.raises(InfeasibleError):
-        predictor.suggest(3, aspect=aspect or 1.0, keep=(Box(0.05, 0.1, 0.3, 0.3),), avoid=(Box(0.1, 0.0, 0.2, 1.0),))
+        predictor.suggest(3, aspect=aspect or 1.0, keep=(Box(0.05 * w, 0.1 * h, 0.3 * w, 0.3 * h),),
+                          avoid=(Box(0.1 * w, 0.0, 0.2 * w, h),))  # fmt: skip
 
 
 def test_eval_method_end_to_end(trained, monkeypatch, capsys):
@@ -272,8 +282,8 @@ def test_eval_method_ranks_a_kept_snapshot_and_honours_layouts(trained, monkeypa
     assert isinstance(analysis, Queries)
     free = method.ranked(analysis, CropRequest((w, h), None), 3)
     first = rank(analysis, 3).items
-    expected = [Box.from_normalized(s.box.as_tuple(), w, h).as_tuple() for s in first]
-    assert np.allclose([b.as_tuple() for b in free], expected)
+    assert analysis.image_size == (w, h) and free == tuple(s.box for s in first)  # the same pixel boxes
+    assert all(b == b.rounded() for b in free)
     keep, avoid = Box(0.55 * w, 0.2 * h, 0.75 * w, 0.45 * h), Box(0, 0, 0.12 * w, h)
     request = CropRequest((w, h), 16 / 9, keep=(keep,), avoid=(avoid,))
     before = method.ranked(analysis, request, 3)
@@ -281,8 +291,10 @@ def test_eval_method_ranks_a_kept_snapshot_and_honours_layouts(trained, monkeypa
     assert method.ranked(analysis, request, 3) == before  # the snapshot does not
     for box in before:
         assert box.contains(keep, tol=1e-6) and box.x0 >= avoid.x1 - 1e-6
-        assert box.width / box.height == pytest.approx(16 / 9, rel=1e-6)
+        assert box == box.rounded() and abs(box.width - 16 / 9 * box.height) <= 16 / 9  # within a pixel
     assert method.crop(analysis, request) == before[0]
+    with pytest.raises(InvalidInputError, match="its analysis for"):
+        method.crop(analysis, CropRequest((2 * w, 2 * h), None))
     with pytest.raises(InvalidInputError, match="its own analysis"):
         method.crop(object(), request)
 

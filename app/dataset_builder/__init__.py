@@ -1,0 +1,1 @@
+"""The dataset builder: its panel and the worker that runs models.dataset_builder."""

@@ -1,0 +1,1 @@
+"""The editor's side panels: each renders the crop state and emits the user's intent."""

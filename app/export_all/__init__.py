@@ -1,1 +1,0 @@
-"""Export All means all (issue 19): crops for images never opened, per-file conflicts, a summary."""

@@ -1,1 +1,0 @@
-"""Side panels of the main window: each renders state and emits the user's intent."""
