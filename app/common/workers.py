@@ -11,9 +11,11 @@ and its outcome is reported through :class:`WorkerSignals` (``started``, ``progr
 Qt's automatic queued connections, reach GUI-thread receivers on the GUI thread; a worker never
 touches a widget. An exception raised by the callable is caught and emitted on ``errored``.
 
-:class:`TaskRunner` runs at most one *latest* task per key (e.g. ``"load"``): submitting a new
-task for a key cancels the previous one, and results of superseded requests are dropped, so a
-slow, stale load can never overwrite a newer one.
+:class:`TaskRunner` runs at most one *latest* task per key: submitting a new task for a key
+cancels the previous one, and results of superseded requests are dropped, so a slow, stale
+load can never overwrite a newer one. Features submit through their own :class:`Task` (one
+latest run) or :class:`ItemTask` (one latest run per item), whose typed signals only carry
+their own results: there is no broadcast that every feature filters by key.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import inspect
 import itertools
 import logging
 import threading
+from functools import partial
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +32,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from models.errors import CropStudioError
 
-__all__ = ["TaskRunner", "Worker", "WorkerSignals"]
+__all__ = ["ItemTask", "Task", "TaskRunner", "Worker", "WorkerSignals"]
 
 log = logging.getLogger(__name__)
 
@@ -122,19 +125,18 @@ class Worker(QRunnable):
 
 
 class TaskRunner(QObject):
-    """Run one latest task per key on its own thread pool; drop stale results.
+    """A thread pool that runs one latest task per key and drops stale results.
 
-    Signals carry the task's key first. They are emitted on the thread that owns the runner
-    (the GUI thread) and only for the newest request of each key that was not cancelled;
-    ``finished(key)`` follows ``returned``/``errored`` at once, and ``is_busy(key)`` is already
-    ``False`` when they are emitted.
+    The runner has no result signals of its own: each feature submits through its own
+    :class:`Task` (or :class:`ItemTask`), whose signals carry only that feature's results, typed
+    by the feature (a subclass redeclares ``returned`` with its result dataclass). Submitting a
+    new task for a key cancels the previous one; results of cancelled or superseded requests
+    are never emitted. A task's ``finished`` follows ``returned``/``errored`` at once, and
+    ``is_busy`` is already ``False`` when they are emitted. ``idle`` says that the last task
+    running has finished (a caller waiting for queued writes to land listens to it).
     """
 
-    started = Signal(str)
-    progress = Signal(str, int, int)
-    returned = Signal(str, object)
-    errored = Signal(str, object)
-    finished = Signal(str)
+    idle = Signal()
 
     def __init__(self, parent: QObject | None = None, *, max_threads: int | None = None) -> None:
         super().__init__(parent)
@@ -142,11 +144,21 @@ class TaskRunner(QObject):
         if max_threads is not None:
             self._pool.setMaxThreadCount(max_threads)
         self._latest: dict[str, Worker] = {}  # key -> newest worker
-        self._alive: dict[WorkerSignals, tuple[str, Worker]] = {}  # keeps workers alive until finished
+        self._alive: dict[WorkerSignals, tuple[str, Worker, _Deliver]] = {}  # kept alive until finished
+        self._names: set[str] = set()  # of the tasks on this runner
+
+    def claim(self, name: str) -> str:
+        """Reserve a task's ``name`` on this runner (ValueError when another task has it: the
+        two would cancel each other's runs)."""
+        if not name or name in self._names or any(c in name for c in ":#"):
+            raise ValueError(f"task name {name!r} is empty, taken on this runner, or has ':' or '#'")
+        self._names.add(name)
+        return name
 
     # -- public API -----------------------------------------------------------------
-    def submit(self, key: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
-        """Run ``fn(*args, **kwargs)`` as the latest task of ``key``; cancels the previous one."""
+    def run(self, key: str, deliver: _Deliver, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
+        """Run ``fn(*args, **kwargs)`` as the latest task of ``key`` (cancelling the previous one);
+        its current outcomes go to ``deliver(kind, *values)``. Features call this through a Task."""
         self.cancel(key)
         worker = Worker(fn, *args, **kwargs)
         signals = worker.signals
@@ -156,7 +168,7 @@ class TaskRunner(QObject):
         signals.errored.connect(self._on_errored)
         signals.finished.connect(self._on_finished)
         self._latest[key] = worker
-        self._alive[signals] = (key, worker)
+        self._alive[signals] = (key, worker, deliver)
         log.debug("submit %s %r", key, worker)
         self._pool.start(worker)
         return worker
@@ -178,6 +190,9 @@ class TaskRunner(QObject):
         """Whether ``key`` (or any key) has a task that has not finished yet."""
         return key in self._latest if key is not None else bool(self._latest)
 
+    def busy_keys(self) -> list[str]:
+        return list(self._latest)
+
     def wait(self, msecs: int = -1) -> bool:
         """Block until every task finished (``-1``: no time limit); ``False`` on time-out."""
         return self._pool.waitForDone(msecs)
@@ -189,44 +204,124 @@ class TaskRunner(QObject):
         return self.wait(msecs)
 
     # -- relays (GUI thread) ------------------------------------------------------------
-    def _current_key(self) -> str | None:
-        """The key of the sending worker if it is still the latest of its key, else None."""
+    def _current(self) -> tuple[str, _Deliver] | None:
+        """The key and receiver of the sending worker if it is still the latest of its key."""
         entry = self._alive.get(self.sender())  # type: ignore[arg-type]
         if entry is None:
             return None
-        key, worker = entry
+        key, worker, deliver = entry
         if self._latest.get(key) is not worker or worker.is_cancelled():
             return None
-        return key
+        return key, deliver
 
     @Slot()
     def _on_started(self) -> None:
-        if (key := self._current_key()) is not None:
-            self.started.emit(key)
+        if (current := self._current()) is not None:
+            current[1]("started")
 
     @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
-        if (key := self._current_key()) is not None:
-            self.progress.emit(key, done, total)
+        if (current := self._current()) is not None:
+            current[1]("progress", done, total)
 
     @Slot(object)
     def _on_returned(self, result: object) -> None:
-        if (key := self._current_key()) is not None:
-            del self._latest[key]  # done: not busy any more when receivers see the result
-            self.returned.emit(key, result)
-            self.finished.emit(key)
+        self._settle("returned", result)
 
     @Slot(object)
     def _on_errored(self, exc: object) -> None:
-        if (key := self._current_key()) is not None:
-            del self._latest[key]
-            self.errored.emit(key, exc)
-            self.finished.emit(key)
+        self._settle("errored", exc)
+
+    def _settle(self, kind: str, value: object) -> None:
+        if (current := self._current()) is not None:
+            key, deliver = current
+            del self._latest[key]  # done: not busy any more when receivers see the outcome
+            deliver(kind, value)
+            deliver("finished")
+            self._idle_check()
 
     @Slot()
     def _on_finished(self) -> None:
-        key = self._current_key()  # still current only if it neither returned nor raised
+        current = self._current()  # still current only if it neither returned nor raised
         self._alive.pop(self.sender(), None)  # type: ignore[arg-type]
-        if key is not None:
-            del self._latest[key]
-            self.finished.emit(key)
+        if current is not None:
+            del self._latest[current[0]]
+            current[1]("finished")
+            self._idle_check()
+
+    def _idle_check(self) -> None:
+        if not self._latest:
+            self.idle.emit()
+
+
+_Deliver = Callable[..., None]  # (kind, *values): "started", "progress", "returned", "errored", "finished"
+
+
+class Task(QObject):
+    """One kind of work of one feature on a :class:`TaskRunner`: the latest submission wins.
+
+    Its signals carry only its own results. A feature declares a subclass whose ``returned``
+    names its result type, e.g. ``class ComputeTask(Task): returned = Signal(CropSetResult)``.
+    """
+
+    started = Signal()
+    progress = Signal(int, int)  # done, total
+    returned = Signal(object)  # the result (a subclass names its type)
+    errored = Signal(object)  # the exception raised
+    finished = Signal()  # always last, after returned or errored (or a cancel that ran)
+
+    def __init__(self, runner: TaskRunner, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent if parent is not None else runner)
+        self.runner, self.name = runner, runner.claim(name)
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
+        """Run ``fn(*args, **kwargs)``, cancelling this task's previous run."""
+        return self.runner.run(self.name, self._deliver, fn, *args, **kwargs)
+
+    def cancel(self) -> None:
+        self.runner.cancel(self.name)
+
+    def is_busy(self) -> bool:
+        return self.runner.is_busy(self.name)
+
+    def _deliver(self, kind: str, *values: object) -> None:
+        getattr(self, kind).emit(*values)
+
+
+class ItemTask(QObject):
+    """One kind of work done per item (an image path, say): the latest submission per item wins,
+    and every signal says which item it is about first."""
+
+    started = Signal(object)
+    progress = Signal(object, int, int)  # item, done, total
+    returned = Signal(object, object)  # item, result
+    errored = Signal(object, object)  # item, exception
+    finished = Signal(object)
+
+    def __init__(self, runner: TaskRunner, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent if parent is not None else runner)
+        self.runner, self.name = runner, runner.claim(name)
+
+    def _key(self, item: object) -> str:
+        return f"{self.name}:{item}"
+
+    def submit(self, item: object, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
+        """Run ``fn(*args, **kwargs)`` for ``item``, cancelling ``item``'s previous run."""
+        return self.runner.run(self._key(item), partial(self._deliver, item), fn, *args, **kwargs)
+
+    def queue(self, item: object, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
+        """Run ``fn(*args, **kwargs)`` for ``item`` without cancelling anything (each write counts)."""
+        key = f"{self.name}#{next(_request_ids)}:{item}"
+        return self.runner.run(key, partial(self._deliver, item), fn, *args, **kwargs)
+
+    def cancel(self, item: object) -> None:
+        self.runner.cancel(self._key(item))
+
+    def is_busy(self, item: object | None = None) -> bool:
+        """Whether ``item`` (or any item) has a submitted run that has not finished."""
+        if item is not None:
+            return self.runner.is_busy(self._key(item))
+        return any(k.startswith((self.name + ":", self.name + "#")) for k in self.runner.busy_keys())
+
+    def _deliver(self, item: object, kind: str, *values: object) -> None:
+        getattr(self, kind).emit(item, *values)

@@ -6,14 +6,13 @@ the canvas, the project file and the batch export.
 * **Project file**: for every image it sees, the controller first reads the image's entry in
   its folder's ``.cropstudio.json`` (an image with no regions yet takes the file's), then
   writes the canvas's keep / avoid regions and the targets' manual crops there after each
-  change, undo and redo included (:mod:`app.cropsets.project`). Reads, writes and the set's
-  computation run in that order on one thread of their own, so a computation always sees the
-  file as the canvas left it.
+  change, undo and redo included (:mod:`app.cropsets.project`), through the app's one writer
+  of the project files (:class:`app.cropsets.project_files.ProjectFiles`).
 * **Crops**: the batch's analysis runs once per image (the window's own is reused when it is
-  the same computation, see :func:`app.cropsets.engine.reuses_analysis`), then the batch
-  itself as a dry run gives every target's crop or the reason it fails
-  (:func:`app.cropsets.engine.compute_crop_set`). Answers for another image, set or layout are
-  dropped.
+  the same computation, see :func:`app.cropsets.engine.reuses_analysis`), then every target
+  is planned in memory from it and the canvas's regions and manual crops, with the batch's own
+  :func:`models.cropsets.worker.plan_image` (:func:`app.cropsets.engine.compute_crop_set`):
+  nothing is read back from the file. Answers for another image, set or layout are dropped.
 * **Targets on the canvas**: :meth:`show_target` puts a target's crop on the canvas with its
   ratio locked (:meth:`app.editor.workbench.Workbench.show_target`); editing it makes it the
   target's manual crop (one undo step). A target with no manual crop follows the computed one.
@@ -24,7 +23,6 @@ the canvas, the project file and the batch export.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -44,24 +42,35 @@ from app.cropsets.engine import (
     target_choice,
 )
 from app.cropsets.exporter import SetExporter
-from app.cropsets.project import ImageSettings, read_settings, write_settings
+from app.cropsets.project import ImageSettings
+from app.cropsets.project_files import ProjectFiles
 from app.common.display import display_scale
 from app.library.images import ImageCache
 from app.editor.session import image_key
 from app.editor.state import CropState
-from app.common.workers import TaskRunner
-from models.cropsets import BatchOptions, BatchReport, TargetSet, load_target_set
+from app.common.workers import Task, TaskRunner
+from models.cropsets import BatchOptions, BatchReport, ImageEntry, RelativePoint, TargetSet, load_target_set
 from models.errors import CropStudioError
 from models.imaging import LoadedImage
 
-__all__ = ["ANALYSE", "COMPUTE", "CropSetController"]
+__all__ = ["ANALYSE", "COMPUTE", "ComputeTask", "CropSetController", "SetAnalysisTask"]
 
 log = logging.getLogger(__name__)
 
-ANALYSE = "cropset-analysis"  # key on the window's TaskRunner
-COMPUTE = "compute"  # key on the controller's own one-thread runner
-_READ, _WRITE = "read:", "write:"
-_ids = itertools.count(1)
+ANALYSE = "cropset-analysis"  # task name on the window's TaskRunner
+COMPUTE = "cropset-compute"  # ... and of planning the set
+
+
+class SetAnalysisTask(Task):
+    """The batch's analysis of one image: its result is a :class:`SetAnalysis`."""
+
+    returned = Signal(SetAnalysis)
+
+
+class ComputeTask(Task):
+    """Every target's crop of the current image: its result is a :class:`CropSetResult`."""
+
+    returned = Signal(CropSetResult)
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
@@ -69,6 +78,10 @@ if TYPE_CHECKING:
 
     from app.editor.workbench import Workbench
     from app.library.images import Library
+
+
+def _message(exc: object) -> str:
+    return str(exc) if isinstance(exc, CropStudioError) else f"unexpected error: {type(exc).__name__}: {exc}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -82,16 +95,16 @@ class CropSetController(QObject):
     active_changed = Signal(object, bool)  # the target on the canvas (or None), whether it has a manual crop
     status = Signal(str, str)  # level (info, busy, ok, warn, error), text
 
-    def __init__(self, workbench: Workbench, tasks: TaskRunner, library: Library,
+    def __init__(self, workbench: Workbench, tasks: TaskRunner, files: ProjectFiles, library: Library,
                  current_image: Callable[[], LoadedImage | None], loaded: tuple[SignalInstance, SignalInstance],
                  parent: QWidget, method: str = "attention") -> None:  # fmt: skip
-        """``loaded``: the window's ``image_loaded`` and ``analysis_ready`` signals; ``parent``
-        the widget the export's questions are asked over."""
+        """``files``: the one writer of the project files; ``loaded``: the window's ``image_loaded``
+        and ``analysis_ready`` signals; ``parent`` the widget the export's questions are asked over."""
         super().__init__(parent)
         self._workbench, self._library, self._current = workbench, library, current_image
         self._session = workbench.session
         self._tasks = tasks
-        self._io = TaskRunner(self, max_threads=1)  # FIFO: reads, writes and computations in order
+        self._files = files
         self.method = method
         self._set: TargetSet | None = None
         self._choices = ExportChoices()
@@ -100,15 +113,15 @@ class CropSetController(QObject):
         self._asked: CropSetRequest | None = None  # the newest computation submitted
         self._seen: set[Path] = set()  # images whose project entry was read
         self._saved: dict[Path, ImageSettings] = {}  # what the project file holds, as far as we know
+        self._focal: dict[Path, RelativePoint | None] = {}  # the project file's focal point of each image
         self._analysing: Path | None = None  # the image ANALYSE runs for
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(30)
         self._timer.timeout.connect(self._refresh)
-        for runner in (self._tasks, self._io):
-            runner.returned.connect(self._on_returned)
-            runner.errored.connect(self._on_errored)
-        self.exporter = SetExporter(parent, self._tasks, self._io)
+        self._analyse, self._compute = SetAnalysisTask(tasks, ANALYSE, self), ComputeTask(tasks, COMPUTE, self)
+        self._connect_tasks()
+        self.exporter = SetExporter(parent, self._tasks, files)
         self.exporter.status.connect(self.status)
         self.exporter.finished.connect(self._after_export)
         workbench.state_changed.connect(self._on_state_changed)
@@ -130,7 +143,7 @@ class CropSetController(QObject):
 
     def is_busy(self) -> bool:
         """Whether the set of the current image is still being computed or saved."""
-        return self._timer.isActive() or self._io.is_busy() or self._tasks.is_busy(ANALYSE)
+        return self._timer.isActive() or self._files.is_busy() or self._analyse.is_busy() or self._compute.is_busy()
 
     def is_exporting(self) -> bool:
         return self.exporter.is_running()
@@ -200,8 +213,8 @@ class CropSetController(QObject):
         """Stop computing; let the queued project writes finish (for a while)."""
         self.exporter.cancel()
         self._timer.stop()
-        self._io.cancel(COMPUTE)
-        self._io.wait(msecs)
+        self._compute.cancel()
+        self._files.wait(msecs)
 
     # -- the set of the current image ---------------------------------------------------------------
     def _names(self) -> set[str]:
@@ -224,9 +237,9 @@ class CropSetController(QObject):
                     self._analyses.put(path, found)
                     return found
                 return None  # the window's arrives soon
-        if not self._tasks.is_busy(ANALYSE) or self._analysing != path:
+        if not self._analyse.is_busy() or self._analysing != path:
             self._analysing = path
-            self._tasks.submit(ANALYSE, analyse_for_set, path, self.method)
+            self._analyse.submit(analyse_for_set, path, self.method)
         return None
 
     def _request(self) -> CropSetRequest | None:
@@ -235,7 +248,7 @@ class CropSetController(QObject):
             return None
         return CropSetRequest(path, self._set.targets, self._choices.out_dir(path), self._choices.naming, self.method,
                               self._choices.allow_upscale, ImageSettings.from_state(state),
-                              thumb_scale=display_scale())  # fmt: skip
+                              thumb_scale=display_scale(), focal_point=self._focal.get(path))  # fmt: skip
 
     @Slot()
     def _refresh(self) -> None:
@@ -253,7 +266,7 @@ class CropSetController(QObject):
         if request != self._asked:
             self._asked = request
             self.pending.emit("Computing the crops…")
-            self._io.submit(COMPUTE, compute_crop_set, request, analysed)
+            self._compute.submit(compute_crop_set, request, analysed)
 
     def _emit_active(self) -> None:
         state = self._session.state()
@@ -274,13 +287,13 @@ class CropSetController(QObject):
     # -- project file -----------------------------------------------------------------------------
     def _read(self, path: Path) -> None:
         if path not in self._seen:
-            self._io.submit(_READ + str(path), read_settings, path)
+            self._files.read_entry(path)
 
     def _write(self, path: Path, state: CropState) -> None:
         settings = ImageSettings.from_state(state)
         if path in self._seen and self._saved.get(path) != settings:
             self._saved[path] = settings
-            self._io.submit(f"{_WRITE}{next(_ids)}:{path}", write_settings, path, settings)
+            self._files.save_settings(path, settings)
 
     def _on_read(self, path: Path, found: ImageSettings | None, error: str | None = None) -> None:
         self._seen.add(path)
@@ -320,36 +333,45 @@ class CropSetController(QObject):
         if self._set is not None:
             self._schedule()
 
-    @Slot(str, object)
-    def _on_returned(self, key: str, value: object) -> None:
-        if key == ANALYSE and isinstance(value, SetAnalysis):
-            self._analyses.put(value.source, value)
-            self._schedule()
-        elif key == COMPUTE and isinstance(value, CropSetResult):
-            if value.request != self._request():
-                log.debug("crop set for an outdated image, set or layout dropped")
-                return
-            self._result = value
-            self.result_ready.emit(value)
-            self._follow(value)
-            self._emit_active()
-        elif key.startswith(_READ) and isinstance(value, ImageSettings):
-            self._on_read(Path(key[len(_READ):]), value)
+    def _connect_tasks(self) -> None:
+        self._analyse.returned.connect(self._on_set_analysis)
+        self._analyse.errored.connect(lambda exc: self.status.emit("error", "No analysis for the crop set: "
+                                                                             + _message(exc)))  # fmt: skip
+        self._compute.returned.connect(self._on_computed)
+        self._compute.errored.connect(self._on_compute_errored)
+        self._files.entry_read.returned.connect(self._on_entry)
+        self._files.entry_read.errored.connect(lambda path, exc: self._on_read(path, None, _message(exc)))
+        self._files.settings_written.errored.connect(self._on_write_errored)
 
-    @Slot(str, object)
-    def _on_errored(self, key: str, exc: object) -> None:
-        message = str(exc) if isinstance(exc, CropStudioError) else f"unexpected error: {type(exc).__name__}: {exc}"
-        if key.startswith(_READ):
-            self._on_read(Path(key[len(_READ):]), None, message)
-        elif key.startswith(_WRITE):
-            path = Path(key.split(":", 2)[2])
-            self._saved.pop(path, None)
-            self.status.emit("error", f"{path.name}: regions and manual crops not saved: {message}")
-        elif key == ANALYSE:
-            self.status.emit("error", f"No analysis for the crop set: {message}")
-        elif key == COMPUTE:
-            self._asked = None
-            self.status.emit("error", f"The set cannot be computed: {message}")
+    @Slot(object, object)
+    def _on_entry(self, path: Path, entry: ImageEntry) -> None:
+        self._focal[path] = entry.focal_point
+        self._on_read(path, ImageSettings.from_entry(entry))
+
+    @Slot(object)
+    def _on_set_analysis(self, value: SetAnalysis) -> None:
+        self._analyses.put(value.source, value)
+        self._schedule()
+
+    @Slot(object)
+    def _on_computed(self, value: CropSetResult) -> None:
+        if value.request != self._request():
+            log.debug("crop set for an outdated image, set or layout dropped")
+            return
+        self._result = value
+        self.result_ready.emit(value)
+        self._follow(value)
+        self._emit_active()
+
+    @Slot(object)
+    def _on_compute_errored(self, exc: object) -> None:
+        self._asked = None
+        self.status.emit("error", f"The set cannot be computed: {_message(exc)}")
+
+    @Slot(object, object)
+    def _on_write_errored(self, path: Path, exc: object) -> None:
+        self._saved.pop(path, None)
+        self.status.emit("error", f"{path.name}: regions and manual crops not saved: {_message(exc)}")
 
     @Slot(object)
     def _after_export(self, report: BatchReport | None) -> None:

@@ -4,7 +4,8 @@
 it reads what was saved for it (:func:`app.cropsets.project.read_saved`: the folder's
 ``.cropstudio.json``, else the per-user store) and, if the user has not edited the image yet,
 puts it back (no undo step). After the user's edits it writes the image's decision back
-(:func:`app.cropsets.project.write_saved`), debounced, in order, on a thread of its own;
+(:func:`app.cropsets.project.write_saved`), debounced, through the app's one writer of these
+files (:class:`app.cropsets.project_files.ProjectFiles`, one thread, requests in order);
 :meth:`CropStore.flush` (on closing) writes what is pending and waits for it. An image the
 user never touched is not written, so browsing a folder leaves no file behind.
 
@@ -15,17 +16,16 @@ once in the status bar; nothing is raised to the user.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from app.cropsets.project import SavedCrop, is_bundled, read_saved, write_saved
+from app.cropsets.project import SavedCrop, is_bundled
+from app.cropsets.project_files import ProjectFiles
 from app.editor.session import image_key
 from app.editor.state import CropState
-from app.common.workers import TaskRunner
 from models.errors import CropStudioError
 from models.imaging import LoadedImage
 
@@ -34,19 +34,11 @@ if TYPE_CHECKING:
 
     from app.editor.workbench import Workbench
 
-__all__ = ["SAVE_DELAY_MS", "CropStore", "default_store_dir"]
+__all__ = ["SAVE_DELAY_MS", "CropStore"]
 
 log = logging.getLogger(__name__)
 
 SAVE_DELAY_MS = 300  # after the last edit; slider drags write once
-_READ, _WRITE = "read:", "write:"
-_ids = itertools.count(1)
-
-
-def default_store_dir() -> Path:
-    """The per-user fallback store: ``<AppDataLocation>/crops``."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".cropstudio") / "crops"
 
 
 class CropStore(QObject):
@@ -54,16 +46,18 @@ class CropStore(QObject):
     saved = Signal(object, str)  # Path, where ("project" or "store")
     status = Signal(str, str)  # level (info, warn, error), text
 
-    def __init__(self, workbench: Workbench, image_loaded: SignalInstance, store: Path | None = None,
+    def __init__(self, workbench: Workbench, image_loaded: SignalInstance, files: ProjectFiles,
                  parent: QObject | None = None) -> None:  # fmt: skip
-        """Follows ``workbench``'s states and ``image_loaded`` (a LoadedImage) of the window."""
+        """Follows ``workbench``'s states and ``image_loaded`` (a LoadedImage) of the window;
+        ``files`` reads and writes (the one writer of the project files and the store)."""
         super().__init__(parent)
         self._workbench = workbench
         self._session = workbench.session
-        self.store = store if store is not None else default_store_dir()
-        self._io = TaskRunner(self, max_threads=1)  # FIFO: reads and writes in order
-        self._io.returned.connect(self._on_returned)
-        self._io.errored.connect(self._on_errored)
+        self._files = files
+        files.saved_read.returned.connect(lambda path, found: self._on_read(path, *found))  # (SavedCrop, warning)
+        files.saved_read.errored.connect(self._on_read_errored)
+        files.crop_written.returned.connect(self._on_written)
+        files.crop_written.errored.connect(self._on_write_errored)
         self._known: dict[Path, SavedCrop] = {}  # images read: what their saved decision is
         self._dirty: dict[Path, SavedCrop] = {}  # to write
         self._warned: set[str] = set()
@@ -74,9 +68,14 @@ class CropStore(QObject):
         image_loaded.connect(self._on_image)
         workbench.state_changed.connect(self._on_state)
 
+    @property
+    def store(self) -> Path:
+        """The per-user fallback store."""
+        return self._files.store
+
     def is_busy(self) -> bool:
         """Whether a read or write is pending or running."""
-        return self._timer.isActive() or self._io.is_busy()
+        return self._timer.isActive() or self._files.is_busy()
 
     @Slot()
     def resave(self) -> None:
@@ -93,14 +92,14 @@ class CropStore(QObject):
         """Write what is pending now and wait for it (closing); ``False`` on time-out."""
         self._timer.stop()
         self._write_pending()
-        return self._io.wait(msecs)
+        return self._files.wait(msecs)
 
     # -- signals ----------------------------------------------------------------------------------
     @Slot(object)
     def _on_image(self, image: LoadedImage) -> None:
         path = image_key(image.info.path)
-        if path not in self._known and not self._io.is_busy(_READ + str(path)):
-            self._io.submit(_READ + str(path), read_saved, path, self.store)
+        if path not in self._known:
+            self._files.read_saved(path)
 
     @Slot(object, str)
     def _on_state(self, state: CropState, why: str) -> None:
@@ -125,24 +124,19 @@ class CropStore(QObject):
     def _write_pending(self) -> None:
         for path, saved in self._dirty.items():
             self._known[path] = saved
-            self._io.submit(f"{_WRITE}{next(_ids)}:{path}", write_saved, path, saved, self.store)
+            self._files.save_crop(path, saved)
         self._dirty.clear()
 
-    @Slot(str, object)
-    def _on_returned(self, key: str, value: object) -> None:
-        if key.startswith(_READ):
-            saved, warning = value  # type: ignore[misc]
-            self._on_read(Path(key[len(_READ):]), saved, warning)
-        elif key.startswith(_WRITE):
-            path = Path(key.split(":", 2)[2])
-            if value == "store" and str(path.parent) not in self._warned:
-                self._warned.add(str(path.parent))
-                if is_bundled(path):  # the app's own samples: never written next to, and not a problem
-                    self.status.emit("info", f"Crops of the bundled samples are kept in your app data ({self.store})")
-                else:
-                    self.status.emit("warn", f"Cannot write in '{path.parent}': crops of its images are kept in "
-                                             f"your app data ({self.store}) instead")  # fmt: skip
-            self.saved.emit(path, value)
+    @Slot(object, object)
+    def _on_written(self, path: Path, where: str) -> None:
+        if where == "store" and str(path.parent) not in self._warned:
+            self._warned.add(str(path.parent))
+            if is_bundled(path):  # the app's own samples: never written next to, and not a problem
+                self.status.emit("info", f"Crops of the bundled samples are kept in your app data ({self.store})")
+            else:
+                self.status.emit("warn", f"Cannot write in '{path.parent}': crops of its images are kept in "
+                                         f"your app data ({self.store}) instead")  # fmt: skip
+        self.saved.emit(path, where)
 
     def _on_read(self, path: Path, saved: SavedCrop, warning: str | None) -> None:
         self._known[path] = saved
@@ -167,14 +161,17 @@ class CropStore(QObject):
             self.status.emit("info", f"{path.name}: crop and layout restored from your last session")
         self.restored.emit(path, restored)
 
-    @Slot(str, object)
-    def _on_errored(self, key: str, exc: object) -> None:
-        message = str(exc) if isinstance(exc, CropStudioError) else f"{type(exc).__name__}: {exc}"
-        if key.startswith(_READ):
-            self._known[Path(key[len(_READ):])] = SavedCrop()
-            self.status.emit("warn", f"Saved crop not read: {message}")
-        else:
-            path = Path(key.split(":", 2)[2])
-            if path in self._known:
-                self._known[path] = SavedCrop()  # unknown now: the next change tries again
-            self.status.emit("error", f"Crop not saved: {message}")
+    @Slot(object, object)
+    def _on_read_errored(self, path: Path, exc: object) -> None:
+        self._known[path] = SavedCrop()
+        self.status.emit("warn", f"Saved crop not read: {_message(exc)}")
+
+    @Slot(object, object)
+    def _on_write_errored(self, path: Path, exc: object) -> None:
+        if path in self._known:
+            self._known[path] = SavedCrop()  # unknown now: the next change tries again
+        self.status.emit("error", f"Crop not saved: {_message(exc)}")
+
+
+def _message(exc: object) -> str:
+    return str(exc) if isinstance(exc, CropStudioError) else f"{type(exc).__name__}: {exc}"

@@ -1,13 +1,14 @@
 """The crop-set view's engine calls, as plain functions for workers (no Qt).
 
-The view shows and exports what ``cropstudio batch`` would, because it runs the batch itself:
+The view shows and exports what ``cropstudio batch`` would, because it calls the batch's own
+functions:
 
 * :func:`analyse_for_set` is the batch's once-per-image analysis (the image decoded at
   ``ANALYSIS_MAX_SIDE``, then the method's ``analyse``);
-* :func:`compute_crop_set` is :func:`models.cropsets.run_batch` as a dry run of one image, given
-  that analysis, so each target costs only its search. It reads the image's project file and
-  XMP sidecar as the batch does (regions, focal point, manual crops), which is why the view
-  writes the canvas's regions and manual crops to the project file first (:mod:`app.cropsets.project`);
+* :func:`compute_crop_set` plans every target in memory from that one analysis and the
+  canvas's regions and manual crops, with the function the batch calls before writing each
+  image (:func:`models.cropsets.worker.plan_image`), so each target costs only its search and
+  nothing goes through the project file;
 * :func:`export_crop_set` is :func:`models.cropsets.run_batch` with progress and a cooperative stop.
 """
 
@@ -26,8 +27,10 @@ from app.editor.state import AspectChoice, size_choice
 from app.common.thumbnails import cut_thumbnail
 from models.cropsets import BatchOptions, BatchProgress, BatchReport, OutputNaming, OutputRecord, Target, run_batch
 from models.constraints.cropper import AttentionCropper
-from models.cropsets.worker import cached_method
-from models.eval.protocol import CropMethod, CropRequest
+from models.cropsets.planning import plan_entry
+from models.cropsets.project import ImageEntry
+from models.cropsets.regions import RelativePoint
+from models.cropsets.worker import ExportSettings, cached_method, plan_image
 from models.geometry import Box
 from models.imaging import ANALYSIS_MAX_SIDE, LoadedImage, load_image
 
@@ -67,9 +70,9 @@ class ExportChoices:
 
 @dataclass(frozen=True, slots=True)
 class CropSetRequest:
-    """One image's set as the view asks for it. ``settings`` is what the project file holds
-    for the image when the request is made (keep, avoid, manual crops); the batch reads them
-    from there, they only tell a current answer from a stale one."""
+    """One image's set as the view asks for it. ``settings`` are the canvas's keep and avoid
+    regions and manual crops, planned in memory (the project file holds the same, written by
+    :class:`app.cropsets.project_files.ProjectFiles`); ``focal_point`` the file's, as read."""
 
     source: Path
     targets: tuple[Target, ...]
@@ -79,6 +82,7 @@ class CropSetRequest:
     allow_upscale: bool = False
     settings: ImageSettings = ImageSettings()
     thumb_scale: float = 1.0  # device pixels per logical pixel of the thumbnails (2 at 200 %)
+    focal_point: RelativePoint | None = None
 
     def options(self, **changes: object) -> BatchOptions:
         """The batch's options for this request (``changes``: e.g. ``dry_run=True``)."""
@@ -145,24 +149,6 @@ def analyse_for_set(source: Path, method: str) -> SetAnalysis:
     return SetAnalysis(source, image, cached_method(method).analyse(image), method)
 
 
-class _Analysed:
-    """``method`` with its analysis of one image already done: the batch asks for it once."""
-
-    def __init__(self, method: CropMethod, analysis: object) -> None:
-        self._method = method
-        self._analysis = analysis
-        self.name = method.name
-
-    def analyse(self, image: LoadedImage) -> object:
-        return self._analysis
-
-    def crop(self, analysis: object, request: CropRequest) -> Box:
-        return self._method.crop(analysis, request)
-
-    def __getattr__(self, name: str) -> object:  # crop_scored, when the method has it
-        return getattr(self._method, name)
-
-
 def _thumbnail(image: LoadedImage, box: Box | None, scale: float = 1.0) -> np.ndarray | None:
     """``box`` (full-resolution pixels) cut from ``image``'s copy, fitted into THUMB_SIZE times
     ``scale`` (the display's device pixel ratio)."""
@@ -170,14 +156,23 @@ def _thumbnail(image: LoadedImage, box: Box | None, scale: float = 1.0) -> np.nd
 
 
 def compute_crop_set(request: CropSetRequest, analysed: SetAnalysis) -> CropSetResult:
-    """Every target's crop of ``request.source``, as the batch computes it (a dry run).
-
-    Raises CropStudioError when the batch would refuse the image as a whole (a malformed
-    project file, say); a target that cannot be met is a record with the reason instead.
+    """Every target's crop of ``request.source``, planned in memory as the batch plans it: the
+    request's regions and manual crops (the canvas's, not read back from the project file),
+    :func:`models.cropsets.planning.plan_entry` (names, collisions, a sidecar's crop) and
+    :func:`models.cropsets.worker.plan_image` on the image's one analysis. A target that cannot
+    be met is a record with the reason; nothing is read but an XMP sidecar, nothing written.
     """
-    method = _Analysed(cached_method(analysed.method), analysed.analysis)
-    report = run_batch([request.source], request.options(dry_run=True, overwrite=True), method=method)
-    by_name = {r.target: r for r in report.records}
+    info = analysed.image.info
+    size = (info.width, info.height)
+    s = request.settings
+    entry = ImageEntry(s.keep, s.avoid, request.focal_point, dict(s.overrides))
+    options = request.options(dry_run=True, overwrite=True)
+    plan = plan_entry(request.source, size, entry, options)
+    records = list(plan.failed)
+    if plan.job is not None:
+        method = cached_method(analysed.method)
+        records += plan_image(analysed.analysis, plan.job, size, ExportSettings.of(options), method)
+    by_name = {r.target: r for r in records}
     crops = []
     for target in request.targets:
         record = by_name[target.name]

@@ -1,10 +1,11 @@
 """Exporting a crop set: the batch in a worker, with progress, cancel and the overwrite question.
 
 :class:`SetExporter` runs :func:`app.cropsets.engine.export_crop_set` (``run_batch``) on the
-window's TaskRunner (key ``"cropset-export"``) once the project-file writes queued before it
-have landed (the batch reads them). The batch never replaces a file it did not write with the
-same inputs: those come back as ``exists`` records; the user is asked once, and only a "yes"
-runs the batch again with ``overwrite`` (what the first run wrote is then already done).
+window's TaskRunner (a :class:`SetExportTask`, its result the batch's report) once the
+project-file writes queued before it have landed (``ProjectFiles`` is idle: the batch reads
+them). The batch never replaces a file it did not write with the same inputs: those come back
+as ``exists`` records; the user is asked once, and only a "yes" runs the batch again with
+``overwrite`` (what the first run wrote is then already done).
 Cancel stops between images; what was written stays written and recorded in the manifest.
 """
 
@@ -19,15 +20,22 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.cropsets.engine import export_crop_set
-from app.common.workers import TaskRunner
+from app.common.workers import Task, TaskRunner
+from app.cropsets.project_files import ProjectFiles
 from models.cropsets import BatchOptions, BatchReport
 from models.errors import CropStudioError
 
-__all__ = ["EXPORT_SET", "SetExporter", "summary"]
+__all__ = ["EXPORT_SET", "SetExportTask", "SetExporter", "summary"]
 
 log = logging.getLogger(__name__)
 
-EXPORT_SET = "cropset-export"  # TaskRunner key
+EXPORT_SET = "cropset-export"  # task name
+
+
+class SetExportTask(Task):
+    """The batch export of a set: its result is the :class:`~models.cropsets.BatchReport`."""
+
+    returned = Signal(BatchReport)
 
 
 def _plural(n: int, word: str) -> str:
@@ -52,18 +60,19 @@ class SetExporter(QObject):
     finished = Signal(object)  # BatchReport, or None when cancelled before it started
     status = Signal(str, str)  # level, text
 
-    def __init__(self, parent: QWidget, tasks: TaskRunner, io: TaskRunner) -> None:
+    def __init__(self, parent: QWidget, tasks: TaskRunner, io: ProjectFiles) -> None:
+        """``io``: the app's one writer of the project files, whose queued writes the batch must see."""
         super().__init__(parent)
         self._parent = parent
-        self._tasks = tasks
+        self._task = SetExportTask(tasks, EXPORT_SET, self)
         self._io = io  # the project-file writes the batch must see
         self._job: tuple[list[Path], BatchOptions] | None = None
         self._waits = False
         self._stop = threading.Event()
-        tasks.returned.connect(self._on_returned)
-        tasks.errored.connect(self._on_errored)
-        tasks.progress.connect(self._on_progress)
-        io.finished.connect(self._on_io_finished)
+        self._task.returned.connect(self._on_returned)
+        self._task.errored.connect(self._on_errored)
+        self._task.progress.connect(self.progress)
+        io.idle.connect(self._on_io_idle)
 
     def is_running(self) -> bool:
         return self._job is not None
@@ -111,7 +120,7 @@ class SetExporter(QObject):
         sources, options = self._job
         self._stop.clear()
         self.status.emit("busy", f"Exporting the set for {_plural(len(sources), 'image')} to {options.out_dir}…")
-        self._tasks.submit(EXPORT_SET, export_crop_set, sources, options, self._stop.is_set)
+        self._task.submit(export_crop_set, sources, options, self._stop.is_set)
 
     def _finish(self, report: BatchReport | None, kept: int = 0) -> None:
         self._job = None
@@ -122,20 +131,15 @@ class SetExporter(QObject):
             self.status.emit("warn" if failed else "ok", summary(report, kept))
         self.finished.emit(report)
 
-    @Slot(str)
-    def _on_io_finished(self, key: str) -> None:
+    @Slot()
+    def _on_io_idle(self) -> None:
         if self._waits and not self._io.is_busy():
             self._waits = False
             self._start()
 
-    @Slot(str, int, int)
-    def _on_progress(self, key: str, done: int, total: int) -> None:
-        if key == EXPORT_SET:
-            self.progress.emit(done, total)
-
-    @Slot(str, object)
-    def _on_returned(self, key: str, report: object) -> None:
-        if key != EXPORT_SET or not isinstance(report, BatchReport) or self._job is None:
+    @Slot(object)
+    def _on_returned(self, report: BatchReport) -> None:
+        if self._job is None:
             return
         sources, options = self._job
         existing = [r.output for r in report.records if r.error_kind == "exists" and r.output]
@@ -148,10 +152,8 @@ class SetExporter(QObject):
             return
         self._finish(report)
 
-    @Slot(str, object)
-    def _on_errored(self, key: str, exc: object) -> None:
-        if key != EXPORT_SET:
-            return
+    @Slot(object)
+    def _on_errored(self, exc: object) -> None:
         message = str(exc) if isinstance(exc, CropStudioError) else f"unexpected error: {type(exc).__name__}: {exc}"
         self._job = None
         self.status.emit("error", f"Export of the set failed: {message}")

@@ -13,34 +13,37 @@ image's whole decision. The per-user store (:func:`write_saved` with ``store``, 
 ``QStandardPaths.AppDataLocation`` chosen by the caller, one small JSON file per image keyed
 by the SHA-256 of its bytes) is only the fallback: for a folder that cannot be written (a
 read-only share, the app's own bundled samples) or whose project file this version cannot
-read. Every write goes through one lock, so the crop-set view's writes and the workbench's
-never interleave their read-modify-write of a file.
+read. Both files' schema is :mod:`models.cropsets.project`'s; this module only says what of a
+``CropState`` goes there. The functions here run on one thread, that of the one writer of
+these files, :class:`app.cropsets.project_files.ProjectFiles`: no lock is needed.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.editor.state import FREE, ORIGINAL, AspectChoice, CropState, ratio_choice, size_choice
-from models.cropsets.atomic import write_text_atomically
-from models.cropsets.project import PROJECT_FILENAME, ImageEntry, file_digest, load_project, save_project
+from models.cropsets.project import (
+    PROJECT_FILENAME,
+    ImageEntry,
+    load_project,
+    read_store_entry,
+    update_entry,
+    write_store_entry,
+)
 from models.cropsets.regions import RelativeBox
 from models.errors import CropStudioError, ExportError, InvalidInputError
 from models.geometry import Box
 from models.resources import resources_dir
 
-__all__ = ["ImageSettings", "SavedCrop", "aspect_from_text", "aspect_text", "is_bundled", "project_path", "read_saved",
-           "read_settings", "write_saved", "write_settings"]  # fmt: skip
+__all__ = ["ImageSettings", "SavedCrop", "aspect_from_text", "aspect_text", "is_bundled", "project_path", "read_entry",
+           "read_saved", "write_saved", "write_settings"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
-_LOCK = threading.Lock()  # one read-modify-write of a project or store file at a time
-_STORE_FORMAT = "cropstudio-saved-crop"
 _SIZE_RE = re.compile(r"^(\d+)x(\d+)$")
 
 
@@ -83,14 +86,17 @@ class ImageSettings:
     def is_empty(self) -> bool:
         return not (self.keep or self.avoid or self.overrides)
 
+    @classmethod
+    def from_entry(cls, entry: ImageEntry) -> ImageSettings:
+        return cls(entry.keep, entry.avoid, tuple(sorted(entry.overrides.items())))
 
-def read_settings(source: Path) -> ImageSettings:
-    """``source``'s settings in its folder's project file (empty when there is none).
+
+def read_entry(source: Path) -> ImageEntry:
+    """``source``'s entry in its folder's project file (empty when there is none).
 
     Raises InvalidInputError for a file that is not a readable project of this version.
     """
-    entry = load_project(project_path(source)).entry(source)
-    return ImageSettings(entry.keep, entry.avoid, tuple(sorted(entry.overrides.items())))
+    return load_project(project_path(source)).entry(source)
 
 
 def write_settings(source: Path, settings: ImageSettings) -> bool:
@@ -100,13 +106,12 @@ def write_settings(source: Path, settings: ImageSettings) -> bool:
     readable project (it is never replaced then) and ExportError when it cannot be written.
     """
     path = project_path(source)
-    with _LOCK:
-        project = load_project(path)
-        entry = project.entry(source)
-        new = replace(entry, keep=settings.keep, avoid=settings.avoid, overrides=dict(settings.overrides))
-        if new == entry or (settings.is_empty() and not path.exists()):
-            return False
-        save_project(project.with_entry(source, new))
+
+    def change(entry: ImageEntry) -> ImageEntry:
+        return replace(entry, keep=settings.keep, avoid=settings.avoid, overrides=dict(settings.overrides))
+
+    if not update_entry(path, source, change, create=not settings.is_empty()):
+        return False
     log.debug("%s: regions and manual crops saved in %s", source.name, path)
     return True
 
@@ -145,8 +150,7 @@ class SavedCrop:
 
     @classmethod
     def from_entry(cls, entry: ImageEntry) -> SavedCrop:
-        settings = ImageSettings(entry.keep, entry.avoid, tuple(sorted(entry.overrides.items())))
-        return cls(settings, entry.crop, entry.aspect)
+        return cls(ImageSettings.from_entry(entry), entry.crop, entry.aspect)
 
     def to_entry(self, entry: ImageEntry) -> ImageEntry:
         """``entry`` (other fields kept) holding this decision."""
@@ -183,34 +187,9 @@ def _bundled(source: Path) -> bool:
         return False
 
 
-def _store_file(store: Path, source: Path) -> Path:
-    return store / f"{file_digest(source).split(':', 1)[1]}.json"
-
-
 def _read_store(store: Path | None, source: Path) -> SavedCrop | None:
-    if store is None or not store.is_dir():
-        return None
-    try:
-        data = json.loads(_store_file(store, source).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        log.info("saved crop of %s unreadable: %s", source.name, exc)
-        return None
-    if not isinstance(data, dict) or data.get("format") != _STORE_FORMAT or data.get("version") != 1:
-        return None
-    try:
-        return SavedCrop.from_entry(ImageEntry.from_json(data.get("entry"), f"saved crop of {source.name}"))
-    except InvalidInputError as exc:
-        log.info("%s", exc)
-        return None
-
-
-def _write_store(store: Path, source: Path, saved: SavedCrop) -> Path:
-    store.mkdir(parents=True, exist_ok=True)
-    data = {"format": _STORE_FORMAT, "version": 1, "name": source.name,
-            "entry": saved.to_entry(ImageEntry()).to_json()}  # fmt: skip
-    return write_text_atomically(_store_file(store, source), json.dumps(data, indent=2) + "\n")
+    entry = read_store_entry(store, source)
+    return None if entry is None else SavedCrop.from_entry(entry)
 
 
 def read_saved(source: Path, store: Path | None = None) -> tuple[SavedCrop, str | None]:
@@ -239,22 +218,16 @@ def write_saved(source: Path, saved: SavedCrop, store: Path | None = None) -> st
     path = project_path(source)
     problem: CropStudioError | None = None
     if not _bundled(source):
-        with _LOCK:
-            try:
-                project = load_project(path)
-                entry = project.entry(source)
-                new = saved.to_entry(entry)
-                if new != entry and not (saved.is_empty() and not path.exists()):
-                    save_project(project.with_entry(source, new))
-                return "project"
-            except (InvalidInputError, ExportError) as exc:
-                problem = exc
+        try:
+            update_entry(path, source, saved.to_entry, create=not saved.is_empty())
+            return "project"
+        except (InvalidInputError, ExportError) as exc:
+            problem = exc
     if store is None:
         raise problem or ExportError(f"{source.name}: no place to save its crop")
-    with _LOCK:
-        try:
-            _write_store(store, source, saved)
-        except (OSError, ExportError) as exc:
-            raise ExportError(f"{source.name}: crop not saved ({problem or exc})") from None
+    try:
+        write_store_entry(store, source, saved.to_entry(ImageEntry()))
+    except (OSError, ExportError) as exc:
+        raise ExportError(f"{source.name}: crop not saved ({problem or exc})") from None
     log.debug("%s: crop saved in the per-user store (%s)", source.name, problem or "bundled image")
     return "store"

@@ -1,6 +1,6 @@
 """The workbench's constrained crop: keep and avoid regions answered by the design-constraints
-engine in a worker (key ``"constraints"``, debounced; ``"constraints-preview"`` while a region
-is dragged), its answer folded into the edit that asked for it, an impossible layout reported
+engine in a worker (:class:`ConstrainedTask` ``"constraints"``, debounced; ``"constraints-preview"``
+while a region is dragged), its answer folded into the edit that asked for it, an impossible layout reported
 on ``layout_status``. A mixin of :class:`app.editor.workbench.Workbench`, whose state it uses.
 """
 
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Signal, Slot
 
+from app.common.workers import Task, TaskRunner
 from app.editor.analysis import ConstrainedCrop, propose_crop
 from app.editor.session import StateCommand
 from app.editor.state import CropState
@@ -17,12 +18,18 @@ from models.constraints import CropProblem
 from models.errors import CropStudioError
 from models.geometry import AspectRatio, Box
 
-__all__ = ["CONSTRAINTS", "PREVIEW", "ConstrainedRuns"]
+__all__ = ["CONSTRAINTS", "PREVIEW", "ConstrainedRuns", "ConstrainedTask"]
 
 log = logging.getLogger("app.editor.workbench")
 
-CONSTRAINTS = "constraints"  # TaskRunner key of the constrained crop
+CONSTRAINTS = "constraints"  # task name of the constrained crop
 PREVIEW = "constraints-preview"  # ... and of the live one while a region is dragged
+
+
+class ConstrainedTask(Task):
+    """The constrained crop's worker: its result is a :class:`ConstrainedCrop`."""
+
+    returned = Signal(ConstrainedCrop)
 
 
 def _size_text(box: Box) -> str:
@@ -44,6 +51,15 @@ class ConstrainedRuns:
     """The constrained-crop half of the workbench (its timers, task keys and answers)."""
 
     # -- the constrained crop (worker) ---------------------------------------------------------
+    def _connect_tasks(self, tasks: TaskRunner) -> None:
+        """The two workers of the constrained crop, each with its own typed signals."""
+        self._constrained = ConstrainedTask(tasks, CONSTRAINTS, self)  # type: ignore[arg-type]
+        self._previewing = ConstrainedTask(tasks, PREVIEW, self)  # type: ignore[arg-type]
+        self._constrained.returned.connect(self._on_constrained_returned)
+        self._constrained.errored.connect(self._on_constrained_errored)
+        self._previewing.returned.connect(self._on_preview_returned)
+        self._previewing.errored.connect(self._on_preview_errored)
+
     def _schedule(self, command: StateCommand | None) -> None:
         state = self.session.state()
         if state is None or not (state.keep or state.avoid):
@@ -61,14 +77,14 @@ class ConstrainedRuns:
     def _stop_constrained(self) -> None:
         self._timer.stop()
         self._waiting = False
-        self._tasks.cancel(CONSTRAINTS)
+        self._constrained.cancel()
         self._inflight = None
         self._command = None
 
     def _stop_preview(self) -> None:
         self._preview = None
         self._preview_timer.stop()
-        self._tasks.cancel(PREVIEW)
+        self._previewing.cancel()
 
     @Slot()
     def _run_preview(self) -> None:
@@ -80,7 +96,7 @@ class ConstrainedRuns:
         except CropStudioError as exc:
             self.layout_status.emit("warn", f"No crop fits the region here: {exc}")
             return
-        self._tasks.submit(PREVIEW, propose_crop, self.cropper, self._analysis, problem)
+        self._previewing.submit(propose_crop, self.cropper, self._analysis, problem)
 
     @Slot()
     def end_preview(self) -> None:
@@ -118,20 +134,24 @@ class ConstrainedRuns:
             self._fail(state, str(exc))
             return
         self._inflight = (path, problem)
-        self._tasks.submit(CONSTRAINTS, propose_crop, self.cropper, self._analysis, problem)
+        self._constrained.submit(propose_crop, self.cropper, self._analysis, problem)
 
     def _matches(self, state: CropState, problem: CropProblem) -> bool:
         same_ratio = state.ratio is None or state.ratio == problem.aspect
         return same_ratio and (state.image_size, state.keep, state.avoid) == (problem.image_size, problem.keep, problem.avoid)
 
-    @Slot(str, object)
-    def _on_task_returned(self, key: str, result: object) -> None:
-        if key == PREVIEW and isinstance(result, ConstrainedCrop):
-            if self._preview is not None and self._matches(self._preview, result.problem):
-                self.preview_ready.emit(result.proposal.box)
-            return
-        if key != CONSTRAINTS or not isinstance(result, ConstrainedCrop):
-            return
+    @Slot(object)
+    def _on_preview_returned(self, result: ConstrainedCrop) -> None:
+        if self._preview is not None and self._matches(self._preview, result.problem):
+            self.preview_ready.emit(result.proposal.box)
+
+    @Slot(object)
+    def _on_preview_errored(self, exc: object) -> None:
+        if self._preview is not None:
+            self.layout_status.emit("warn", f"No crop fits the region here: {exc}")
+
+    @Slot(object)
+    def _on_constrained_returned(self, result: ConstrainedCrop) -> None:
         inflight, self._inflight = self._inflight, None
         state, path = self.session.state(), self.session.current_path()
         if state is None or inflight is None or inflight[0] != path or not self._matches(state, result.problem):
@@ -148,13 +168,8 @@ class ConstrainedRuns:
         self.attention_message.emit("The crop follows the layout regions; move the slider to crop by attention.")
         self.constrained_ready.emit(result)
 
-    @Slot(str, object)
-    def _on_task_errored(self, key: str, exc: object) -> None:
-        if key == PREVIEW and self._preview is not None:
-            self.layout_status.emit("warn", f"No crop fits the region here: {exc}")
-            return
-        if key != CONSTRAINTS:
-            return
+    @Slot(object)
+    def _on_constrained_errored(self, exc: object) -> None:
         self._inflight = None
         self._command = None
         state = self.session.state()

@@ -61,9 +61,7 @@ class Workbench(ConstrainedRuns, QObject):
         self.session = CropSession(self)
         self.session.state_changed.connect(self._on_state_changed)
         self.cropper = cropper or AttentionCropper()
-        self._tasks = tasks
-        tasks.returned.connect(self._on_task_returned)
-        tasks.errored.connect(self._on_task_errored)
+        self._connect_tasks(tasks)
         self._analysis: ImageAnalysis | None = None
         self._request = AttentionRequest(tau=0.7)
         self._default_aspect: AspectChoice = FREE

@@ -2,13 +2,13 @@
 
 :class:`Exporter` exports the current crop, or (Export All) every image of the Library:
 
-1. the images never opened get their crop in a worker (``TaskRunner`` key ``"export-crops"``,
+1. the images never opened get their crop in a worker (an :class:`UnopenedTask`,
    :func:`app.export.unopened.crop_all_unopened`: their saved crop, else the automatic one);
 2. crops smaller than their output size are not upscaled without asking (the crop sets'
    rule: :func:`app.export.conflicts.ask_upscale`, or "Allow upscaling" in the dialog);
 3. each existing file is asked about: Replace, Skip, Replace all, Skip all
    (:func:`app.export.conflicts.ask_replace`); ``export_crop`` refuses otherwise;
-4. the files are written in a worker (key ``"export"``) with progress and Cancel in the status
+4. the files are written in a worker (an :class:`ExportTask`) with progress and Cancel in the status
    bar; a batch ends with a summary (written, skipped, failed, with reasons).
 """
 
@@ -29,11 +29,11 @@ from app.editor.session import CropSession as Session
 from app.editor.state import CropState
 from app.editor.workbench import Workbench
 from app.library.images import Library
-from app.common.workers import TaskRunner
+from app.common.workers import Task, TaskRunner
 
-__all__ = ["CROPS", "EXPORT", "Exporter", "crop_recipe", "export_items"]
+__all__ = ["CROPS", "EXPORT", "ExportTask", "Exporter", "UnopenedTask", "crop_recipe", "export_items"]
 
-EXPORT = "export"  # TaskRunner keys: writing the files,
+EXPORT = "export"  # task names: writing the files,
 CROPS = "export-crops"  # ... and the crops of images never opened
 
 Items = Callable[[bool], list[tuple[Path, CropState | None]]]  # all_images -> (source, state or None: not opened)
@@ -56,6 +56,18 @@ def crop_recipe(workbench: Workbench, store: Path) -> CropRecipe:
     return CropRecipe(workbench.default_aspect(), workbench.attention_request().tau, workbench.cropper, store)
 
 
+class UnopenedTask(Task):
+    """The crops of images never opened: its result is an :class:`UnopenedCrops`."""
+
+    returned = Signal(UnopenedCrops)
+
+
+class ExportTask(Task):
+    """Writing the files: its result is an :class:`ExportReport`."""
+
+    returned = Signal(ExportReport)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
@@ -68,7 +80,7 @@ class Exporter(QObject):
                  recipe: Callable[[], CropRecipe]) -> None:  # fmt: skip
         super().__init__(window)
         self._window = window
-        self._tasks = tasks
+        self.cropping, self.writing = UnopenedTask(tasks, CROPS, self), ExportTask(tasks, EXPORT, self)
         self._items = items
         self._recipe = recipe  # how the window would crop an image it opens now
         self._report = report  # shows an error where the user sees it (banner and status bar)
@@ -86,9 +98,11 @@ class Exporter(QObject):
         for widget in (self._progress, self._cancel):
             widget.hide()
             window.statusBar().addPermanentWidget(widget)
-        tasks.returned.connect(self._on_returned)
-        tasks.errored.connect(self._on_errored)
-        tasks.progress.connect(self._on_progress)
+        self.cropping.returned.connect(self._on_cropped)
+        self.writing.returned.connect(self._on_written)
+        for task in (self.cropping, self.writing):
+            task.errored.connect(self._on_errored)
+            task.progress.connect(self._on_progress)
 
     def _say(self, message: str) -> None:
         self._window.statusBar().showMessage(message)
@@ -133,18 +147,18 @@ class Exporter(QObject):
             return self._write([(p, s) for p, s in items if s is not None])
         self._busy(len(missing))
         self._say(f"Computing the crops of {_plural(len(missing), 'image')} not opened yet…")
-        self._tasks.submit(CROPS, crop_all_unopened, missing, self._recipe())
+        self.cropping.submit(crop_all_unopened, missing, self._recipe())
         return True
 
     @Slot()
     def cancel(self) -> None:
-        self._tasks.cancel(CROPS)
-        self._tasks.cancel(EXPORT)
+        self.cropping.cancel()
+        self.writing.cancel()
         self._done()
         self._say("Export cancelled (files already written are kept)")
 
     def is_running(self) -> bool:
-        return self._tasks.is_busy(EXPORT) or self._tasks.is_busy(CROPS)
+        return self.writing.is_busy() or self.cropping.is_busy()
 
     # -- the questions, then the writing ---------------------------------------------------
     def _write(self, items: Plan) -> bool:
@@ -181,7 +195,7 @@ class Exporter(QObject):
         self._busy(len(kept))
         self._say(f"Exporting {_plural(len(kept), 'crop')} to {settings.folder}…")
         self.started.emit(len(kept))
-        self._tasks.submit(EXPORT, run_exports, kept, quality=settings.quality)
+        self.writing.submit(run_exports, kept, quality=settings.quality)
         return True
 
     def _stop(self, message: str) -> bool:
@@ -192,18 +206,17 @@ class Exporter(QObject):
         return False
 
     # -- worker outcomes ----------------------------------------------------------------------
-    @Slot(str, object)
-    def _on_returned(self, key: str, value: object) -> None:
-        if key == CROPS and isinstance(value, UnopenedCrops):
-            self._failed += list(value.failed)
-            if value.cancelled:
-                self._stop("Export cancelled (files already written are kept)")
-                return
-            items = [(p, s if s is not None else value.states.get(p)) for p, s in self._plan]
-            self._write([(p, s) for p, s in items if s is not None])
+    @Slot(object)
+    def _on_cropped(self, value: UnopenedCrops) -> None:
+        self._failed += list(value.failed)
+        if value.cancelled:
+            self._stop("Export cancelled (files already written are kept)")
             return
-        if key != EXPORT or not isinstance(value, ExportReport):
-            return
+        items = [(p, s if s is not None else value.states.get(p)) for p, s in self._plan]
+        self._write([(p, s) for p, s in items if s is not None])
+
+    @Slot(object)
+    def _on_written(self, value: ExportReport) -> None:
         self._done()
         report = replace(value, failed=(*self._failed, *value.failed), skipped=(*self._skipped, *value.skipped))
         text = report.summary()
@@ -231,17 +244,15 @@ class Exporter(QObject):
         box.show()
         self.summary_box = box
 
-    @Slot(str, object)
-    def _on_errored(self, key: str, exc: object) -> None:
-        if key in (EXPORT, CROPS):
-            self._done()
-            self._report(f"Export failed: {exc}")
+    @Slot(object)
+    def _on_errored(self, exc: object) -> None:
+        self._done()
+        self._report(f"Export failed: {exc}")
 
-    @Slot(str, int, int)
-    def _on_progress(self, key: str, done: int, total: int) -> None:
-        if key in (EXPORT, CROPS):
-            self._progress.setMaximum(max(total, 1))
-            self._progress.setValue(done)
+    @Slot(int, int)
+    def _on_progress(self, done: int, total: int) -> None:
+        self._progress.setMaximum(max(total, 1))
+        self._progress.setValue(done)
 
     def _busy(self, total: int) -> None:
         self._progress.setRange(0, max(total, 1))

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QSettings, Signal, Slot
 
 from app.common.display import display_scale
 from app.editor.session import image_key
-from app.common.workers import TaskRunner
+from app.common.workers import ItemTask, TaskRunner
 from models.imaging import SUPPORTED_SUFFIXES, load_image
 
 __all__ = [
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 THUMB_SIDE = 160  # long side of a thumbnail, pixels
 RECENT_MAX = 10
 _RECENT_KEY = "recent/paths"
-_THUMB = "thumb:"  # TaskRunner key prefix
+_THUMB = "thumb"  # task name: one latest thumbnail per path
 
 
 def _supported(path: Path) -> bool:
@@ -115,8 +115,9 @@ class Library(QObject):
     def __init__(self, parent: QObject | None = None, *, threads: int = 2) -> None:
         super().__init__(parent)
         self._paths: list[Path] = []
-        self._thumbs = TaskRunner(self, max_threads=threads)
-        self._thumbs.returned.connect(self._on_thumbnail)
+        self._runner = TaskRunner(self, max_threads=threads)
+        self._thumbs = ItemTask(self._runner, _THUMB, self)  # item: the path; result: (h, w, 3) uint8
+        self._thumbs.returned.connect(self.thumbnail_ready)
         self._thumbs.errored.connect(self._on_thumbnail_error)
 
     def paths(self) -> list[Path]:
@@ -128,7 +129,7 @@ class Library(QObject):
 
     def set_paths(self, paths: Iterable[str | os.PathLike]) -> None:
         """Replace the library (opening a folder)."""
-        self._thumbs.cancel_all()
+        self._runner.cancel_all()
         self._paths = []
         self._add(paths)
 
@@ -141,7 +142,7 @@ class Library(QObject):
         key = image_key(path)
         if key in self._paths:
             self._paths.remove(key)
-            self._thumbs.cancel(_THUMB + str(key))
+            self._thumbs.cancel(key)
             self.paths_changed.emit(list(self._paths))
 
     def neighbour(self, path: str | os.PathLike | None, step: int) -> Path | None:
@@ -155,7 +156,7 @@ class Library(QObject):
         return self._thumbs.is_busy()
 
     def shutdown(self) -> None:
-        self._thumbs.shutdown()
+        self._runner.shutdown()
 
     def _add(self, paths: Iterable[str | os.PathLike]) -> None:
         new = [k for k in dict.fromkeys(image_key(p) for p in paths) if k not in self._paths]
@@ -163,15 +164,10 @@ class Library(QObject):
         self.paths_changed.emit(list(self._paths))
         side = thumbnail_side()
         for path in new:
-            self._thumbs.submit(_THUMB + str(path), load_thumbnail, path, side)
+            self._thumbs.submit(path, load_thumbnail, path, side)
 
-    @Slot(str, object)
-    def _on_thumbnail(self, key: str, rgb: object) -> None:
-        self.thumbnail_ready.emit(Path(key[len(_THUMB):]), rgb)
-
-    @Slot(str, object)
-    def _on_thumbnail_error(self, key: str, exc: object) -> None:
-        path = Path(key[len(_THUMB):])
+    @Slot(object, object)
+    def _on_thumbnail_error(self, path: Path, exc: object) -> None:
         log.info("no thumbnail for %s: %s", path, exc)
         if path in self._paths:  # not an image the app can show: it has no place in the library
             self.remove(path)

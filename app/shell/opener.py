@@ -1,9 +1,10 @@
 """Opening images: files, folders, drops and the library's neighbours, loaded in a worker, then
 the image's analysis in another (once per image; recent images and analyses are cached).
 
-Loading runs on the window's :class:`~app.common.workers.TaskRunner` (key ``"load"``), the
-analysis under key ``"attention"``. Opening a file while one is loading supersedes the older
-request. :class:`ImageOpener` says what happened by its signals; the window shows it.
+Loading runs on the window's :class:`~app.common.workers.TaskRunner` as a :class:`LoadTask`
+(its result a ``LoadedImage``), the analysis as an :class:`AnalysisTask` (an ``ImageAnalysis``).
+Opening a file while one is loading supersedes the older request. :class:`ImageOpener` says
+what happened by its signals; the window shows it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QObject, QSettings, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from app.common.workers import TaskRunner
+from app.common.workers import Task, TaskRunner
 from app.editor.analysis import ImageAnalysis, analyse_image
 from app.editor.session import image_key
 from app.library.images import ImageCache, Library, folder_scan, remember_recent
@@ -22,7 +23,8 @@ from app.shell.skipped import SkippedFiles
 from models.errors import CropStudioError
 from models.imaging import SUPPORTED_SUFFIXES, LoadedImage, load_image
 
-__all__ = ["LOAD_MAX_SIDE", "ImageOpener", "dropped_path", "file_dialog_filter", "is_supported"]
+__all__ = ["LOAD_MAX_SIDE", "AnalysisTask", "ImageOpener", "LoadTask", "dropped_path", "file_dialog_filter",
+           "is_supported"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,18 @@ def dropped_path(mime: QMimeData) -> Path | None:
     return path if is_supported(path) or path.is_dir() else None
 
 
+class LoadTask(Task):
+    """Loading the image to show: its result is a :class:`~models.imaging.LoadedImage`."""
+
+    returned = Signal(LoadedImage)
+
+
+class AnalysisTask(Task):
+    """The shown image's analysis: its result is an :class:`~app.editor.analysis.ImageAnalysis`."""
+
+    returned = Signal(ImageAnalysis)
+
+
 class ImageOpener(QObject):
     """Loads what the user opens; ``showing`` (the image, before its analysis is asked for),
     ``opened`` (after), ``analysed``, ``analysis_failed`` and ``load_failed`` say what happened."""
@@ -77,14 +91,17 @@ class ImageOpener(QObject):
         self._pending: Path | None = None
         self._images: ImageCache[LoadedImage] = ImageCache(6)
         self._analyses: ImageCache[ImageAnalysis] = ImageCache(6)
-        tasks.returned.connect(self._on_task_returned)
-        tasks.errored.connect(self._on_task_errored)
+        self._load, self._analyse = LoadTask(tasks, _LOAD, self), AnalysisTask(tasks, _ATTENTION, self)
+        self._load.returned.connect(self._on_loaded)
+        self._load.errored.connect(self._on_load_errored)
+        self._analyse.returned.connect(self._on_analysis)
+        self._analyse.errored.connect(lambda exc: self.analysis_failed.emit(str(exc)))
 
     def image(self) -> LoadedImage | None:
         return self._image
 
     def is_loading(self) -> bool:
-        return self._tasks.is_busy(_LOAD)
+        return self._load.is_busy()
 
     def open_path(self, path: str | Path) -> None:
         """Load ``path`` in a worker; ``opened`` or ``load_failed`` when done."""
@@ -94,9 +111,9 @@ class ImageOpener(QObject):
         self.status.emit(f"Loading {path.name}…")
         cached = self._images.get(path)
         if cached is not None:
-            self._tasks.submit(_LOAD, lambda: cached)  # still through the runner: one path for all loads
+            self._load.submit(lambda: cached)  # still through the runner: one path for all loads
         else:
-            self._tasks.submit(_LOAD, load_image, path, max_side=LOAD_MAX_SIDE)
+            self._load.submit(load_image, path, max_side=LOAD_MAX_SIDE)
 
     def open_folder(self, folder: str | Path) -> bool:
         """Put the folder's images in the library and open the first; False when it has none.
@@ -158,13 +175,7 @@ class ImageOpener(QObject):
             self.open_folder(folder)
 
     # -- task outcomes (GUI thread) ---------------------------------------------------------
-    @Slot(str, object)
-    def _on_task_returned(self, key: str, result: object) -> None:
-        if key == _LOAD:
-            self._on_loaded(result)  # type: ignore[arg-type]
-        elif key == _ATTENTION:
-            self._on_analysis(result)  # type: ignore[arg-type]
-
+    @Slot(object)
     def _on_loaded(self, image: LoadedImage) -> None:
         self._image = image
         info = image.info
@@ -174,26 +185,22 @@ class ImageOpener(QObject):
         if cached is not None and cached.image is image:
             self._on_analysis(cached)
         else:
-            self._tasks.submit(_ATTENTION, analyse_image, image, self._cropper)
+            self._analyse.submit(analyse_image, image, self._cropper)
         if self._library.index_of(info.path) < 0:  # opened as a file, not browsed to in the library
             self._skipped.remember_when_readable([info.path])
             self._library.add([info.path])
         self._skipped.readable(info.path)  # now it is a recent file, if the user opened it
         self.opened.emit(image)
 
+    @Slot(object)
     def _on_analysis(self, result: ImageAnalysis) -> None:
         if result.image is not self._image:
             return  # it belongs to an image no longer shown
         self._analyses.put(result.image.info.path, result)
         self.analysed.emit(result)
 
-    @Slot(str, object)
-    def _on_task_errored(self, key: str, exc: object) -> None:
-        if key == _ATTENTION:
-            self.analysis_failed.emit(str(exc))
-            return
-        if key != _LOAD:
-            return
+    @Slot(object)
+    def _on_load_errored(self, exc: object) -> None:
         name = self._pending.name if self._pending else "the image"
         if self._pending is not None:  # not an image: out of the library and the recent list
             self._skipped.unreadable(self._pending)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 from app.common.workers import TaskRunner
 from app.cropsets.controller import CropSetController
 from app.cropsets.crop_store import CropStore
+from app.cropsets.project_files import ProjectFiles
 from app.cropsets.panel import CropSetPanel
 from app.dataset_builder.controller import DatasetBuilderController
 from app.dataset_builder.panel import DatasetBuilderPanel
@@ -89,11 +90,11 @@ class MainWindow(QMainWindow):
         self._add_dock("Attention crop", "attention-dock", self.attention_panel)
         layout_dock = self._add_dock("Layout", "layout-dock", self.layout_panel)
         self._add_dock("Library", "library-dock", self.filmstrip, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.cropset_panel = CropSetPanel(self)
+        self.cropset_panel, self.project_files = CropSetPanel(self), ProjectFiles(parent=self)  # the files' writer
         sets = self._add_dock("Crop set", "cropset-dock", self.cropset_panel)
         self.tabifyDockWidget(layout_dock, sets)
         self.resizeDocks([aspect], [CropSetPanel.PREFERRED_WIDTH], Qt.Orientation.Horizontal)
-        self.cropsets = CropSetController(wb, self._tasks, self.library, self.current_image,
+        self.cropsets = CropSetController(wb, self._tasks, self.project_files, self.library, self.current_image,
                                           (self.image_loaded, self.analysis_ready), self)  # fmt: skip
         self.suggestions_panel = SuggestionsPanel(self)
         self.suggestions_dock = self._add_dock("Suggestions", "suggestions-dock", self.suggestions_panel)
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
         self.dataset_dock.hide()  # a tool for training data: View > Panels shows it (in front)
         layout_dock.raise_()  # ProCrop runs when its tab is shown, not behind the user's back
         self.dataset_builder = DatasetBuilderController(self.dataset_panel, self, status=self.statusBar().showMessage)
-        self.crop_store = CropStore(wb, self.image_loaded, parent=self)  # each image's crop and layout, kept
+        self.crop_store = CropStore(wb, self.image_loaded, self.project_files, parent=self)  # each image's crop and layout, kept
         self.crop_store.status.connect(lambda _level, text: self._say(text, 10_000))
         self.cropsets.exporter.finished.connect(lambda _report: self.crop_store.resave())  # the batch rewrote it
         self.exporter = Exporter(self, self._tasks, lambda all_images: export_items(wb.session, self.library, all_images),

@@ -3,14 +3,15 @@
 * **When**: "Suggest" runs it; so does a new image, or a new locked ratio, while the panel
   is visible (and showing the panel runs it when its crops are out of date). Nothing runs on
   the GUI thread: :func:`app.suggestions.engine.compute_suggestions` runs in a worker of the
-  window's :class:`~app.common.workers.TaskRunner` (key ``"suggest"``) with progress and cancel.
+  window's :class:`~app.common.workers.TaskRunner` as a :class:`SuggestTask` (its result a
+  :class:`~app.suggestions.engine.SuggestResult`) with progress and cancel.
 * **Stale answers**: a new image, ratio or index supersedes the running request (the
   runner drops its result), and an answer whose request no longer matches the window's image
   and ratio is dropped here too.
 * **Applying**: a clicked card becomes the crop through
   :meth:`app.editor.workbench.Workbench.apply_crop`, one undo step.
 * **The index**: the one chosen is kept in ``QSettings`` (``suggestions/index``, empty for the
-  default) and chosen again at startup once a worker has read it (key ``"suggest-index"``);
+  default) and chosen again at startup once a worker has read it (an :class:`IndexCheckTask`);
   a saved folder that is gone or is not an index falls back to the default, with a message.
 """
 
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QSettings, Signal, Slot
 
 from app.common.display import display_scale
+from app.common.workers import Task, TaskRunner
 from app.editor.session import image_key
 from app.editor.state import CropState
 from app.suggestions.engine import STEPS, SuggestRequest, SuggestResult, compute_suggestions
@@ -34,15 +36,13 @@ from models.procrop.index import load_index
 if TYPE_CHECKING:
     from app.suggestions.panel import SuggestionsPanel
     from PySide6.QtCore import SignalInstance
-
-    from app.common.workers import TaskRunner
     from app.editor.workbench import Workbench
 
-__all__ = ["INDEX_CHECK", "SETTINGS_INDEX", "SUGGEST", "SuggestionsController"]
+__all__ = ["INDEX_CHECK", "SETTINGS_INDEX", "SUGGEST", "IndexCheckTask", "SuggestTask", "SuggestionsController"]
 
 log = logging.getLogger(__name__)
 
-SUGGEST = "suggest"  # key on the window's TaskRunner
+SUGGEST = "suggest"  # task name on the window's TaskRunner
 INDEX_CHECK = "suggest-index"  # ... and of reading the saved index at startup
 SETTINGS_INDEX = "suggestions/index"
 
@@ -51,6 +51,18 @@ def _check_index(folder: Path) -> Path:
     """``folder`` if it holds a readable ProCrop index (InvalidInputError otherwise)."""
     load_index(folder)
     return folder
+
+
+class SuggestTask(Task):
+    """ProCrop's ranking of one image: its result is a :class:`SuggestResult`."""
+
+    returned = Signal(SuggestResult)
+
+
+class IndexCheckTask(Task):
+    """Reading the saved index folder at startup: its result is the folder (a ``Path``)."""
+
+    returned = Signal(Path)
 
 
 class SuggestionsController(QObject):
@@ -63,17 +75,20 @@ class SuggestionsController(QObject):
                  parent: QObject | None = None) -> None:  # fmt: skip
         """``image_loaded`` is the window's signal (a LoadedImage); ``say`` shows a status message."""
         super().__init__(parent)
-        self._workbench, self._tasks, self._current, self._say = workbench, tasks, current_image, say
+        self._workbench, self._current, self._say = workbench, current_image, say
         self.panel = panel
         self._index: Path | None = None
         self._shown: SuggestRequest | None = None  # the request whose cards are shown
         self._running: SuggestRequest | None = None
         self._settled: SuggestRequest | None = None  # the last request answered, failed or cancelled
         self._visible = False  # the dock's tab is shown (a tabbed dock stays isVisible() behind its tab)
-        tasks.started.connect(lambda key: self._on_progress(key, 0, STEPS))
-        tasks.progress.connect(self._on_progress)
-        tasks.returned.connect(self._on_returned)
-        tasks.errored.connect(self._on_errored)
+        self._suggesting, self._checking = SuggestTask(tasks, SUGGEST, self), IndexCheckTask(tasks, INDEX_CHECK, self)
+        self._suggesting.started.connect(lambda: self._on_progress(0, STEPS))
+        self._suggesting.progress.connect(self._on_progress)
+        self._suggesting.returned.connect(self._on_returned)
+        self._suggesting.errored.connect(self._on_errored)
+        self._checking.returned.connect(self._on_index_checked)
+        self._checking.errored.connect(self._on_index_errored)
         panel.suggest_requested.connect(self.suggest)
         panel.cancel_requested.connect(self.cancel)
         panel.suggestion_clicked.connect(self.apply)
@@ -104,13 +119,13 @@ class SuggestionsController(QObject):
         self._running = request
         self.panel.set_busy(True, 0, 0)
         self.panel.show_status("busy", "Ranking crops with ProCrop…")
-        self._tasks.submit(SUGGEST, compute_suggestions, image.rgb, request)
+        self._suggesting.submit(compute_suggestions, image.rgb, request)
 
     @Slot()
     def cancel(self) -> None:
         if self._running is None:
             return
-        self._tasks.cancel(SUGGEST)
+        self._suggesting.cancel()
         self._settled, self._running = self._running, None
         self.panel.set_busy(False)
         self.panel.show_status("info", "Cancelled. Suggest to try again.")
@@ -129,7 +144,7 @@ class SuggestionsController(QObject):
         The choice is saved for the next start."""
         self._index = Path(folder) if folder is not None else None
         self._restoring = None  # the user's choice wins over a saved one still being checked
-        self._tasks.cancel(INDEX_CHECK)
+        self._checking.cancel()
         QSettings().setValue(SETTINGS_INDEX, str(self._index) if self._index is not None else "")
         self._settled = None
         self._stale("")
@@ -151,7 +166,7 @@ class SuggestionsController(QObject):
             return
         self._restoring = folder
         self.panel.show_status("busy", f"Reading the index {folder.name}…")
-        self._tasks.submit(INDEX_CHECK, _check_index, folder)
+        self._checking.submit(_check_index, folder)
 
     def _index_lost(self, message: str) -> None:
         QSettings().setValue(SETTINGS_INDEX, "")
@@ -195,7 +210,7 @@ class SuggestionsController(QObject):
 
     def _stale(self, text: str) -> None:
         if self._running is not None:
-            self._tasks.cancel(SUGGEST)
+            self._suggesting.cancel()
             self._running = None
             self.panel.set_busy(False)
         if self._shown is not None:
@@ -203,40 +218,40 @@ class SuggestionsController(QObject):
             self.panel.clear(text or "Suggest to rank crops of this image.")
 
     # -- task outcomes (GUI thread) -----------------------------------------------------------
-    @Slot(str, int, int)
-    def _on_progress(self, key: str, done: int, total: int) -> None:
-        if key == SUGGEST and self._running is not None:
+    @Slot(int, int)
+    def _on_progress(self, done: int, total: int) -> None:
+        if self._running is not None:
             self.panel.set_busy(True, done, total)
 
-    @Slot(str, object)
-    def _on_returned(self, key: str, result: object) -> None:
-        if key == INDEX_CHECK and self._restoring is not None and result == self._restoring:
+    @Slot(object)
+    def _on_index_checked(self, folder: Path) -> None:
+        if self._restoring is not None and folder == self._restoring:
             self._restoring = None
-            self.panel.set_index_folder(result)  # as if picked: emits index_chosen -> set_index
-            self.panel.show_status("info", f"Index {result.name} (from your last session). Suggest to rank crops.")
-            self.index_restored.emit(result)
-            return
-        if key != SUGGEST:
-            return
+            self.panel.set_index_folder(folder)  # as if picked: emits index_chosen -> set_index
+            self.panel.show_status("info", f"Index {folder.name} (from your last session). Suggest to rank crops.")
+            self.index_restored.emit(folder)
+
+    @Slot(object)
+    def _on_index_errored(self, exc: object) -> None:
+        if self._restoring is not None:
+            folder, self._restoring = self._restoring, None
+            detail = str(exc) if isinstance(exc, CropStudioError) else f"{type(exc).__name__}: {exc}"
+            self._index_lost(f"The saved ProCrop index '{folder}' cannot be used ({detail}); using the default index.")
+
+    @Slot(object)
+    def _on_returned(self, result: SuggestResult) -> None:
         running, self._running = self._running, None
         self._settled = running
         self.panel.set_busy(False)
-        if not isinstance(result, SuggestResult) or result.request != running or running != self.request():
+        if result.request != running or running != self.request():
             log.debug("dropped a stale suggestion result")
             return
         self._shown = result.request
         self.panel.show_result(result)
         self.result_ready.emit(result)
 
-    @Slot(str, object)
-    def _on_errored(self, key: str, exc: object) -> None:
-        if key == INDEX_CHECK and self._restoring is not None:
-            folder, self._restoring = self._restoring, None
-            detail = str(exc) if isinstance(exc, CropStudioError) else f"{type(exc).__name__}: {exc}"
-            self._index_lost(f"The saved ProCrop index '{folder}' cannot be used ({detail}); using the default index.")
-            return
-        if key != SUGGEST:
-            return
+    @Slot(object)
+    def _on_errored(self, exc: object) -> None:
         self._settled, self._running = self._running, None
         self.panel.set_busy(False)
         if isinstance(exc, CropStudioError):

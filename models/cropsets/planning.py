@@ -8,6 +8,7 @@ rest."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from models.errors import CropStudioError, InvalidInputError
 from models.export import OutputFolder, safe_relative
 from models.imaging import read_info
 
-__all__ = ["SourcePlan", "mark_collisions", "plan_source"]
+__all__ = ["SourcePlan", "mark_collisions", "plan_entry", "plan_source"]
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +106,41 @@ def plan_source(
     targets = [t.spec() for t in options.targets]
     image_hash = content_hash(digest, {**common, "image": entry.settings(), "targets": targets})
     plan = SourcePlan(source, size, project, image_hash)
+
+    def target_hash(target: Target, override: RelativeBox | None) -> str:
+        return content_hash(digest, {**common, "target": target.spec(), "override": override and override.as_tuple()})
+
+    _plan_jobs(plan, entry, xmp, options, target_hash, previous, folder)
+    return plan
+
+
+def _plan_jobs(
+    plan: SourcePlan, entry: ImageEntry, xmp: XmpCrop | None, options: BatchOptions,
+    target_hash: Callable[[Target, RelativeBox | None], str], previous: dict[tuple[str, str], OutputRecord],
+    folder: OutputFolder | None,
+) -> None:  # fmt: skip
+    """Each target of ``plan``'s image (of ``plan.size``) sorted into skipped, failed or its job
+    (manual crop included)."""
+    size = plan.size or (0, 0)  # a plan reaches here only with its image's size
     todo: list[TargetJob] = []
     for target in options.targets:
         override, manual = _override(target, entry, xmp, size)
-        h = content_hash(digest, {**common, "target": target.spec(), "override": override and override.as_tuple()})
-        job = _plan_target(plan, target, h, options, previous.get((str(source), target.name)), folder)
+        prev = previous.get((str(plan.source), target.name))
+        job = _plan_target(plan, target, target_hash(target, override), options, prev, folder)
         if job is not None:
             todo.append(replace(job, override=override, manual=manual))
-    plan.job = ImageJob(source, tuple(todo), keep, avoid, entry.focal_point) if todo else None
+    keep, avoid = options.keep + entry.keep, options.avoid + entry.avoid
+    plan.job = ImageJob(plan.source, tuple(todo), keep, avoid, entry.focal_point) if todo else None
+
+
+def plan_entry(source: Path, size: tuple[int, int], entry: ImageEntry, options: BatchOptions) -> SourcePlan:
+    """One image planned from an ``entry`` held in memory (its regions, focal point and manual
+    crops, as the project file would hold them) rather than from its folder's project file: the
+    crop-set view's plan. Names and their collisions are checked as the batch checks them, an
+    XMP sidecar's crop is used as the batch uses it; no hash, no earlier run, no output folder."""
+    plan = SourcePlan(Path(source), size, None, None)
+    _plan_jobs(plan, entry, _sidecar_crop(plan.source), options, lambda target, override: "", {}, None)
+    mark_collisions([plan], options)
     return plan
 
 

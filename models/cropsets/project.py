@@ -27,6 +27,14 @@ workbench's state, which the batch does not use: they are not part of the conten
 version 1 files load unchanged, and a file is written as version 1 while no image uses the
 version-2 fields, so older Crop Studios keep reading it. Files are written atomically; a
 file of an unknown version is refused with a message saying so (never guessed at).
+
+The desktop app's per-user store (for images whose folder cannot be written) holds one entry
+per image in the same schema, one small file per image named by the SHA-256 of its bytes::
+
+    {"format": "cropstudio-saved-crop", "version": 1, "name": "beach.jpg", "entry": {...}}
+
+This module owns both formats; :func:`update_entry` is the read-modify-write of one image's
+entry. It takes no lock: the app has one writer of these files (its ``ProjectFiles`` service).
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -45,8 +53,9 @@ from models.readers import loads_bounded, read_text_file
 from models.cropsets.regions import RelativeBox, RelativePoint
 from models.errors import InvalidInputError
 
-__all__ = ["PROJECT_FILENAME", "PROJECT_FORMAT", "PROJECT_VERSION", "READABLE_VERSIONS", "ImageEntry", "Project",
-           "content_hash", "file_digest", "load_project", "save_project"]  # fmt: skip
+__all__ = ["PROJECT_FILENAME", "PROJECT_FORMAT", "PROJECT_VERSION", "READABLE_VERSIONS", "STORE_FORMAT", "ImageEntry",
+           "Project", "content_hash", "file_digest", "load_project", "read_store_entry", "save_project",
+           "update_entry", "write_store_entry"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +66,7 @@ READABLE_VERSIONS = (1, 2)
 _ENTRY_KEYS = frozenset({"keep", "avoid", "focal_point", "overrides", "content_hash", "crop", "aspect"})
 _V2_KEYS = ("crop", "aspect")
 _ASPECT_MAX = 40  # characters of an aspect text
+STORE_FORMAT = "cropstudio-saved-crop"
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,3 +232,53 @@ def content_hash(digest: str, settings: Mapping[str, object]) -> str:
     """``sha256:<hex>`` of an image's byte digest and its settings (any JSON data, key order ignored)."""
     text = json.dumps({"image": digest, "settings": settings}, sort_keys=True, separators=(",", ":"))
     return f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def update_entry(path: str | os.PathLike, image: str | os.PathLike, change: Callable[[ImageEntry], ImageEntry],
+                 *, create: bool = True) -> bool:  # fmt: skip
+    """Replace ``image``'s entry of the project file at ``path`` by ``change(entry)``; whether the
+    file changed. No file is created when ``create`` is false and there is none. Raises
+    InvalidInputError when the file is not a readable project (it is never replaced then) and
+    ExportError when it cannot be written."""
+    path = Path(path)
+    project = load_project(path)
+    entry = project.entry(image)
+    new = change(entry)
+    if new == entry or (not create and not path.exists()):
+        return False
+    save_project(project.with_entry(image, new))
+    return True
+
+
+def _store_file(store: Path, source: str | os.PathLike) -> Path:
+    return Path(store) / f"{file_digest(source).split(':', 1)[1]}.json"
+
+
+def read_store_entry(store: Path | None, source: str | os.PathLike) -> ImageEntry | None:
+    """``source``'s entry in the per-user ``store`` (None: none, or unreadable, logged). OSError
+    when the image itself cannot be read for its hash."""
+    if store is None or not Path(store).is_dir():
+        return None
+    name = Path(source).name
+    try:
+        data = json.loads(_store_file(store, source).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.info("saved crop of %s unreadable: %s", name, exc)
+        return None
+    if not isinstance(data, dict) or data.get("format") != STORE_FORMAT or data.get("version") != 1:
+        return None
+    try:
+        return ImageEntry.from_json(data.get("entry"), f"saved crop of {name}")
+    except InvalidInputError as exc:
+        log.info("%s", exc)
+        return None
+
+
+def write_store_entry(store: Path, source: str | os.PathLike, entry: ImageEntry) -> Path:
+    """Write ``entry`` as ``source``'s in the per-user ``store`` (created), atomically."""
+    store = Path(store)
+    store.mkdir(parents=True, exist_ok=True)
+    data = {"format": STORE_FORMAT, "version": 1, "name": Path(source).name, "entry": entry.to_json()}
+    return write_text_atomically(_store_file(store, source), json.dumps(data, indent=2) + "\n")

@@ -130,8 +130,7 @@ def _run(
     jobs = [p.job for p in plans if p.job is not None]
     log.info("%d images, %d to crop, %d targets each, method %s", total, len(jobs), len(options.targets),
              options.method)  # fmt: skip
-    settings = ExportSettings(folder or options.out_dir, options.method, options.naming, options.quality, options.overwrite,
-                              options.allow_upscale, options.dry_run, subjects=options.subjects)  # fmt: skip
+    settings = ExportSettings.of(options, folder)
     for result in _execute(jobs, settings, options.workers, method, should_stop):
         if result is None:
             run.cancelled = True

@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from models import cropping
 from models.constraints.problem import CropProblem
+from models.cropsets.batch import BatchOptions
 from models.cropsets.manifest import ErrorKind, OutputRecord, append_journal
 from models.export.naming import OutputNameError, OutputNaming
 from models.cropsets.regions import RelativeBox, RelativePoint
@@ -28,7 +29,7 @@ from models.export.planner import crop_size_of
 from models.imaging import ANALYSIS_MAX_SIDE, LoadedImage, load_image
 
 __all__ = ["CropMethod", "CroppingMethod", "ExportSettings", "ImageJob", "ImageResult", "ScoredCropMethod",
-           "TargetJob", "TargetRequest", "cached_method", "process_image"]  # fmt: skip
+           "TargetJob", "TargetRequest", "cached_method", "plan_image", "process_image"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,12 @@ class ExportSettings:
     allow_upscale: bool = False
     dry_run: bool = False
     subjects: bool = True  # the subject rule (never cut a head); False: --subjects off
+
+    @classmethod
+    def of(cls, options: BatchOptions, folder: OutputFolder | None = None) -> ExportSettings:
+        """A batch's settings for every image (``folder``: the output folder it resolved)."""
+        return cls(folder or options.out_dir, options.method, options.naming, options.quality, options.overwrite,
+                   options.allow_upscale, options.dry_run, subjects=options.subjects)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,10 +246,8 @@ class _Prepared:
     analysed: bool
 
 
-def _prepare(job: ImageJob, settings: ExportSettings, method: CropMethod) -> _Prepared:
-    """Load once, refuse targets the image is too small for, analyse once (if any target needs it)."""
-    image = load_image(job.source, max_side=ANALYSIS_MAX_SIDE)
-    size = (image.info.width, image.info.height)
+def _layout(job: ImageJob, size: tuple[int, int], settings: ExportSettings, analysis: object) -> _Prepared:
+    """The job's regions in pixels of an image of ``size``, and the targets it is too small for."""
     keep = tuple(b.to_pixels(*size) for b in job.keep)
     keep += (job.focal_point.keep_box(*size),) if job.focal_point is not None else ()
     refused: dict[str, UpscaleError] = {}
@@ -251,15 +256,27 @@ def _prepare(job: ImageJob, settings: ExportSettings, method: CropMethod) -> _Pr
             check_room(t.target, size, allow_upscale=settings.allow_upscale)
         except UpscaleError as exc:
             refused[t.target.name] = exc
-    needed = any(t.override is None and t.target.name not in refused for t in job.targets)
-    analysis = method.analyse(image) if needed else None
-    return _Prepared(size, keep, tuple(b.to_pixels(*size) for b in job.avoid), refused, analysis, needed)
+    return _Prepared(size, keep, tuple(b.to_pixels(*size) for b in job.avoid), refused, analysis, analysis is not None)
 
 
-def _crop_target(
+def _needs_analysis(image: _Prepared, job: ImageJob) -> bool:
+    return any(t.override is None and t.target.name not in image.refused for t in job.targets)
+
+
+def _prepare(job: ImageJob, settings: ExportSettings, method: CropMethod) -> _Prepared:
+    """Load once, refuse targets the image is too small for, analyse once (if any target needs it)."""
+    image = load_image(job.source, max_side=ANALYSIS_MAX_SIDE)
+    layout = _layout(job, (image.info.width, image.info.height), settings, None)
+    if not _needs_analysis(layout, job):
+        return layout
+    return replace(layout, analysis=method.analyse(image), analysed=True)
+
+
+def _target_record(
     tj: TargetJob, image: _Prepared, job: ImageJob, settings: ExportSettings, method: CropMethod
 ) -> OutputRecord:
-    record = OutputRecord(source=str(job.source), target=tj.target.name, status="ok", method=settings.method,
+    """One target's ``planned`` record (box, output name and size, note) or its ``error``; writes nothing."""
+    record = OutputRecord(source=str(job.source), target=tj.target.name, status="planned", method=settings.method,
                           hash=tj.hash, output=tj.output, image_size=image.size, manual=tj.manual)  # fmt: skip
     label = f"{job.source.name} {tj.target.name}"
     try:
@@ -270,12 +287,36 @@ def _crop_target(
         if fitted.upscale is not None:
             log.warning("%s: %s", label, fitted.note)
         output = tj.output or settings.naming.name(job.source, tj.target, fitted.output_size)
-        record = replace(record, output=output, box=tuple(int(v) for v in fitted.box.as_tuple()),
-                         output_size=fitted.output_size, score=score, note=fitted.note)  # fmt: skip
-        return _export(record, fitted.box, tj.target, job.source, settings)
+        return replace(record, output=output, box=tuple(int(v) for v in fitted.box.as_tuple()),
+                       output_size=fitted.output_size, score=score, note=fitted.note)  # fmt: skip
     except CropStudioError as exc:
         log.info("%s: %s", label, exc)
         return replace(record, status="error", error=str(exc), error_kind=_error_kind(exc))
+
+
+def _write_target(record: OutputRecord, tj: TargetJob, job: ImageJob, settings: ExportSettings) -> OutputRecord:
+    """Export a planned record's crop (``planned`` again in a dry run), or the error that stopped it."""
+    if record.status == "error" or record.box is None:
+        return record
+    try:
+        return _export(replace(record, status="ok"), Box(*record.box), tj.target, job.source, settings)
+    except CropStudioError as exc:
+        log.info("%s %s: %s", job.source.name, tj.target.name, exc)
+        return replace(record, status="error", error=str(exc), error_kind=_error_kind(exc))
+
+
+def plan_image(
+    analysis: object, job: ImageJob, size: tuple[int, int], settings: ExportSettings, method: CropMethod
+) -> tuple[OutputRecord, ...]:
+    """Every target of ``job`` planned from the image's one ``analysis`` (by ``method``, of an
+    image of ``size`` ``(W, H)`` full-resolution pixels): a ``planned`` record with its box,
+    output name and size, or an ``error`` record saying why. Reads and writes no file: the
+    batch calls it before writing each image, the desktop app's crop-set view to show a set.
+    ``analysis`` may be ``None`` when every target has a manual crop or is refused."""
+    image = _layout(job, size, settings, analysis)
+    if analysis is None and _needs_analysis(image, job):
+        raise InvalidInputError("plan_image needs the image's analysis: a target has no manual crop")
+    return tuple(_target_record(tj, image, job, settings, method) for tj in job.targets)
 
 
 def process_image(job: ImageJob, settings: ExportSettings, method: CropMethod | None = None) -> ImageResult:
@@ -299,7 +340,7 @@ def process_image(job: ImageJob, settings: ExportSettings, method: CropMethod | 
         return ImageResult(job.source, tuple(records))
     records = []
     for tj in job.targets:
-        records.append(_crop_target(tj, image, job, settings, method))
+        records.append(_write_target(_target_record(tj, image, job, settings, method), tj, job, settings))
         _journal(settings, records[-1:])
     return ImageResult(job.source, tuple(records), image.analysed)
 

@@ -59,9 +59,9 @@ def drag(view, start: tuple[float, float], end: tuple[float, float], *, steps: i
 @pytest.fixture(autouse=True)
 def _isolated_crop_store(monkeypatch, tmp_path):
     """The per-user crop store (read-only folders, bundled samples) lives in the test's tmp folder."""
-    import app.cropsets.crop_store
+    import app.cropsets.project_files
 
-    monkeypatch.setattr(app.cropsets.crop_store, "default_store_dir", lambda: tmp_path / "appdata" / "crops")
+    monkeypatch.setattr(app.cropsets.project_files, "default_store_dir", lambda: tmp_path / "appdata" / "crops")
 
 
 @pytest.fixture

@@ -67,9 +67,9 @@ def probe() -> dict:
 def _probe(qapp: QApplication, scratch: Path) -> dict:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)  # not the user's settings
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch / "settings"))
-    from app.cropsets import crop_store
+    from app.cropsets import project_files
 
-    crop_store.default_store_dir = lambda: scratch / "appdata" / "crops"  # not the user's store
+    project_files.default_store_dir = lambda: scratch / "appdata" / "crops"  # not the user's store
     from app.cropsets.engine import THUMB_SIZE
     from app.cropsets.engine import _thumbnail as cropset_thumbnail
     from app.dataset_builder.controller import preview_of

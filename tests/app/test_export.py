@@ -84,7 +84,8 @@ def test_batch_export_reports_progress(qtbot, window, tmp_path, sample_image):
     with qtbot.waitSignal(window.analysis_ready, timeout=TIMEOUT_MS):
         window.open_path(sample_image.parent / "coffee.jpg")
     steps = []
-    window.tasks.progress.connect(lambda key, done, total: steps.append((key, done, total)))
+    writing = window.exporter.writing  # the export's own task: only the files' progress
+    writing.progress.connect(lambda done, total: steps.append((writing.name, done, total)))
     report = export(qtbot, window, ExportSettings(tmp_path, format="WebP", template="{n}-{stem}-{ratio}"),
                     all_images=True)  # fmt: skip
     assert [p.name for p in report.written] == ["1-astronaut-1x1.webp", "2-coffee-1x1.webp"]

@@ -176,16 +176,16 @@ def test_aspect_choices_round_trip_as_text(choice):
 def test_edits_made_before_the_saved_crop_is_read_win(qtbot, photo, store, monkeypatch):
     import threading
 
-    import app.cropsets.crop_store
+    import app.cropsets.project_files
 
     write_saved(photo, SavedCrop(crop=RelativeBox(0, 0, 0.5, 0.5), aspect="free"), store)
-    gate, real = threading.Event(), app.cropsets.crop_store.read_saved
+    gate, real = threading.Event(), app.cropsets.project_files.read_saved
 
     def slow_read(path, where):
         gate.wait(10)
         return real(path, where)
 
-    monkeypatch.setattr(app.cropsets.crop_store, "read_saved", slow_read)
+    monkeypatch.setattr(app.cropsets.project_files, "read_saved", slow_read)
     win = new_window(qtbot)
     open_and_analyse(qtbot, win, photo)
     mine = Box(200, 200, 400, 400)

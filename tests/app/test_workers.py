@@ -1,14 +1,15 @@
-"""Worker and TaskRunner: signals, hooks, cancellation, stale-result dropping."""
+"""Worker, TaskRunner and the features' typed tasks: signals, hooks, cancellation, stale-result dropping."""
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
 import pytest
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QThreadPool, Signal
 
-from app.common.workers import TaskRunner, Worker
+from app.common.workers import ItemTask, Task, TaskRunner, Worker
 from models.errors import ImageReadError
 
 TIMEOUT_MS = 5000
@@ -127,7 +128,7 @@ def test_request_ids_increase():
     assert b.request_id > a.request_id
 
 
-# -- TaskRunner ----------------------------------------------------------------------
+# -- TaskRunner, Task, ItemTask --------------------------------------------------------------
 
 
 @pytest.fixture
@@ -137,63 +138,77 @@ def runner(qtbot):
     runner.shutdown(TIMEOUT_MS)
 
 
-def test_runner_relays_with_key(qtbot, runner):
+@dataclass(frozen=True)
+class Sum:
+    value: int
+
+
+class SumTask(Task):
+    returned = Signal(Sum)
+
+
+def test_a_task_relays_its_own_typed_result(qtbot, runner):
+    task = SumTask(runner, "sum")
     events = []
-    runner.started.connect(lambda key: events.append(("started", key)))
-    runner.returned.connect(lambda key, value: events.append(("returned", key, value, runner.is_busy(key))))
-    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS) as blocker:
-        runner.submit("sum", add, 20, 22)
-        assert runner.is_busy("sum") and runner.is_busy()
-    assert blocker.args == ["sum"]
-    assert events == [("started", "sum"), ("returned", "sum", 42, False)]
-    assert not runner.is_busy("sum")
+    task.started.connect(lambda: events.append("started"))
+    task.returned.connect(lambda value: events.append(("returned", value, task.is_busy())))
+    with qtbot.waitSignal(task.finished, timeout=TIMEOUT_MS):
+        task.submit(lambda a, b: Sum(a + b), 20, 22)
+        assert task.is_busy() and runner.is_busy()
+    assert events == ["started", ("returned", Sum(42), False)]
+    assert not task.is_busy()
 
 
-def test_runner_relays_errors(qtbot, runner):
-    with qtbot.waitSignal(runner.errored, timeout=TIMEOUT_MS) as blocker:
-        runner.submit("load", lambda: {}["missing"])
-    key, exc = blocker.args
-    assert key == "load" and isinstance(exc, KeyError)
+def test_a_task_relays_errors(qtbot, runner):
+    task = Task(runner, "load")
+    with qtbot.waitSignal(task.errored, timeout=TIMEOUT_MS) as blocker:
+        task.submit(lambda: {}["missing"])
+    (exc,) = blocker.args
+    assert isinstance(exc, KeyError)
 
 
-def test_runner_drops_stale_results(qtbot, runner):
+def test_a_task_drops_stale_results(qtbot, runner):
     release = threading.Event()
 
     def slow(value, *, is_cancelled):  # ignores cancellation until released: a stubborn task
         release.wait(TIMEOUT_MS / 1000)
         return value
 
+    task = Task(runner, "load")
     results = []
-    runner.returned.connect(lambda key, value: results.append((key, value)))
-    first = runner.submit("load", slow, "first")
-    assert runner.is_busy("load")
-    with qtbot.waitSignal(runner.returned, timeout=TIMEOUT_MS):
-        runner.submit("load", add, "sec", "ond")
+    task.returned.connect(results.append)
+    first = task.submit(slow, "first")
+    assert task.is_busy()
+    with qtbot.waitSignal(task.returned, timeout=TIMEOUT_MS):
+        task.submit(add, "sec", "ond")
     assert first.is_cancelled()
     release.set()
     assert runner.wait(TIMEOUT_MS)
     qtbot.wait(20)  # deliver the stale result's queued signals, if any were (wrongly) relayed
-    assert results == [("load", "second")]
-    assert not runner.is_busy("load")
+    assert results == ["second"]
+    assert not task.is_busy()
 
 
-def test_runner_keys_are_independent(qtbot, runner):
-    results = {}
-    runner.returned.connect(lambda key, value: results.__setitem__(key, value))
-    runner.submit("a", add, 1, 1)
-    runner.submit("b", add, 2, 2)
+def test_tasks_only_hear_their_own_results(qtbot, runner):
+    a, b = Task(runner, "a"), Task(runner, "b")
+    heard = {"a": [], "b": []}
+    a.returned.connect(heard["a"].append)
+    b.returned.connect(heard["b"].append)
+    a.submit(add, 1, 1)
+    b.submit(add, 2, 2)
     qtbot.waitUntil(lambda: not runner.is_busy(), timeout=TIMEOUT_MS)
-    assert results == {"a": 2, "b": 4}
+    assert heard == {"a": [2], "b": [4]}
 
 
-def test_runner_cancel(qtbot, runner):
+def test_a_task_cancel(qtbot, runner):
     release = threading.Event()
-    worker = runner.submit("job", lambda: release.wait(TIMEOUT_MS / 1000))
+    task = Task(runner, "job")
+    worker = task.submit(lambda: release.wait(TIMEOUT_MS / 1000))
     emitted = []
-    runner.returned.connect(lambda *a: emitted.append(a))
-    runner.finished.connect(lambda *a: emitted.append(a))
-    runner.cancel("job")
-    assert not runner.is_busy()
+    task.returned.connect(lambda *a: emitted.append(a))
+    task.finished.connect(lambda *a: emitted.append(a))
+    task.cancel()
+    assert not task.is_busy() and not runner.is_busy()
     release.set()
     assert runner.wait(TIMEOUT_MS)
     qtbot.wait(20)
@@ -201,14 +216,57 @@ def test_runner_cancel(qtbot, runner):
     assert emitted == []
 
 
-def test_runner_relays_progress(qtbot, runner):
+def test_a_task_relays_progress(qtbot, runner):
     def count(n, progress):
         for i in range(n):
             progress(i + 1, n)
         return n
 
+    task = Task(runner, "count")
     steps = []
-    runner.progress.connect(lambda key, done, total: steps.append((key, done, total)))
-    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
-        runner.submit("count", count, 2)
-    assert steps == [("count", 1, 2), ("count", 2, 2)]
+    task.progress.connect(lambda done, total: steps.append((done, total)))
+    with qtbot.waitSignal(task.finished, timeout=TIMEOUT_MS):
+        task.submit(count, 2)
+    assert steps == [(1, 2), (2, 2)]
+
+
+def test_an_item_task_keeps_one_latest_run_per_item(qtbot, runner):
+    release = threading.Event()
+
+    def slow(value, *, is_cancelled):
+        release.wait(TIMEOUT_MS / 1000)
+        return value
+
+    reads = ItemTask(runner, "read")
+    results = []
+    reads.returned.connect(lambda item, value: results.append((item, value)))
+    stale = reads.submit("a.jpg", slow, "old")
+    reads.submit("a.jpg", add, "n", "ew")
+    reads.submit("b.jpg", add, 1, 2)
+    assert stale.is_cancelled() and reads.is_busy("a.jpg") and reads.is_busy()
+    release.set()
+    qtbot.waitUntil(lambda: not runner.is_busy(), timeout=TIMEOUT_MS)
+    qtbot.wait(20)
+    assert sorted(results, key=str) == [("a.jpg", "new"), ("b.jpg", 3)]
+    assert not reads.is_busy()
+
+
+def test_an_item_task_queue_never_supersedes_and_the_runner_says_when_idle(qtbot, runner):
+    writes = ItemTask(TaskRunner(max_threads=1), "write")
+    done, errors = [], []
+    writes.returned.connect(lambda item, value: done.append((item, value)))
+    writes.errored.connect(lambda item, exc: errors.append((item, type(exc))))
+    with qtbot.waitSignal(writes.runner.idle, timeout=TIMEOUT_MS):
+        for value in (1, 2, 3):
+            writes.queue("a.jpg", add, value, 0)
+        writes.queue("b.jpg", lambda: {}["missing"])
+    assert done == [("a.jpg", 1), ("a.jpg", 2), ("a.jpg", 3)] and errors == [("b.jpg", KeyError)]
+    assert writes.runner.shutdown(TIMEOUT_MS)
+
+
+def test_a_task_name_is_one_tasks_on_its_runner(runner):
+    Task(runner, "load")
+    with pytest.raises(ValueError, match="taken"):
+        ItemTask(runner, "load")
+    with pytest.raises(ValueError, match="has ':'"):
+        Task(runner, "read:x")
