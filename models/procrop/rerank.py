@@ -1,8 +1,9 @@
-"""Re-rank ProCrop's queries with the learned crop scorer (a post-processing step).
+"""Re-rank ProCrop's queries with the judge (a post-processing step).
 
-ProCrop's score head learns which of its ~90 queries matches *an* expert crop of the
-training photos; the crop scorer (:mod:`models.scorer`) learns from 13,380 pairwise
-human judgements which of two views of one photo is the better crop. The two disagree
+ProCrop's score head learns which of its ~90 queries matches *an* expert crop or frame of the
+training photos; the judge (:mod:`models.scorer`, ``scorer-judge-lite0.pt``) learns from
+FCDB's pairwise human judgements and from professional photographs' frames against worse
+views of them which of two views of one photo is the better crop. The two disagree
 usefully, so the ranking score of each query is
 
     fused = logit(p) + weight * z(s)
@@ -11,10 +12,11 @@ with ``p`` the decoder's score, ``s`` the scorer's score of the query's box and 
 z-score over the image's queries (the scorer's scale is arbitrary; only its ranking within
 one image means anything). Suggestions report ``sigmoid(fused)``.
 
-``RERANK_WEIGHT`` was chosen on FCDB's hold-out fifth (never on FLMS), which neither the
-ProCrop weights nor the scorer were trained on: top-1 IoU 0.6924 without re-ranking,
-0.6967 / 0.6966 / 0.6998 / 0.6938 at weights 0.25 / 0.5 / 1 / 2, and 0.6567 with the scorer
-alone; 0.5 sits in the middle of that plateau (docs/benchmarks.md).
+``RERANK_WEIGHT`` and ``RERANK_GRID`` were chosen on the hold-out fifths of FCDB and
+``pro_portraits`` (never on FLMS), which neither the decoder nor the judge was trained on, by
+the mean of the two top-1 IoUs (FCDB 0.6987 -> 0.7009, pro 0.9588 -> 0.9619 at weight 0.5; the
+grid no longer pays once the decoder has seen professional frames):
+``python -m tests.bench.procrop_judge`` and docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 DEFAULT_WEIGHTS = "weights/scorer-lite0.pt"
 JUDGE_WEIGHTS = "weights/scorer-judge-lite0.pt"
 """The judge (issue 18): RoD features, FCDB pairs + expert crops + pro_portraits view finding.
-Used by the ``judge`` ranker; re-ranking and the proposal method keep ``DEFAULT_WEIGHTS``
-until their weights are re-chosen for it on the hold-outs."""
+Used by the ``judge`` ranker, ProCrop's re-ranking and the ``proposal`` constraint method
+(each weight re-chosen for it on the hold-outs); ``DEFAULT_WEIGHTS`` is the previous scorer,
+kept as the ``scorer`` ranker and as the baseline of the ablations."""
 KIND = "scorer"
 GEOMETRY = 8
 

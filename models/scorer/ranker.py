@@ -3,8 +3,9 @@ then any number of boxes.
 
 * ``judge`` - the judge weights (``$CROPSTUDIO_JUDGE_WEIGHTS`` or the bundled
   ``scorer-judge-lite0.pt``: RoD features, FCDB + pro_portraits view finding);
-* ``scorer`` - the scorer that re-ranks ProCrop and ranks the proposal method
-  (``$CROPSTUDIO_SCORER_WEIGHTS`` or the bundled ``scorer-lite0.pt``).
+* ``scorer`` - the previous scorer, FCDB pairs + expert crops, no RoD
+  (``$CROPSTUDIO_SCORER_WEIGHTS`` or the bundled ``scorer-lite0.pt``): the baseline the
+  judge replaced in ProCrop's re-ranking and the proposal method.
 """
 
 from __future__ import annotations
