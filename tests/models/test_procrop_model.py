@@ -3,6 +3,7 @@ tiny models on a tiny folder (CPU, seconds)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
@@ -311,6 +312,24 @@ def test_cli_train_procrop(trained, tmp_path, capsys):
     assert "not a ProCrop index" in capsys.readouterr().err
 
 
+@contextlib.contextmanager
+def _exclusions_seen():
+    """The ``exclude`` lists every index search is called with, while the block runs."""
+    import unittest.mock
+
+    from models.procrop.index import CompositionIndex
+
+    seen: list = []
+    real_search = CompositionIndex.search
+
+    def spy(self, queries, k, *, exclude=None):
+        seen.append(exclude)
+        return real_search(self, queries, k, exclude=exclude)
+
+    with unittest.mock.patch.object(CompositionIndex, "search", spy):
+        yield seen
+
+
 def test_extra_folders_train_without_their_sources(trained, tmp_path):
     """Outpainted copies (dataset builder output) train too; each retrieves without its own
     source photo, and copies of hold-out photos (rocket.jpg is one) are left out."""
@@ -330,18 +349,7 @@ def test_extra_folders_train_without_their_sources(trained, tmp_path):
     assert sources == ["images/astronaut.jpg", None]
     images, sources = extra_images(extra, holdout=False)
     assert len(images) == 3 and sources[1] == "images/rocket.jpg"
-    from models.procrop.index import CompositionIndex
-
-    seen = []
-    real_search = CompositionIndex.search
-
-    def spy(self, queries, k, *, exclude=None):
-        seen.append(exclude)
-        return real_search(self, queries, k, exclude=exclude)
-
-    import unittest.mock
-
-    with unittest.mock.patch.object(CompositionIndex, "search", spy):
+    with _exclusions_seen() as seen:
         meta = train_procrop(folder, tmp_path / "w.pt", settings=ProCropTraining(epochs=1, batch=2), config=TINY,
                              index=index, extra=(extra,))  # fmt: skip
     assert meta["extra"] == {"built": 2} and meta["images"] == 3 + 2  # rocket.jpg is held out of both
@@ -352,9 +360,6 @@ def test_professional_photos_train_on_their_trimmed_frames_and_validate_apart(tr
     """``pro``: the training fifths train with the photographer's frame (a plain border
     trimmed) as the crop, each retrieving without its own frame; the hold-out fifth
     (rocket.jpg) is the second validation set, never trained on."""
-    import unittest.mock
-
-    from models.procrop.index import CompositionIndex
     from models.procrop.train import pro_images
     from tests.models.test_procrop_index import _pro_folder
 
@@ -365,14 +370,7 @@ def test_professional_photos_train_on_their_trimmed_frames_and_validate_apart(tr
     assert [im.file.name for im in held] == ["rocket.jpg"]
     assert train[0].crops[0].x0 > 0.05 and train[1].crops == (Box(0.0, 0.0, 1.0, 1.0),)  # the border is trimmed
     assert [im.file.name for im in pro_images(pro, limit=1)[0]] == ["astronaut.jpg"]
-    seen = []
-    real_search = CompositionIndex.search
-
-    def spy(self, queries, k, *, exclude=None):
-        seen.append(exclude)
-        return real_search(self, queries, k, exclude=exclude)
-
-    with unittest.mock.patch.object(CompositionIndex, "search", spy):
+    with _exclusions_seen() as seen:
         meta = train_procrop(folder, tmp_path / "w.pt", settings=ProCropTraining(epochs=1, batch=2), config=TINY,
                              index=index, pro=pro)  # fmt: skip
     assert meta["extra"] == {"pro": 3} and meta["images"] == 3 + 3
