@@ -51,11 +51,12 @@ def fuse_scores(probs: np.ndarray, scores: np.ndarray, weight: float) -> np.ndar
 def grid_logits(boxes: np.ndarray, logits: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """The decoder's vote for boxes it did not propose: the logit of the query that overlaps
     each ``grid`` box most, plus ``log`` of that IoU (a box no query is near gets little)."""
-    from models.procrop.box_ops import box_iou  # imports torch
-
     import torch
 
-    iou = box_iou(torch.from_numpy(np.asarray(grid, np.float64)), torch.from_numpy(np.asarray(boxes, np.float64)))[0].numpy()
+    from models.procrop.box_ops import box_iou
+
+    g, b = (torch.from_numpy(np.asarray(x, np.float64)) for x in (grid, boxes))
+    iou = box_iou(g, b)[0].numpy()  # (G, Q)
     near = iou.argmax(1)
     return np.asarray(logits, np.float64)[near] + np.log(np.clip(iou[np.arange(len(grid)), near], 1e-3, 1.0))
 
