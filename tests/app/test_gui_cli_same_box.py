@@ -59,12 +59,10 @@ def _gui_box(qtbot, window: MainWindow, keep: list[Box], avoid: list[Box]) -> tu
 
 
 @pytest.mark.parametrize("name", SAMPLES)
-def test_the_window_and_the_crop_command_choose_the_same_box(qtbot, capsys, name):
+def test_the_window_and_the_crop_command_choose_the_same_box(qtbot, capsys, shown_window, name):
     assert len(SAMPLES) >= 4  # the bundled samples, not an empty folder
     path = resource_path("samples") / name
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
+    window = shown_window()
     with qtbot.waitSignal(window.analysis_ready, timeout=TIMEOUT_MS):
         window.open_path(path)
     size = window.crop_state().image_size

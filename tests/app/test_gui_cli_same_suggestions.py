@@ -40,11 +40,9 @@ def _gui_boxes(qtbot, window: MainWindow, ratio: str | None) -> list[Box]:
 
 
 @pytest.mark.parametrize("name", SAMPLES)
-def test_the_dock_and_the_suggest_command_return_the_same_boxes(qtbot, capsys, name):
+def test_the_dock_and_the_suggest_command_return_the_same_boxes(qtbot, capsys, shown_window, name):
     path = resource_path("samples") / name
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
+    window = shown_window()
     with qtbot.waitSignal(window.analysis_ready, timeout=TIMEOUT_MS):
         window.open_path(path)
     with qtbot.waitSignal(window.suggestions.result_ready, timeout=TIMEOUT_MS):
