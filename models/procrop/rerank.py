@@ -28,7 +28,7 @@ import numpy as np
 
 from models.errors import InvalidInputError
 
-__all__ = ["RERANK_GRID", "RERANK_WEIGHT", "ScorerRerank", "fuse_scores", "grid_logits"]
+__all__ = ["RERANK_GRID", "RERANK_WEIGHT", "ScorerRerank", "fuse_scores", "grid_logits", "prepare_scorer", "with_grid"]
 
 RERANK_WEIGHT = 0.5
 RERANK_GRID = False
@@ -61,6 +61,25 @@ def grid_logits(boxes: np.ndarray, logits: np.ndarray, grid: np.ndarray) -> np.n
     return np.asarray(logits, np.float64)[near] + np.log(np.clip(iou[np.arange(len(grid)), near], 1e-3, 1.0))
 
 
+def with_grid(boxes: np.ndarray, probs: np.ndarray, ratio: float) -> tuple[np.ndarray, np.ndarray]:
+    """The queries followed by the judge's candidate grid for an image of ``ratio``, each grid
+    box with the decoder's vote for it (:func:`grid_logits`) as its probability."""
+    from models.scorer.grid import candidate_grid
+
+    grid = candidate_grid(ratio)
+    p = np.clip(np.asarray(probs, np.float64), 1e-6, 1 - 1e-6)
+    g = 1.0 / (1.0 + np.exp(-grid_logits(boxes, np.log(p / (1 - p)), grid)))
+    return np.concatenate([boxes, grid]), np.concatenate([probs, g])
+
+
+def prepare_scorer(scorer, rgb: np.ndarray, maps: dict | None = None, maps_from: tuple[str, int, str] | None = None):
+    """``scorer.prepare(rgb)``, from ``maps`` instead of a second backbone pass when they were
+    computed by the scorer's own backbone (``maps_from = (name, input size, weights file)``)."""
+    own = (scorer.config.backbone, scorer.config.input_size, scorer.backbone.weights_file)
+    same = maps is not None and bool(own[2]) and maps_from == own
+    return scorer.prepare_maps(maps) if same else scorer.prepare(rgb)
+
+
 @dataclass(frozen=True, slots=True)
 class ScorerRerank:
     """``(rgb, boxes, probs, ratio) -> (boxes, scores)``: every proposal with its fused
@@ -89,17 +108,11 @@ class ScorerRerank:
         boxes, probs = np.asarray(boxes, np.float64), np.asarray(probs, np.float64)
         if self.weight == 0 or len(boxes) == 0:
             return boxes, probs
-        from models.scorer.grid import candidate_grid
         from models.scorer.model import judge_weights, load_scorer  # imports torch
 
         scorer = load_scorer(self.scorer_weights if self.scorer_weights is not None else judge_weights())
-        own = (scorer.config.backbone, scorer.config.input_size, scorer.backbone.weights_file)
-        same = maps is not None and bool(own[2]) and maps_from == own
-        prepared = scorer.prepare_maps(maps) if same else scorer.prepare(rgb)
+        prepared = prepare_scorer(scorer, rgb, maps, maps_from)
         if self.grid:
-            grid = candidate_grid(ratio)
-            p = np.clip(probs, 1e-6, 1 - 1e-6)
-            g = 1.0 / (1.0 + np.exp(-grid_logits(boxes, np.log(p / (1 - p)), grid)))
-            boxes, probs = np.concatenate([boxes, grid]), np.concatenate([probs, g])
+            boxes, probs = with_grid(boxes, probs, ratio)
         scores = scorer.score(prepared, boxes, ratio)
         return boxes, fuse_scores(probs, scores, self.weight)

@@ -35,28 +35,32 @@ def _dump(folder: Path, holdout: bool, frame: bool, out: Path, limit: int | None
     from models.eval.split import is_holdout
     from models.imaging import load_image
     from models.procrop.predictor import load_predictor
-    from models.scorer.dev import candidate_grid
+    from models.procrop.rerank import prepare_scorer
+    from models.scorer.grid import candidate_grid
     from models.scorer.model import judge_weights, load_scorer
     from models.scorer.views import trim_plain_border
 
     images = [im for im in load_annotations(folder).items if not holdout or is_holdout(im.file.name)]
     images = images[:limit] if limit else images
-    predictor = load_predictor(weights, index, rerank=None)
+    seen: dict = {}
+
+    def capture(rgb, boxes, probs, ratio, *, maps=None, maps_from=None):
+        """The encoder's maps of this image, the decoder's boxes and scores left as they are."""
+        seen.update(maps=maps, maps_from=maps_from)
+        return boxes, probs
+
+    predictor = load_predictor(weights, index, rerank=capture)  # one encoder pass, shared with the scorers
     judge, old = load_scorer(judge_weights()), load_scorer()
-    enc = predictor.encoder
     rows: dict[str, list] = {k: [] for k in ("boxes", "probs", "judge_q", "old_q", "grid", "judge_g", "old_g", "gts", "ratio")}
     t0 = time.perf_counter()
     for im in tqdm(images, desc=f"dump {folder.name}"):
         rgb = load_image(im.file, max_side=640).rgb
-        predictor.set_image(rgb, rerank=False)
+        predictor.set_image(rgb)
         q = predictor.queries
-        comp = enc.encode(rgb)
         ratio = rgb.shape[1] / rgb.shape[0]
         grid = candidate_grid(ratio)
         for name, model in (("judge", judge), ("old", old)):
-            same = (model.config.backbone, model.config.input_size, model.backbone.weights_file) == (
-                enc.name, enc.input_size, enc.weights_file)
-            prepared = model.prepare_maps(comp.maps) if same else model.prepare(rgb)
+            prepared = prepare_scorer(model, rgb, seen["maps"], seen["maps_from"])
             rows[f"{name}_q"].append(model.score(prepared, q.boxes, ratio))
             rows[f"{name}_g"].append(model.score(prepared, grid, ratio))
         gts = [trim_plain_border(rgb).as_tuple()] if frame else [c.as_tuple() for c in im.crops]
@@ -97,29 +101,18 @@ def _z(s: np.ndarray) -> np.ndarray:
     return (s - s.mean()) / sd if sd > 1e-9 else np.zeros_like(s)
 
 
-def _nms(boxes: np.ndarray, scores: np.ndarray, k: int, thr: float = 0.7) -> list[int]:
-    keep: list[int] = []
-    for i in np.argsort(-scores, kind="stable"):
-        if not keep or _iou(boxes[i][None], boxes[keep]).max() <= thr:
-            keep.append(int(i))
-            if len(keep) == k:
-                break
-    return keep
-
-
 def _pool(d: dict, i: int, scorer: str, weight: float, extra: str):
     """The candidate boxes of image ``i`` and their fused ranking scores for one policy,
     through the product's own fusion (:mod:`models.procrop.rerank`)."""
-    from models.procrop.rerank import fuse_scores, grid_logits
+    from models.procrop.rerank import fuse_scores, with_grid
 
     boxes, probs = d["boxes"][i], d["probs"][i]
     s_q = d[f"{scorer}_q"][i] if scorer else np.zeros(len(boxes))
     if extra == "none":
         return boxes, fuse_scores(probs, s_q, weight)
-    grid, s_g = d["grid"][i], (d[f"{scorer}_g"][i] if scorer else np.zeros(len(d["grid"][i])))
-    p = np.clip(probs, 1e-6, 1 - 1e-6)
-    g = 1.0 / (1.0 + np.exp(-grid_logits(boxes, np.log(p / (1 - p)), grid)))
-    return np.concatenate([boxes, grid]), fuse_scores(np.concatenate([probs, g]), np.concatenate([s_q, s_g]), weight)
+    s_g = d[f"{scorer}_g"][i] if scorer else np.zeros(len(d["grid"][i]))
+    boxes, probs = with_grid(boxes, probs, d["ratio"][i])
+    return boxes, fuse_scores(probs, np.concatenate([s_q, s_g]), weight)
 
 
 def policies() -> list[tuple[str, str, float, str]]:
@@ -132,10 +125,12 @@ def policies() -> list[tuple[str, str, float, str]]:
 
 
 def _evaluate(d: dict, scorer: str, weight: float, extra: str) -> tuple[float, float, float]:
+    from models.procrop.predictor import nms
+
     ious, disps, best3 = [], [], []
     for i in range(len(d["boxes"])):
         boxes, fused = _pool(d, i, scorer, weight, extra)
-        top = _nms(boxes, fused, 3)
+        top = nms(boxes, fused, 0.7, 3)  # the predictor's own suppression
         gts = d["gts"][i]
         iu = _iou(boxes[top], gts)
         ious.append(iu[0])
