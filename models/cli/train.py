@@ -48,6 +48,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     sc.add_argument("--w-expert", type=float, default=1.0, help="weight of expert crop vs random views (default 1)")
     sc.add_argument("--w-pro", type=float, default=None,
                     help="weight of the --pro frame vs its shifted/zoomed/squeezed views (default 1 with --pro, else 0)")
+    sc.add_argument("--w-near", type=float, default=0.0,
+                    help="weight of each expert crop / trimmed frame vs same-ratio views a few percent off (default 0)")
     sc.add_argument("--rod", type=int, default=0, metavar="K", help="RoDAlign grid of what the crop discards (0: none)")
     from models.cli.procrop_train import add_procrop_options
 
@@ -90,13 +92,13 @@ def run_scorer(args: argparse.Namespace) -> int:
     from models.scorer.model import ScorerConfig
 
     w_pro = args.w_pro if args.w_pro is not None else (1.0 if args.pro is not None else 0.0)
-    weights = (args.w_pairs, args.w_expert, w_pro)
+    weights = (args.w_pairs, args.w_expert, w_pro, args.w_near)
     if any(not w >= 0 for w in weights) or not any(weights):
         raise InvalidInputError(f"the signal weights must be >= 0 and not all 0, got {weights}")
     if args.rod < 0:
         raise InvalidInputError(f"--rod must be >= 0, got {args.rod}")
     settings = ScorerTraining(epochs=args.epochs, seed=args.seed, holdout=not args.all_images,
-                              w_pairs=args.w_pairs, w_expert=args.w_expert, w_pro=w_pro)  # fmt: skip
+                              w_pairs=args.w_pairs, w_expert=args.w_expert, w_pro=w_pro, w_near=args.w_near)  # fmt: skip
     train = partial(train_scorer, pro=args.pro, pro_limit=args.pro_limit, config=ScorerConfig(rod=args.rod))
     return _train(args, train, settings)
 

@@ -11,7 +11,11 @@ All pairs come from training images only (the hold-out fifth of
   ``pro_portraits``): the photographer's frame, plain border trimmed
   (:func:`~models.scorer.views.trim_plain_border`), against ``pro_views`` shifted, zoomed,
   squeezed and badly placed views of it (:func:`~models.scorer.views.frame_views`), and
-  against the untrimmed image where a border was found.
+  against the untrimmed image where a border was found;
+* ``w_near`` - fine placement: each expert crop and each trimmed frame against ``near``
+  views of the same ratio a few percent off (:func:`~models.scorer.views.near_views`:
+  shifted 3-15 %, shrunk to 85-97 %, grown to 103-118 %), the choices a ratio-and-layout
+  search makes (issue 18 item 4).
 
 Features of the frozen backbone are computed once per folder (FCDB with mirror images for
 augmentation) and cached with ``cache``; so are the trimmed frames.
@@ -37,7 +41,7 @@ from models.geometry import Box
 from models.nn.checkpoint import save_checkpoint
 from models.nn.features import FolderFeatures, folder_features
 from models.scorer.model import KIND, CropScorer, ScorerConfig
-from models.scorer.views import frame_views, trimmed_frames
+from models.scorer.views import frame_views, near_views, trimmed_frames
 
 __all__ = ["Sample", "ScorerData", "ScorerTraining", "fit_scorer", "load_scorer_data", "ranking_pairs", "train_scorer"]
 
@@ -59,6 +63,8 @@ class ScorerTraining:
     w_expert: float = 1.0
     w_pro: float = 0.0
     pro_views: int = 8
+    w_near: float = 0.0
+    near: int = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,6 +179,9 @@ def _pairs(s: Sample, settings: ScorerTraining, rng: random.Random) -> list[Pair
         pairs += [(s.frame, v, settings.w_pro) for v in frame_views(s.frame, settings.pro_views, rng)]
         if s.frame.iou(FULL) < 0.97:  # a trimmed border: the picture beats picture + border
             pairs.append((s.frame, FULL, settings.w_pro))
+    if settings.w_near > 0:
+        for crop in (*s.expert, *((s.frame,) if s.frame is not None else ())):
+            pairs += [(crop, v, settings.w_near) for v in near_views(crop, s.ratio, settings.near, rng)]
     return pairs
 
 

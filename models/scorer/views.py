@@ -21,7 +21,7 @@ import numpy as np
 
 from models.geometry import Box
 
-__all__ = ["MAX_BORDER", "frame_views", "trim_plain_border", "trimmed_frames"]
+__all__ = ["MAX_BORDER", "frame_views", "near_views", "trim_plain_border", "trimmed_frames"]
 
 MAX_BORDER = 0.2
 """At most this fraction of a side is trimmed as border."""
@@ -93,6 +93,45 @@ def frame_views(frame: Box, n: int, rng: random.Random) -> list[Box]:
             x0, y0 = frame.x0 + cx * (1 - s) * w, frame.y0 + cy * (1 - s) * h
             box = Box(x0, y0, x0 + s * w, y0 + s * h)
         views.append(box)
+    return views
+
+
+def near_views(crop: Box, image_ratio: float, n: int, rng: random.Random) -> list[Box]:
+    """Up to ``n`` views of ``crop`` that are nearly as good: the same ratio in pixels, inside
+    the image, overlapping it by IoU 0.6-0.95. Three kinds in turn: shifted by 3-15 % of the
+    crop's side along one axis (where the image has room), shrunk to 85-97 % of the side
+    (anywhere inside the crop) and grown to 103-118 % (where it fits, as centred as it can
+    be). These are the boxes a ratio-and-layout search chooses between: the expert's crop
+    against a box a few percent off (the hard negatives the judge lacked, issue 18 item 4).
+    ``image_ratio`` (W / H) is unused: the ratio in normalised units is the crop's own."""
+    del image_ratio
+    w, h = crop.width, crop.height
+    views: list[Box] = []
+    for i in range(n * 4):
+        kind = i % 3
+        if kind == 0:
+            d = rng.choice((-1, 1)) * rng.uniform(0.03, 0.15)
+            if rng.random() < 0.5:
+                x0 = min(max(crop.x0 + d * w, 0.0), 1.0 - w)
+                box = Box(x0, crop.y0, x0 + w, crop.y1)
+            else:
+                y0 = min(max(crop.y0 + d * h, 0.0), 1.0 - h)
+                box = Box(crop.x0, y0, crop.x1, y0 + h)
+        elif kind == 1:
+            s = rng.uniform(0.85, 0.97)
+            x0, y0 = crop.x0 + rng.uniform(0, 1 - s) * w, crop.y0 + rng.uniform(0, 1 - s) * h
+            box = Box(x0, y0, x0 + s * w, y0 + s * h)
+        else:
+            s = min(rng.uniform(1.03, 1.18), 1.0 / w, 1.0 / h)
+            if s < 1.02:
+                continue
+            x0 = min(max(crop.x0 - (s - 1) * w / 2, 0.0), 1.0 - s * w)
+            y0 = min(max(crop.y0 - (s - 1) * h / 2, 0.0), 1.0 - s * h)
+            box = Box(x0, y0, x0 + s * w, y0 + s * h)
+        if 0.6 <= box.iou(crop) <= 0.95:
+            views.append(box)
+            if len(views) == n:
+                break
     return views
 
 

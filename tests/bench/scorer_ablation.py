@@ -34,6 +34,8 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "pairs only": ({"w_expert": 0.0, "w_pro": 0.0}, {}),
     "pro only": ({"w_pairs": 0.0, "w_expert": 0.0, "w_pro": 1.0}, {}),
     "pairs + expert + pro x0.3": ({"w_pro": 0.3}, {}),
+    "pairs + expert + pro + near, RoD": ({"w_pro": 1.0, "w_near": 1.0}, {"rod": 3}),
+    "pairs + expert + pro + near x3, RoD": ({"w_pro": 1.0, "w_near": 3.0}, {"rod": 3}),
 }
 
 

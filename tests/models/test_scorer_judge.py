@@ -18,7 +18,10 @@ from models.nn.roi import rod_pool
 from models.scorer.dev import CONSTANT_CROP, candidate_grid, dev_figures, trivial_figures
 from models.scorer.model import CropScorer, ScorerConfig, load_scorer
 from models.scorer.train import ScorerTraining, _pairs, fit_scorer, load_scorer_data
-from models.scorer.views import frame_views, trim_plain_border
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.scorer.views import frame_views, near_views, trim_plain_border
 from tests.tiny_data import tiny_folder
 
 
@@ -72,6 +75,23 @@ def test_frame_views_are_worse_views_inside_the_frame():
         assert v.iou(frame) < 0.91
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.05, 0.6), st.floats(0.05, 0.6), st.floats(0.3, 1.0), st.floats(0.3, 1.0), st.integers(0, 2**16))
+def test_near_views_keep_the_ratio_stay_inside_and_are_a_few_percent_off(x, y, w, h, seed):
+    crop = Box(x * (1 - w), y * (1 - h), x * (1 - w) + w, y * (1 - h) + h)
+    views = near_views(crop, 1.5, 6, random.Random(seed))
+    assert len(views) <= 6
+    for v in views:
+        assert -1e-9 <= v.x0 < v.x1 <= 1 + 1e-9 and -1e-9 <= v.y0 < v.y1 <= 1 + 1e-9
+        assert v.width / v.height == pytest.approx(crop.width / crop.height, rel=1e-6)
+        assert 0.6 - 1e-9 <= v.iou(crop) <= 0.95 + 1e-9
+
+
+def test_near_views_of_a_whole_frame_only_shrink():
+    views = near_views(Box(0, 0, 1, 1), 1.5, 8, random.Random(0))
+    assert len(views) == 8 and all(v.width < 1 and v.height < 1 for v in views)
+
+
 def test_candidate_grid_holds_the_full_image_and_keeps_ratios():
     grid = candidate_grid(1.5)
     assert (grid == [0, 0, 1, 1]).all(axis=1).any()
@@ -116,6 +136,10 @@ def test_scorer_data_trims_frames_and_weights_each_signal(data):
     assert len(pro_pairs) == 5 and all(a == pro.frame and w == 0.5 for a, _, w in pro_pairs)
     assert pro_pairs[-1][1] == Box(0, 0, 1, 1)  # the picture beats picture + border
     assert _pairs(pro, ScorerTraining(w_pro=0.0), rng) == []
+    near = _pairs(pro, ScorerTraining(w_pro=0.0, w_near=0.25, near=3), rng)
+    assert len(near) == 3 and all(a == pro.frame and w == 0.25 for a, _, w in near)
+    fcdb_near = _pairs(fcdb, ScorerTraining(w_pairs=0, w_expert=0, w_near=1.0, near=2), rng)
+    assert len(fcdb_near) == 2 * len(fcdb.expert) and all(a in fcdb.expert for a, _, _ in fcdb_near)
 
 
 def test_a_training_run_lowers_the_loss_on_fixed_pairs(data):
