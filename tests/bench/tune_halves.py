@@ -26,6 +26,7 @@ from models.constraints.tune import GRID, SCORER_GRID, DevItems, grid_search
 GRIDS: dict[str, dict[str, tuple[float, ...]]] = {
     "heatmap (judge 0)": {"judge": (0.0,), "area": GRID["area"], "centre": GRID["centre"],
                           "heatmap": GRID["attention"], "border": GRID["border"]},
+    "judge, no priors": {"judge": (1.0,), "area": (0.0,), "centre": (0.0,), "heatmap": (0.0,), "border": (0.0,)},
     "judge alone": SCORER_GRID,
     "judge + border": {**SCORER_GRID, "border": GRID["border"]},
     "judge + heatmap terms": {**SCORER_GRID, "heatmap": GRID["attention"], "border": GRID["border"]},
