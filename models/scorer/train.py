@@ -181,7 +181,7 @@ def _pairs(s: Sample, settings: ScorerTraining, rng: random.Random) -> list[Pair
             pairs.append((s.frame, FULL, settings.w_pro))
     if settings.w_near > 0:
         for crop in (*s.expert, *((s.frame,) if s.frame is not None else ())):
-            pairs += [(crop, v, settings.w_near) for v in near_views(crop, s.ratio, settings.near, rng)]
+            pairs += [(crop, v, settings.w_near) for v in near_views(crop, settings.near, rng)]
     return pairs
 
 

@@ -96,15 +96,14 @@ def frame_views(frame: Box, n: int, rng: random.Random) -> list[Box]:
     return views
 
 
-def near_views(crop: Box, image_ratio: float, n: int, rng: random.Random) -> list[Box]:
+def near_views(crop: Box, n: int, rng: random.Random) -> list[Box]:
     """Up to ``n`` views of ``crop`` that are nearly as good: the same ratio in pixels, inside
     the image, overlapping it by IoU 0.6-0.95. Three kinds in turn: shifted by 3-15 % of the
     crop's side along one axis (where the image has room), shrunk to 85-97 % of the side
     (anywhere inside the crop) and grown to 103-118 % (where it fits, as centred as it can
     be). These are the boxes a ratio-and-layout search chooses between: the expert's crop
     against a box a few percent off (the hard negatives the judge lacked, issue 18 item 4).
-    ``image_ratio`` (W / H) is unused: the ratio in normalised units is the crop's own."""
-    del image_ratio
+    The ratio in normalised units is the crop's own, so the pixel ratio is kept too."""
     w, h = crop.width, crop.height
     views: list[Box] = []
     for i in range(n * 4):

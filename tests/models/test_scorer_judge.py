@@ -79,7 +79,7 @@ def test_frame_views_are_worse_views_inside_the_frame():
 @given(st.floats(0.05, 0.6), st.floats(0.05, 0.6), st.floats(0.3, 1.0), st.floats(0.3, 1.0), st.integers(0, 2**16))
 def test_near_views_keep_the_ratio_stay_inside_and_are_a_few_percent_off(x, y, w, h, seed):
     crop = Box(x * (1 - w), y * (1 - h), x * (1 - w) + w, y * (1 - h) + h)
-    views = near_views(crop, 1.5, 6, random.Random(seed))
+    views = near_views(crop, 6, random.Random(seed))
     assert len(views) <= 6
     for v in views:
         assert -1e-9 <= v.x0 < v.x1 <= 1 + 1e-9 and -1e-9 <= v.y0 < v.y1 <= 1 + 1e-9
@@ -88,7 +88,7 @@ def test_near_views_keep_the_ratio_stay_inside_and_are_a_few_percent_off(x, y, w
 
 
 def test_near_views_of_a_whole_frame_only_shrink():
-    views = near_views(Box(0, 0, 1, 1), 1.5, 8, random.Random(0))
+    views = near_views(Box(0, 0, 1, 1), 8, random.Random(0))
     assert len(views) == 8 and all(v.width < 1 and v.height < 1 for v in views)
 
 
@@ -144,7 +144,7 @@ def test_scorer_data_trims_frames_and_weights_each_signal(data):
 
 def test_a_training_run_lowers_the_loss_on_fixed_pairs(data):
     _, _, d = data
-    settings = ScorerTraining(holdout=False, w_pro=1.0, epochs=8, negatives=2, pro_views=4)
+    settings = ScorerTraining(holdout=False, w_pro=1.0, w_near=1.0, near=2, epochs=8, negatives=2, pro_views=4)
     samples = d.samples(settings)
     pairs = [(s, _pairs(s, settings, random.Random(3))) for s in samples]
 
@@ -171,10 +171,13 @@ def test_cli_trains_a_scorer_with_pro_pairs_and_rod(data, tmp_path, capsys):
     fcdb, pro, _ = data
     out = tmp_path / "s.pt"
     assert main(["train", "scorer", str(fcdb), "--out", str(out), "--pro", str(pro), "--rod", "2", "--epochs", "1",
-                 "--all-images", "--json"]) == 0  # fmt: skip
+                 "--w-near", "0.5", "--all-images", "--json"]) == 0  # fmt: skip
     meta = json.loads(capsys.readouterr().out)
     assert meta["data"] == "fcdb + pro" and meta["settings"]["w_pro"] == 1.0 and meta["images"] == 8
+    assert meta["settings"]["w_near"] == 0.5 and "--w-near 0.5" in meta["command"]
     model = load_scorer(out)
     assert model.config.rod == 2 and load_checkpoint(out, "scorer")["config"]["rod"] == 2
     assert main(["train", "scorer", str(fcdb), "--out", str(out), "--w-pairs", "0", "--w-expert", "0"]) == 2
+    assert "weights" in capsys.readouterr().err
+    assert main(["train", "scorer", str(fcdb), "--out", str(out), "--w-near", "-1"]) == 2
     assert "weights" in capsys.readouterr().err
