@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def _dump(folder: Path, holdout: bool, frame: bool, out: Path, limit: int | None,
-          weights: Path | None = None, index: Path | None = None) -> None:  # fmt: skip
+          weights: Path | None = None, index: Path | None = None, retrieval: bool = True) -> None:  # fmt: skip
     from tqdm import tqdm
 
     from models.eval.datasets import load_annotations
@@ -55,7 +55,7 @@ def _dump(folder: Path, holdout: bool, frame: bool, out: Path, limit: int | None
     t0 = time.perf_counter()
     for im in tqdm(images, desc=f"dump {folder.name}"):
         rgb = load_image(im.file, max_side=640).rgb
-        predictor.set_image(rgb)
+        predictor.set_image(rgb, retrieval=retrieval)
         q = predictor.queries
         ratio = rgb.shape[1] / rgb.shape[0]
         grid = candidate_grid(ratio)
@@ -176,13 +176,14 @@ def main(argv: list[str] | None = None) -> None:
     d.add_argument("--out", type=Path, required=True)
     d.add_argument("--weights", type=Path, help="ProCrop weights (default: the bundled ones)")
     d.add_argument("--index", type=Path, help="composition index (default: the bundled one)")
+    d.add_argument("--no-retrieval", action="store_true", help="the same weights with the references removed at inference")
     c = sub.add_parser("choose")
     c.add_argument("sets", type=Path, nargs="+")
     c.add_argument("--measure", type=Path, action="append", default=[])
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     if a.cmd == "dump":
-        _dump(a.folder, a.holdout, a.frame, a.out, a.limit, a.weights, a.index)
+        _dump(a.folder, a.holdout, a.frame, a.out, a.limit, a.weights, a.index, not a.no_retrieval)
     else:
         _choose(a.sets, a.measure)
 
