@@ -180,7 +180,8 @@ def _pairs(s: Sample, settings: ScorerTraining, rng: random.Random) -> list[Pair
         if s.frame.iou(FULL) < 0.97:  # a trimmed border: the picture beats picture + border
             pairs.append((s.frame, FULL, settings.w_pro))
     if settings.w_near > 0:
-        for crop in (*s.expert, *((s.frame,) if s.frame is not None else ())):
+        labels = (*s.expert, s.frame) if s.frame is not None else s.expert
+        for crop in labels:
             pairs += [(crop, v, settings.w_near) for v in near_views(crop, settings.near, rng)]
     return pairs
 
