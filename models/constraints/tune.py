@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.box_arrays import iou_matrix
 from models.constraints.candidates import GridSpec, enumerate_candidates
 from models.constraints.cropper import AttentionCropper, ScoreWeights
 from models.constraints.devset import constraint_items
@@ -59,14 +60,6 @@ class TuneResult:
     centred_iou: float
     grid_oracle_iou: float
     ranking: tuple[tuple[float, ScoreWeights], ...]
-
-
-def _iou(x0, y0, x1, y1, gt: Box) -> np.ndarray:
-    """IoU of many boxes with one (vectorised :meth:`Box.iou`)."""
-    ix = np.clip(np.minimum(x1, gt.x1) - np.maximum(x0, gt.x0), 0, None)
-    iy = np.clip(np.minimum(y1, gt.y1) - np.maximum(y0, gt.y0), 0, None)
-    inter = ix * iy
-    return inter / ((x1 - x0) * (y1 - y0) + gt.area - inter)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -128,7 +121,7 @@ def dev_items(folder, cropper, *, images: int | None = None, holdout_only: bool 
                 continue
             gt = Box.from_normalized(item.crop.as_tuple(), w, h)
             matrices.append(np.stack([t(cands) for t in terms], axis=1))
-            ious.append(_iou(cands.x0, cands.y0, cands.x1, cands.y1, gt))
+            ious.append(iou_matrix(np.stack([cands.x0, cands.y0, cands.x1, cands.y1], axis=1), gt)[:, 0])
             baseline.append(centred_crop(CropRequest((w, h), item.aspect_ratio, keep=(keep,))).iou(gt))
             image_of.append(done - 1)
         if progress:

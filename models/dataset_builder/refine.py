@@ -23,6 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
+from models.box_arrays import iou_matrix
 from models.dataset_builder.manifest import BuildProgress, RoundRecord, SampleRecord, append_journal, write_annotations
 from models.errors import InvalidInputError
 
@@ -112,14 +113,6 @@ def procrop_proposer(weights: Path, images: Sequence[Path], settings: RefineSett
     return out
 
 
-def _iou(a: BoxT, b: BoxT) -> float:
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def _inside(box: BoxT, frame: BoxT) -> float:
     iw = max(0.0, min(box[2], frame[2]) - max(box[0], frame[0]))
     ih = max(0.0, min(box[3], frame[3]) - max(box[1], frame[1]))
@@ -140,7 +133,8 @@ def curate(proposals: Sequence[Proposal], existing: Sequence[BoxT], settings: Re
             continue
         if _inside(box, frame) < settings.min_inside:
             continue
-        if all(_iou(box, other) <= settings.max_iou for other in (*existing, *kept)):
+        others = (*existing, *kept)
+        if not others or iou_matrix(box, others).max() <= settings.max_iou:
             kept.append(box)
             if len(kept) == settings.top_k:
                 break

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from models.box_arrays import best_disps, best_ious
 from models.errors import InvalidInputError
 from models.geometry import Box
 
@@ -47,12 +48,12 @@ def _non_empty(gts: Sequence[Box]) -> Sequence[Box]:
 
 def best_iou(pred: Box, gts: Sequence[Box]) -> float:
     """The largest IoU of ``pred`` with any of the ground-truth crops ``gts``."""
-    return max(pred.iou(gt) for gt in _non_empty(gts))
+    return float(best_ious(pred, _non_empty(gts))[0])
 
 
 def best_disp(pred: Box, gts: Sequence[Box]) -> float:
     """The smallest boundary displacement of ``pred`` to any of the ground-truth crops ``gts``."""
-    return min(disp(pred, gt) for gt in _non_empty(gts))
+    return float(best_disps(pred, _non_empty(gts))[0])
 
 
 def acc_k_n(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from models.box_arrays import best_ious
 from models.geometry import Box
 from models.scorer.grid import candidate_grid
 from models.scorer.model import CropScorer
@@ -40,18 +41,6 @@ class DevFigures:
     n_pro: int
 
 
-def _iou(boxes: np.ndarray, gt: Box) -> np.ndarray:
-    ix = np.clip(np.minimum(boxes[:, 2], gt.x1) - np.maximum(boxes[:, 0], gt.x0), 0, None)
-    iy = np.clip(np.minimum(boxes[:, 3], gt.y1) - np.maximum(boxes[:, 1], gt.y0), 0, None)
-    inter = ix * iy
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / (area + gt.area - inter)
-
-
-def _best_iou(boxes: np.ndarray, gts: Sequence[Box]) -> np.ndarray:
-    return np.max([_iou(boxes, g) for g in gts], axis=0)
-
-
 def _mean(values: list[float]) -> float:
     return float(np.mean(values)) if values else math.nan
 
@@ -67,9 +56,9 @@ def dev_figures(model: CropScorer, holdout: Sequence[Sample]) -> DevFigures:
             scores = model.score(reduced, torch.from_numpy(grid).float(), s.ratio).numpy()
             top = grid[int(np.argmax(scores))][None]
             if s.frame is not None:
-                pro.append(float(_iou(top, s.frame)[0]))
+                pro.append(float(best_ious(top, [s.frame])[0]))
                 continue
-            fcdb.append(float(_best_iou(top, s.expert)[0]))
+            fcdb.append(float(best_ious(top, s.expert)[0]))
             if s.pairs:
                 b = torch.tensor([[*x.as_tuple()] for a, c, _ in s.pairs for x in (a, c)]).float()
                 sc = model.score(reduced, b, s.ratio).numpy()
@@ -86,7 +75,7 @@ def trivial_figures(holdout: Sequence[Sample]) -> dict[str, tuple[float, float]]
     for s in holdout:
         gts = [s.frame] if s.frame is not None else list(s.expert)
         side = 1 if s.frame is not None else 0
-        rows["full image"][side].append(float(_best_iou(full, gts)[0]))
-        rows["constant centred crop"][side].append(float(_best_iou(const, gts)[0]))
-        rows["grid oracle"][side].append(float(_best_iou(candidate_grid(s.ratio), gts).max()))
+        rows["full image"][side].append(float(best_ious(full, gts)[0]))
+        rows["constant centred crop"][side].append(float(best_ious(const, gts)[0]))
+        rows["grid oracle"][side].append(float(best_ious(candidate_grid(s.ratio), gts).max()))
     return {k: (_mean(a), _mean(b)) for k, (a, b) in rows.items()}

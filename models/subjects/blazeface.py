@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.box_arrays import iou_matrix
+
 __all__ = ["FULL_RANGE", "SHORT_RANGE", "AnchorSpec", "Detections", "decode", "ssd_anchors", "weighted_nms"]
 
 N_KEYPOINTS = 6
@@ -95,18 +97,6 @@ def decode(regressors: np.ndarray, scores: np.ndarray, anchors: np.ndarray, spec
     return Detections(boxes, keypoints, prob)
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    x0 = np.maximum(box[0], boxes[:, 0])
-    y0 = np.maximum(box[1], boxes[:, 1])
-    x1 = np.minimum(box[2], boxes[:, 2])
-    y1 = np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    union = area + areas - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
-
-
 def weighted_nms(found: Detections, iou: float) -> Detections:
     """MediaPipe's weighted non-maximum suppression.
 
@@ -120,7 +110,7 @@ def weighted_nms(found: Detections, iou: float) -> Detections:
     remaining = np.arange(len(scores))
     while len(remaining):
         best = remaining[0]
-        close = _iou(boxes[best], boxes[remaining]) > iou
+        close = iou_matrix(boxes[best], boxes[remaining])[0] > iou
         close[0] = True
         group = remaining[close]
         weights = scores[group] / scores[group].sum()

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models.box_arrays import best_disps, best_ious
+
 log = logging.getLogger(__name__)
 
 
@@ -82,20 +84,6 @@ def _objects(values: list) -> np.ndarray:
     return out
 
 
-def _iou(boxes: np.ndarray, gts: np.ndarray) -> np.ndarray:
-    """``(N,)`` best IoU of each box with any of ``gts``."""
-    ix = np.clip(np.minimum(boxes[:, None, 2], gts[None, :, 2]) - np.maximum(boxes[:, None, 0], gts[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(boxes[:, None, 3], gts[None, :, 3]) - np.maximum(boxes[:, None, 1], gts[None, :, 1]), 0, None)
-    inter = ix * iy
-    a = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    g = (gts[:, 2] - gts[:, 0]) * (gts[:, 3] - gts[:, 1])
-    return (inter / (a[:, None] + g[None, :] - inter)).max(1)
-
-
-def _disp(box: np.ndarray, gts: np.ndarray) -> float:
-    return float(np.abs(gts - box[None]).mean(1).min())
-
-
 def _z(s: np.ndarray) -> np.ndarray:
     sd = s.std()
     return (s - s.mean()) / sd if sd > 1e-9 else np.zeros_like(s)
@@ -132,10 +120,10 @@ def _evaluate(d: dict, scorer: str, weight: float, extra: str) -> tuple[float, f
         boxes, fused = _pool(d, i, scorer, weight, extra)
         top = nms(boxes, fused, 0.7, 3)  # the predictor's own suppression
         gts = d["gts"][i]
-        iu = _iou(boxes[top], gts)
+        iu = best_ious(boxes[top], gts)
         ious.append(iu[0])
         best3.append(iu.max())
-        disps.append(_disp(boxes[top[0]], gts))
+        disps.append(float(best_disps(boxes[top[0]], gts)[0]))
     return float(np.mean(ious)), float(np.mean(disps)), float(np.mean(best3))
 
 
@@ -159,8 +147,8 @@ def _choose(sets: list[Path], measure: list[Path]) -> None:
         cells = []
         for _, d in data + extra:
             b = np.array([box], np.float64)
-            ious = [float(_iou(b, g)[0]) for g in d["gts"]]
-            disps = [_disp(b[0], g) for g in d["gts"]]
+            ious = [float(best_ious(b, g)[0]) for g in d["gts"]]
+            disps = [float(best_disps(b, g)[0]) for g in d["gts"]]
             cells.append(f"{np.mean(ious):12.4f}{np.mean(disps):8.4f}{'-':>8}")
         print(label.ljust(26) + "".join(cells))
 
