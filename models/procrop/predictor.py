@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from models.box_arrays import iou_matrix
 from models.constraints.candidates import GridSpec, enumerate_candidates, ensure_room
 from models.constraints.problem import CropProblem, check_feasible
 from models.constraints.search import snap_to_pixels
@@ -121,7 +122,7 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, limit: int)
     """Indices of at most ``limit`` boxes, best score first, none overlapping a kept one by
     more than ``iou_threshold``."""
     order = np.argsort(-scores, kind="stable")
-    iou = box_iou(torch.from_numpy(boxes).double(), torch.from_numpy(boxes).double())[0].numpy()
+    iou = iou_matrix(boxes, boxes)
     keep: list[int] = []
     for i in order:
         if all(iou[i, j] <= iou_threshold for j in keep):
