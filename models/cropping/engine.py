@@ -4,7 +4,7 @@ Per request: :func:`~models.cropping.request.check_request` (ratio and regions a
 image), the layout's feasibility (:func:`~models.constraints.problem.check_feasible`), the
 subject rule's plan (:func:`~models.cropping.rule.plan_subjects`: which heads the crop holds
 whole, which it may leave out whole), the method (searched on the planned problem, or its
-own boxes re-fitted to it by :func:`refit`), one snap to whole pixels
+own boxes re-fitted to it by :func:`~models.constraints.fit.refit`), one snap to whole pixels
 (:func:`~models.constraints.search.snap_to_pixels`) and one violation check
 (:func:`~models.cropping.result.violations`). Anything that cannot be met raises
 :class:`~models.cropping.result.InfeasibleCropError` naming the conflict.
@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
-
-from models.constraints.candidates import GridSpec, ensure_room, enumerate_candidates
-from models.constraints.problem import CropProblem, admits, check_feasible
+from models.constraints.candidates import GridSpec, ensure_room
+from models.constraints.fit import refit
+from models.constraints.problem import CropProblem, check_feasible
 from models.constraints.search import snap_to_pixels
-from models.constraints.terms import OverlapTerm
 from models.cropping.analysis import Analysis
 from models.cropping.methods import Proposed, free_ratios, get_method
 from models.cropping.request import MIN_TAU_CROP_SIDE as MIN_SIDE, Request, check_request
@@ -31,27 +29,6 @@ from models.cropping.rule import SubjectPlan, head_boxes, plan_subjects
 __all__ = ["crop", "ranked", "refit"]
 
 log = logging.getLogger(__name__)
-
-FIT_GRID = GridSpec(sizes=24, steps=13, min_scale=0.2)
-"""The candidates a fitted method's box is moved to when it breaks the request or the rule."""
-
-
-def refit(box: Box, problem: CropProblem, grid: GridSpec = FIT_GRID, *, snapped: bool = False) -> Box:
-    """``box`` in whole pixels if it satisfies ``problem``, else the candidate of ``problem``
-    that overlaps it most (IoU), in whole pixels. InfeasibleError when there is none.
-    ``snapped``: ``box`` is whole pixels already (its method snapped it): kept as it is when
-    it satisfies ``problem``, so no box is snapped twice."""
-    box = box.clipped(*problem.image_size)
-    if snapped and admits(problem, box):
-        return box
-    if admits(problem, box, tol=1e-6):
-        snapped = snap_to_pixels(box, problem)
-        if admits(problem, snapped):
-            return snapped
-    cands = ensure_room(problem, enumerate_candidates(problem, grid), grid)
-    j = int(np.argmax(OverlapTerm(box)(cands)))
-    return snap_to_pixels(Box(cands.x0[j], cands.y0[j], cands.x1[j], cands.y1[j]), problem)
-
 
 def _problem(size: tuple[int, int], ratio: AspectRatio, request: Request) -> CropProblem:
     return CropProblem(size, ratio, request.keep, request.avoid)

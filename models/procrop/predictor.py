@@ -9,8 +9,9 @@ suggestions are diverse; an optional aspect ratio re-fits each box (the smallest
 the ratio around it, inside the image).
 Layout regions (``keep`` must stay in, ``avoid`` must stay out: the design-constraints
 problem of :mod:`models.constraints`) re-fit each proposal, best first, to the constrained
-box of its ratio (or ``aspect``) that overlaps it most (:class:`~models.constraints.terms.OverlapTerm`
-over the exact candidate set of the constrained search, in the image's own pixel grid); every
+box of its ratio (or ``aspect``) that overlaps it most (:func:`~models.constraints.fit.nearest_candidate`,
+the engine's re-fit, over the exact candidate set of the constrained search, in the image's
+own pixel grid); every
 suggestion satisfies them. Every suggestion is then snapped to whole pixels by the project's
 one snapper (:func:`~models.constraints.search.snap_to_pixels`, the ratio kept within a pixel
 and the layout kept).
@@ -42,10 +43,9 @@ import numpy as np
 import torch
 
 from models.box_arrays import iou_matrix
-from models.constraints.candidates import GridSpec, enumerate_candidates, ensure_room
+from models.constraints.fit import nearest_candidate
 from models.constraints.problem import CropProblem, check_feasible
 from models.constraints.search import snap_to_pixels
-from models.constraints.terms import OverlapTerm
 from models.errors import InfeasibleError, InvalidInputError
 from models.geometry import AspectRatio, Box, fit_ratio_around
 from models.nn.checkpoint import load_checkpoint
@@ -60,7 +60,6 @@ from models.resources import configured_path, resource_path
 __all__ = [
     "DEFAULT_INDEX",
     "DEFAULT_WEIGHTS",
-    "FIT_GRID",
     "ProCropPredictor",
     "Queries",
     "Suggestion",
@@ -247,11 +246,6 @@ class ProCropPredictor:
         return rank(self.queries, top_k, aspect=aspect, iou_threshold=iou_threshold, keep=keep, avoid=avoid)
 
 
-FIT_GRID = GridSpec(sizes=24, steps=13, min_scale=0.2)
-"""The constrained candidates a proposal is re-fitted to when the request has a layout (the
-grid of :data:`models.cropping.engine.FIT_GRID`, which re-fits the product paths' proposals)."""
-
-
 def rank(
     queries: Queries,
     top_k: int = 5,
@@ -316,11 +310,9 @@ def _constrained(c: Queries, top_k: int, aspect: float | None, iou_threshold: fl
         problem = CropProblem(size, AspectRatio(ratio, 1.0), keep, avoid)
         try:
             check_feasible(problem)
-            cands = ensure_room(problem, enumerate_candidates(problem, FIT_GRID), FIT_GRID)
+            box = nearest_candidate(p, problem)
         except InfeasibleError:  # a proposal of a ratio that cannot hold the regions
             continue
-        j = int(np.argmax(OverlapTerm(p)(cands)))
-        box = snap_to_pixels(Box(cands.x0[j], cands.y0[j], cands.x1[j], cands.y1[j]), problem)
         if all(box.iou(other) <= iou_threshold for other, _ in chosen):
             chosen.append((box, float(c.scores[i])))
             if len(chosen) == top_k:

@@ -312,3 +312,27 @@ def test_top_k_is_the_stable_argsort_prefix(values, k):
 
     total = np.array(values, np.float64)
     assert _top(total, k).tolist() == np.argsort(-total, kind="stable")[:k].tolist()
+
+
+# -- the one re-fit (models.constraints.fit) ---------------------------------------------------
+
+
+def test_refit_keeps_a_box_that_satisfies_the_problem_and_moves_one_that_does_not() -> None:
+    from models.constraints.fit import nearest_candidate, refit
+    from models.constraints.problem import admits
+
+    problem = CropProblem((400, 300), AspectRatio(4, 3), keep=(Box(300, 20, 380, 80),))
+    inside = Box(100, 0, 400, 225)
+    assert refit(inside, problem) == inside  # whole pixels, the ratio and the layout already hold
+    wrong = Box(0, 100, 200, 250)  # misses the keep region and has the ratio 4:3 only by chance
+    moved = refit(wrong, problem)
+    assert admits(problem, moved) and moved.contains(problem.keep[0])
+    assert abs(moved.width / moved.height - 4 / 3) < 0.01
+    # a box of another ratio is moved to the candidate that overlaps it most, never kept
+    tall = Box(250, 0, 390, 300)
+    near = nearest_candidate(tall, problem)
+    assert admits(problem, near) and abs(near.width / near.height - 4 / 3) < 0.01
+    others = [Box(x, 0, x + 280, 210) for x in (120, 0)] + [Box(80, 0, 400, 240)]
+    assert all(near.iou(tall) >= o.iou(tall) - 0.02 for o in others if admits(problem, o))
+    with pytest.raises(InfeasibleError):
+        nearest_candidate(tall, CropProblem((400, 300), AspectRatio(4, 3), keep=(Box(0, 0, 400, 300),), avoid=(Box(10, 10, 20, 20),)))
