@@ -51,6 +51,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     sc.add_argument("--w-near", type=float, default=0.0,
                     help="weight of each expert crop / trimmed frame vs same-ratio views a few percent off (default 0)")
     sc.add_argument("--rod", type=int, default=0, metavar="K", help="RoDAlign grid of what the crop discards (0: none)")
+    sc.add_argument("--members", type=int, default=1, metavar="K",
+                    help="train K scorers (seeds --seed, --seed + 1, ...) into one ensemble file; scores are averaged (default 1)")
     from models.cli.procrop_train import add_procrop_options
 
     add_procrop_options(models.choices["procrop"])
@@ -97,9 +99,11 @@ def run_scorer(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"the signal weights must be >= 0 and not all 0, got {weights}")
     if args.rod < 0:
         raise InvalidInputError(f"--rod must be >= 0, got {args.rod}")
+    if args.members < 1:
+        raise InvalidInputError(f"--members must be at least 1, got {args.members}")
     settings = ScorerTraining(epochs=args.epochs, seed=args.seed, holdout=not args.all_images,
                               w_pairs=args.w_pairs, w_expert=args.w_expert, w_pro=w_pro, w_near=args.w_near)  # fmt: skip
-    train = partial(train_scorer, pro=args.pro, pro_limit=args.pro_limit, config=ScorerConfig(rod=args.rod))
+    train = partial(train_scorer, pro=args.pro, pro_limit=args.pro_limit, config=ScorerConfig(rod=args.rod, members=args.members))
     return _train(args, train, settings)
 
 

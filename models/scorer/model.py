@@ -4,6 +4,9 @@ Each box is described by RoI-pooled features (3 x 3 cells on 1x1-reduced stride-
 stride-32 maps), optionally RoD-pooled ones (what the crop discards, GAIC; ``rod`` cells),
 the image's pooled context and its geometry (size, offset from the centre, ratio); an MLP
 maps that to a score. Scores only rank boxes of one image.
+
+A config with ``members > 1`` is an ensemble (:class:`ScorerEnsemble`): that many scorers
+trained alike from different seeds, on the same frozen backbone maps, their scores averaged.
 """
 
 from __future__ import annotations
@@ -12,19 +15,23 @@ import logging
 import math
 import os
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from models.errors import InvalidInputError
 from models.nn.backbone import Backbone, build_backbone, image_tensor
 from models.nn.checkpoint import load_checkpoint
 from models.nn.roi import rod_pool, roi_pool
 from models.resources import resource_path
 
-__all__ = ["DEFAULT_WEIGHTS", "JUDGE_WEIGHTS", "KIND", "CropScorer", "ScorerConfig", "ScorerModel", "load_scorer"]
+__all__ = [
+    "DEFAULT_WEIGHTS", "JUDGE_WEIGHTS", "KIND", "CropScorer", "ScorerConfig", "ScorerEnsemble", "ScorerModel",
+    "build_scorer", "load_scorer",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,7 @@ class ScorerConfig:
     hidden: int = 256
     in_channels: tuple[int, int] = (112, 320)  # s16, s32
     rod: int = 0  # RoDAlign grid (GAIC): features of what the crop discards; 0 = none
+    members: int = 1  # > 1: an ensemble of that many scorers (seeds seed, seed + 1, ...), scores averaged
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -99,25 +107,50 @@ class CropScorer(nn.Module):
         return self.score(self.reduced(features), boxes, image_ratio)
 
 
+class ScorerEnsemble(nn.Module):
+    """``config.members`` scorers of one config on the same maps; the score is their mean."""
+
+    def __init__(self, config: ScorerConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.members = nn.ModuleList(CropScorer(replace(config, members=1)) for _ in range(config.members))
+
+    def reduced(self, features: dict[str, torch.Tensor]) -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+        return tuple(m.reduced(features) for m in self.members)
+
+    def score(self, reduced: tuple[tuple[torch.Tensor, torch.Tensor], ...], boxes: torch.Tensor, image_ratio: float) -> torch.Tensor:
+        return torch.stack([m.score(r, boxes, image_ratio) for m, r in zip(self.members, reduced, strict=True)]).mean(0)
+
+    def forward(self, features: dict[str, torch.Tensor], boxes: torch.Tensor, image_ratio: float) -> torch.Tensor:
+        return self.score(self.reduced(features), boxes, image_ratio)
+
+
+def build_scorer(config: ScorerConfig) -> CropScorer | ScorerEnsemble:
+    """An untrained scorer of ``config``: one :class:`CropScorer`, or an ensemble of them."""
+    if config.members < 1:
+        raise InvalidInputError(f"a scorer needs at least one member, got {config.members}")
+    return CropScorer(config) if config.members == 1 else ScorerEnsemble(config)
+
+
 @dataclass(eq=False)
 class ScorerModel:
     """Backbone + scorer; ``prepare(rgb)`` once per image, then ``score`` any boxes."""
 
     config: ScorerConfig
     backbone: Backbone
-    scorer: CropScorer
+    scorer: CropScorer | ScorerEnsemble
     meta: dict
 
-    def prepare(self, rgb: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    def prepare(self, rgb: np.ndarray) -> tuple:
         return self.prepare_maps(self.backbone(image_tensor(rgb, self.config.input_size, self.backbone)))
 
-    def prepare_maps(self, maps: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    def prepare_maps(self, maps: dict[str, torch.Tensor]) -> tuple:
         """:meth:`prepare` from backbone maps already computed for the image (the same backbone
         at ``config.input_size``: ProCrop's default encoder computes exactly these)."""
         with torch.inference_mode():
             return self.scorer.reduced(maps)
 
-    def score(self, prepared: tuple[torch.Tensor, torch.Tensor], boxes: np.ndarray, image_ratio: float) -> np.ndarray:
+    def score(self, prepared: tuple, boxes: np.ndarray, image_ratio: float) -> np.ndarray:
         """Scores of ``(N, 4)`` normalised boxes, in batches (memory stays small)."""
         out = np.empty(len(boxes))
         with torch.inference_mode():
@@ -149,7 +182,7 @@ def load_scorer(weights: str | os.PathLike | None = None) -> ScorerModel:
         if path not in _loaded:
             data = load_checkpoint(path, KIND)
             config = ScorerConfig.from_dict(data["config"])
-            scorer = CropScorer(config)
+            scorer = build_scorer(config)
             scorer.load_state_dict(data["state_dict"], strict=True)
             scorer.eval()
             _loaded[path] = ScorerModel(config, build_backbone(config.backbone), scorer, data["meta"])

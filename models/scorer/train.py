@@ -27,9 +27,10 @@ import logging
 import os
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -40,7 +41,7 @@ from models.eval.split import is_holdout
 from models.geometry import Box
 from models.nn.checkpoint import save_checkpoint
 from models.nn.features import FolderFeatures, folder_features
-from models.scorer.model import KIND, CropScorer, ScorerConfig
+from models.scorer.model import KIND, CropScorer, ScorerConfig, ScorerEnsemble, build_scorer
 from models.scorer.views import frame_views, near_views, trimmed_frames
 
 __all__ = ["Sample", "ScorerData", "ScorerTraining", "fit_scorer", "load_scorer_data", "ranking_pairs", "train_scorer"]
@@ -191,7 +192,7 @@ def fit_scorer(samples: Sequence[Sample], settings: ScorerTraining = ScorerTrain
     """A scorer trained on ``samples``: ``(model, last epoch's mean loss, pairs in epoch 1)``."""
     rng = random.Random(settings.seed)
     torch.manual_seed(settings.seed)
-    model = CropScorer(config)
+    model = CropScorer(replace(config, members=1))
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     order = list(range(len(samples)))
     n_pairs, loss_value = 0, float("nan")
@@ -226,6 +227,23 @@ def fit_scorer(samples: Sequence[Sample], settings: ScorerTraining = ScorerTrain
     return model, loss_value, n_pairs
 
 
+def _fit_members(samples: Sequence[Sample], settings: ScorerTraining, config: ScorerConfig,
+                 progress: Progress | None) -> tuple[CropScorer | ScorerEnsemble, float, int]:  # fmt: skip
+    """:func:`fit_scorer` once, or once per member of an ensemble (seeds ``seed``, ``seed + 1``,
+    ...); the loss is the members' mean."""
+    if config.members == 1:
+        return fit_scorer(samples, settings, config, progress)
+    ensemble = build_scorer(config)
+    losses = []
+    for i, member in enumerate(ensemble.members):
+        log.info("ensemble member %d/%d (seed %d)", i + 1, config.members, settings.seed + i)
+        model, loss_value, n_pairs = fit_scorer(samples, replace(settings, seed=settings.seed + i), config, progress)
+        member.load_state_dict(model.state_dict(), strict=True)
+        losses.append(loss_value)
+    ensemble.eval()
+    return ensemble, float(np.mean(losses)), n_pairs
+
+
 def train_scorer(
     folder: str | os.PathLike,
     out: str | os.PathLike,
@@ -247,10 +265,11 @@ def train_scorer(
     samples = data.samples(settings)
     if not samples:
         raise InvalidInputError(f"no training images in {folder}")
-    model, loss_value, n_pairs = fit_scorer(samples, settings, config, progress)
+    model, loss_value, n_pairs = _fit_members(samples, settings, config, progress)
     meta = {
         "command": command,
         "seed": settings.seed,
+        **({"member_seeds": [settings.seed + i for i in range(config.members)]} if config.members > 1 else {}),
         "data": Path(folder).name + (f" + {Path(pro).name}" if pro is not None and settings.w_pro > 0 else "")
         + (f" (first {pro_limit})" if pro_limit and pro is not None and settings.w_pro > 0 else ""),
         "images": len(samples),

@@ -181,3 +181,22 @@ def test_cli_trains_a_scorer_with_pro_pairs_and_rod(data, tmp_path, capsys):
     assert "weights" in capsys.readouterr().err
     assert main(["train", "scorer", str(fcdb), "--out", str(out), "--w-near", "-1"]) == 2
     assert "weights" in capsys.readouterr().err
+
+
+def test_cli_trains_an_ensemble_whose_score_is_the_mean_of_its_seeded_members(data, tmp_path, capsys):
+    fcdb, pro, _ = data
+    one, two, ens = tmp_path / "s0.pt", tmp_path / "s1.pt", tmp_path / "ens.pt"
+    common = ["--pro", str(pro), "--rod", "2", "--epochs", "1", "--all-images", "--json"]
+    for out, extra in ((one, ["--seed", "3"]), (two, ["--seed", "4"]), (ens, ["--seed", "3", "--members", "2"])):
+        assert main(["train", "scorer", str(fcdb), "--out", str(out), *common, *extra]) == 0
+        meta = json.loads(capsys.readouterr().out)
+    assert meta["member_seeds"] == [3, 4] and "--members 2" in meta["command"]
+    a, b, e = (load_scorer(p) for p in (one, two, ens))
+    assert e.config.members == 2 and len(e.scorer.members) == 2
+    rgb = np.random.default_rng(0).integers(0, 255, (96, 128, 3), dtype=np.uint8)
+    boxes = np.array([[0, 0, 1, 1], [0.1, 0.1, 0.7, 0.9], [0.3, 0.2, 0.9, 0.6]])
+    sa, sb, se = (m.score(m.prepare(rgb), boxes, 4 / 3) for m in (a, b, e))
+    np.testing.assert_allclose(se, (sa + sb) / 2, rtol=1e-5, atol=1e-5)
+    assert not np.allclose(sa, sb)  # the members differ: the seeds were used
+    assert main(["train", "scorer", str(fcdb), "--out", str(ens), "--members", "0"]) == 2
+    assert "--members" in capsys.readouterr().err
