@@ -107,7 +107,7 @@ class ProposalWeights:
     face_cut: float = 10.0
 
 
-PROPOSAL_WEIGHTS = ProposalWeights(judge=0.02, area=0.25, centre=2.0, heatmap=0.0, border=1.0, face_cut=10.0)
+PROPOSAL_WEIGHTS = ProposalWeights(judge=0.05, area=0.25, centre=2.0, heatmap=0.0, border=1.0, face_cut=10.0)
 """Weights of the proposal method: the judge z-scored within the request's candidates, the
 size and centre priors and the heatmap's border term; chosen on FCDB's hold-out images
 (``cropstudio tune --method proposal --heatmap-terms``, docs/benchmarks.md), never FLMS."""

@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 DEFAULT_WEIGHTS = "weights/scorer-lite0.pt"
 JUDGE_WEIGHTS = "weights/scorer-judge-lite0.pt"
 """The judge (issue 18): RoD features, FCDB pairs + expert crops + pro_portraits view finding
-+ fine placement (each expert crop / frame against same-ratio views a few percent off).
++ fine placement (each expert crop / frame against same-ratio views a few percent off);
+three members (seeds 0, 1, 2), scores averaged.
 Used by the ``judge`` ranker, ProCrop's re-ranking and the ``proposal`` constraint method
 (each weight re-chosen for it on the hold-outs); ``DEFAULT_WEIGHTS`` is the previous scorer,
 kept as the ``scorer`` ranker and as the baseline of the ablations."""
