@@ -23,7 +23,7 @@ import torch
 from models.box_arrays import best_ious
 from models.geometry import Box
 from models.scorer.grid import candidate_grid
-from models.scorer.model import CropScorer
+from models.scorer.model import CropScorer, ScorerEnsemble
 from models.scorer.train import Sample
 
 __all__ = ["CONSTANT_CROP", "DevFigures", "candidate_grid", "dev_figures", "trivial_figures"]
@@ -45,7 +45,7 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(values)) if values else math.nan
 
 
-def dev_figures(model: CropScorer, holdout: Sequence[Sample]) -> DevFigures:
+def dev_figures(model: CropScorer | ScorerEnsemble, holdout: Sequence[Sample]) -> DevFigures:
     """The three hold-out figures of ``model`` on hold-out ``Sample`` s (FCDB and pro)."""
     pairs, fcdb, pro = [], [], []
     model.eval()
