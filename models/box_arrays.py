@@ -53,10 +53,9 @@ def disp_matrix(a, b) -> np.ndarray:
 
 
 def _ground_truth(gts) -> np.ndarray:
-    out = as_boxes(gts) if len(gts) else np.zeros((0, 4))
-    if len(out) == 0:
+    if len(gts) == 0:
         raise InvalidInputError("need at least one ground-truth crop")
-    return out
+    return as_boxes(gts)
 
 
 def best_ious(boxes, gts) -> np.ndarray:

@@ -48,12 +48,12 @@ def _non_empty(gts: Sequence[Box]) -> Sequence[Box]:
 
 def best_iou(pred: Box, gts: Sequence[Box]) -> float:
     """The largest IoU of ``pred`` with any of the ground-truth crops ``gts``."""
-    return float(best_ious(pred, _non_empty(gts))[0])
+    return float(best_ious(pred, gts)[0])
 
 
 def best_disp(pred: Box, gts: Sequence[Box]) -> float:
     """The smallest boundary displacement of ``pred`` to any of the ground-truth crops ``gts``."""
-    return float(best_disps(pred, _non_empty(gts))[0])
+    return float(best_disps(pred, gts)[0])
 
 
 def acc_k_n(
