@@ -9,7 +9,6 @@ a stale or foreign cache file is recomputed, never trusted.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from models.file_stamps import files_digest
 from models.imaging import load_image
 from models.nn.backbone import Backbone, image_tensor
 
@@ -53,10 +53,8 @@ class FolderFeatures:
 
 
 def _key(backbone_name: str, size: int, files: Sequence[str], mirror: bool) -> str:
-    h = hashlib.sha256(f"{backbone_name}|{size}|{mirror}|".encode())
-    for f in files:
-        h.update(f.encode() + b"\0")
-    return h.hexdigest()[:16]
+    # names, sizes and contents (never times): a changed image invalidates the cache, a copy keeps it
+    return files_digest(files, salt=f"features|{backbone_name}|{size}|{mirror}")
 
 
 def folder_features(
@@ -71,11 +69,7 @@ def folder_features(
 ) -> FolderFeatures:
     """Features of ``paths`` (and of their mirror images when ``mirror``)."""
     files = tuple(str(p) for p in paths)
-    stamps = []  # name, size and mtime: a changed image invalidates the cache
-    for f in files:
-        st = os.stat(f)
-        stamps.append(f"{Path(f).name}:{st.st_size}:{st.st_mtime_ns}")
-    key = _key(backbone_name, size, stamps, mirror)
+    key = _key(backbone_name, size, files, mirror)
     cache_file = Path(cache) / f"features-{key}.pt" if cache else None
     if cache_file is not None and cache_file.is_file():
         try:

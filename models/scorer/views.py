@@ -10,7 +10,6 @@ Boxes are normalised ``Box`` objects of the whole image (with its border).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.file_stamps import files_digest
 from models.geometry import Box
 
 __all__ = ["MAX_BORDER", "frame_views", "near_views", "trim_plain_border", "trimmed_frames"]
@@ -137,14 +137,10 @@ def near_views(crop: Box, n: int, rng: random.Random) -> list[Box]:
 def trimmed_frames(files: Sequence[Path], cache: str | os.PathLike | None = None,
                    progress: Callable[[int, int], None] | None = None) -> tuple[Box, ...]:  # fmt: skip
     """:func:`trim_plain_border` of every image file: the photographers' frames, the label of
-    a professional photograph. Cached as JSON in ``cache`` (keyed by names, sizes and times)."""
+    a professional photograph. Cached as JSON in ``cache`` (keyed by the files' content stamps)."""
     from models.imaging import load_image
 
-    h = hashlib.sha256()
-    for f in files:
-        st = os.stat(f)
-        h.update(f"{Path(f).name}:{st.st_size}:{st.st_mtime_ns}\0".encode())
-    path = Path(cache) / f"frames-{h.hexdigest()[:16]}.json" if cache else None
+    path = Path(cache) / f"frames-{files_digest(files, salt='frames')}.json" if cache else None
     if path is not None and path.is_file():
         return tuple(Box(*b) for b in json.loads(path.read_text()))
     frames = []

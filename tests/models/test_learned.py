@@ -342,6 +342,14 @@ def test_feature_cache_is_reused_and_invalidated_by_a_changed_image(backbone, fo
     (cached,) = tmp_path.glob("features-*.pt")
     again = folder_features(paths, backbone, backbone_name="efficientnet-lite0", size=96, mirror=False, cache=tmp_path)
     assert torch.equal(first.maps["s8"], again.maps["s8"]) and len(list(tmp_path.glob("features-*.pt"))) == 1
-    os.utime(paths[0], ns=(0, 0))  # the image "changed": a new key, a new file
+    os.utime(paths[0], ns=(0, 0))  # a new time, the same bytes (a data set provisioned anew): reused
     folder_features(paths, backbone, backbone_name="efficientnet-lite0", size=96, mirror=False, cache=tmp_path)
+    assert len(list(tmp_path.glob("features-*.pt"))) == 1
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    copies = [changed / p.name for p in paths]
+    for src, dst in zip(paths, copies, strict=True):
+        dst.write_bytes(src.read_bytes())
+    copies[0].write_bytes(copies[0].read_bytes() + b"\0")  # the image changed: a new key, a new file
+    folder_features(copies, backbone, backbone_name="efficientnet-lite0", size=96, mirror=False, cache=tmp_path)
     assert len(list(tmp_path.glob("features-*.pt"))) == 2 and cached.exists()
