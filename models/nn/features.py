@@ -3,7 +3,7 @@
 The backbone is frozen, so its features are a pure function of (backbone, input size,
 image): training heads on them costs no backbone passes after the first, which makes
 training practical on a 2-core CPU. ``cache`` stores them as one ``.pt`` file (float16)
-keyed by the backbone, the input size and each image's name, size and modification time;
+keyed by the backbone, the input size and each image's name, size and content hash;
 a stale or foreign cache file is recomputed, never trusted.
 """
 
