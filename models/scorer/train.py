@@ -188,12 +188,20 @@ def _pairs(s: Sample, settings: ScorerTraining, rng: random.Random) -> list[Pair
 
 
 def fit_scorer(samples: Sequence[Sample], settings: ScorerTraining = ScorerTraining(), config: ScorerConfig = ScorerConfig(),
-               progress: Progress | None = None) -> tuple[CropScorer, float, int]:  # fmt: skip
-    """A scorer trained on ``samples``: ``(model, last epoch's mean loss, pairs in epoch 1)``."""
+               progress: Progress | None = None, *, model: CropScorer | None = None,
+               param_groups: list[dict] | None = None) -> tuple[CropScorer, float, int]:  # fmt: skip
+    """A scorer trained on ``samples``: ``(model, last epoch's mean loss, pairs in epoch 1)``.
+
+    ``model``: train this scorer (a subclass, e.g. one that fine-tunes backbone blocks: the
+    ablation of ``tests.bench.scorer_finetune``) instead of a new ``CropScorer(config)``;
+    ``param_groups``: the optimiser's parameter groups (default: every parameter that needs a
+    gradient, at ``settings.lr``)."""
     rng = random.Random(settings.seed)
     torch.manual_seed(settings.seed)
-    model = CropScorer(replace(config, members=1))
-    opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    if model is None:
+        model = CropScorer(replace(config, members=1))
+    groups = param_groups if param_groups is not None else [{"params": [p for p in model.parameters() if p.requires_grad]}]
+    opt = torch.optim.AdamW(groups, lr=settings.lr, weight_decay=settings.weight_decay)
     order = list(range(len(samples)))
     n_pairs, loss_value = 0, float("nan")
     for epoch in range(settings.epochs):

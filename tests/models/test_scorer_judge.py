@@ -167,6 +167,32 @@ def test_a_training_run_lowers_the_loss_on_fixed_pairs(data):
     assert trivial["full image"][1] < 1.0  # the bordered photo's frame is not the full image
 
 
+def test_a_fine_tuned_last_block_replays_the_backbone_and_trains_only_that_block(data):
+    from models.nn.backbone import build_backbone
+    from tests.bench.scorer_finetune import TunedTail
+
+    _, _, d = data
+    settings = ScorerTraining(holdout=False, w_pro=1.0, epochs=1, negatives=2, pro_views=4)
+    samples = d.samples(settings)
+    torch.manual_seed(0)
+    model = TunedTail(ScorerConfig(rod=2), build_backbone("efficientnet-lite0"))
+    f = samples[0].feats.get(samples[0].index)
+    with torch.no_grad():
+        replayed = model.tail(model.frozen(f["s16"]))
+    assert replayed.shape == f["s32"].shape  # the cached maps are float16: equal to rounding
+    assert (replayed - f["s32"]).abs().max() <= 0.02 * f["s32"].abs().max()
+    frozen = {k: v.clone() for k, v in model.frozen.state_dict().items()}
+    tail = {k: v.clone() for k, v in model.tail.state_dict().items()}
+    head = [q for n, q in model.named_parameters() if not n.startswith(("frozen.", "tail."))]
+    groups = [{"params": head}, {"params": list(model.tail.parameters()), "lr": 1e-3}]
+    trained, _, n = fit_scorer(samples, settings, ScorerConfig(rod=2), model=model, param_groups=groups)
+    assert trained is model and n > 0
+    after = model.tail.state_dict()
+    assert all(torch.equal(v, model.frozen.state_dict()[k]) for k, v in frozen.items())
+    assert all(torch.equal(after[k], v) for k, v in tail.items() if "running" in k or "num_batches" in k)  # statistics kept
+    assert any(not torch.equal(after[k], v) for k, v in tail.items() if k.endswith("weight"))  # the block learned
+
+
 def test_cli_trains_a_scorer_with_pro_pairs_and_rod(data, tmp_path, capsys):
     fcdb, pro, _ = data
     out = tmp_path / "s.pt"
