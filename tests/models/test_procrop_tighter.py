@@ -1,0 +1,51 @@
+"""ProCrop's suggestions at a ratio far from the image's: the tighter framings fill the list
+only after every box fitted around a query (models.cropping.methods._tighter)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from models import cropping
+from models.cropping.methods import TIGHTER, get_method
+from models.geometry import AspectRatio
+from models.imaging import ImageInfo, LoadedImage
+from models.procrop.predictor import Queries
+from models.subjects import Subjects
+
+W, H = 400, 600  # a portrait, cropped to 16:9
+
+
+def _analysis(sides: list[float], scores: list[float]) -> cropping.Analysis:
+    """Queries centred on the image, ``sides`` of its width and height each."""
+    image = LoadedImage(ImageInfo(Path("p.png"), W, H, "PNG", "RGB", 1, None), np.zeros((H, W, 3), np.uint8))
+    analysis = cropping.Analysis(image, Subjects((W, H), ()))
+    boxes = np.array([[0.5 - s / 2, 0.5 - s / 2, 0.5 + s / 2, 0.5 + s / 2] for s in sides])
+    queries = Queries(boxes, np.array(scores), (), (), (W, H))
+    analysis.cached(get_method("procrop").key, lambda: queries)
+    return analysis
+
+
+def test_tighter_framings_come_after_every_fitted_box_and_stay_best_first():
+    analysis = _analysis([1.0, 0.8, 0.6, 0.45], [0.9, 0.5, 0.3, 0.2])
+    found = cropping.ranked(analysis, cropping.Request(AspectRatio(16, 9), method="procrop"), 5)
+    # every query is taller than a full-width 16:9 box: fitted around, all four are that one box
+    first = found[0].box
+    assert (first.x0, first.x1, first.height) == (0, 400, 225) and abs(first.center[1] - H / 2) <= 1
+    assert TIGHTER not in found[0].notes
+    widths = [r.box.width for r in found[1:]]  # inside the 0.8, 0.6, 0.45 queries, snapped to whole pixels
+    assert len(widths) == 3 and all(abs(w - e) <= 1 for w, e in zip(widths, (320, 240, 180)))
+    assert all(TIGHTER in r.notes for r in found[1:])
+    assert all(abs(r.box.width / r.box.height - 16 / 9) < 0.02 for r in found)
+    assert all(a.box.iou(b.box) <= 0.7 for i, a in enumerate(found) for b in found[i + 1 :])
+    scores = [r.score for r in found]
+    assert scores == sorted(scores, reverse=True) and scores[0] == 0.9 and scores[1] < 0.2
+
+
+def test_no_tighter_framing_when_the_fitted_boxes_are_enough_or_the_ratio_is_free():
+    analysis = _analysis([1.0, 0.8, 0.6, 0.45], [0.9, 0.5, 0.3, 0.2])
+    free = cropping.ranked(analysis, cropping.Request(None, method="procrop"), 5)
+    assert free and all(TIGHTER not in r.notes for r in free)
+    one = cropping.ranked(analysis, cropping.Request(AspectRatio(16, 9), method="procrop"), 1)
+    assert len(one) == 1 and TIGHTER not in one[0].notes
