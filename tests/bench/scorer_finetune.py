@@ -60,19 +60,18 @@ class TunedTail(CropScorer):
             h = self.frozen(features["s16"])
         return self.reduce16(features["s16"]), self.reduce32(self.tail(h))
 
+    def param_groups(self, tail_lr: float) -> list[dict]:
+        """For :func:`fit_scorer`: the head at the training's rate, the block at ``tail_lr``
+        without weight decay (the frozen blocks in neither)."""
+        head = [q for n, q in self.named_parameters() if not n.startswith(("frozen.", "tail."))]
+        return [{"params": head}, {"params": list(self.tail.parameters()), "lr": tail_lr, "weight_decay": 0.0}]
 
-class _Mean(nn.Module):
-    """Scores averaged over scorers that each reduce the maps their own way."""
 
-    def __init__(self, members: list[CropScorer]) -> None:
-        super().__init__()
-        self.members = nn.ModuleList(members)
-
-    def reduced(self, features):
-        return [m.reduced(features) for m in self.members]
-
-    def score(self, reduced, boxes, ratio):
-        return torch.stack([m.score(r, boxes, ratio) for m, r in zip(self.members, reduced, strict=True)]).mean(0)
+def _ensemble(members: list[CropScorer]) -> ScorerEnsemble:
+    """The trained members as one judge, scores averaged, as the shipped file holds them."""
+    ensemble = ScorerEnsemble(replace(JUDGE_CONFIG, members=len(members)))
+    ensemble.members = nn.ModuleList(members)
+    return ensemble.eval()
 
 
 def _row(name: str, d: DevFigures) -> str:
@@ -108,23 +107,14 @@ def main(argv: list[str] | None = None) -> int:
                 model, _, _ = fit_scorer(train, s, one)
             else:
                 torch.manual_seed(seed)  # the head starts as fit_scorer's own would
-                model = TunedTail(one, backbone)
-                head = [q for n, q in model.named_parameters() if not n.startswith(("frozen.", "tail."))]
-                groups = [{"params": head}, {"params": list(model.tail.parameters()), "lr": args.tail_lr, "weight_decay": 0.0}]
-                model, _, _ = fit_scorer(train, s, one, model=model, param_groups=groups)
+                tuned = TunedTail(one, backbone)
+                model, _, _ = fit_scorer(train, s, one, model=tuned, param_groups=tuned.param_groups(args.tail_lr))
             members.append(model)
             print(_row(f"{variant}, seed {seed}", dev_figures(model, held)), flush=True)
-        ensemble = _Mean(members) if variant == "last block" else _as_ensemble(members)
+        ensemble = _ensemble(members)
         minutes = (time.perf_counter() - t0) / 60
         print(_row(f"**{variant}, seeds {' + '.join(map(str, args.seeds))}** ({minutes:.1f} min)", dev_figures(ensemble, held)), flush=True)
     return 0
-
-
-def _as_ensemble(members: list[CropScorer]) -> ScorerEnsemble:
-    ensemble = ScorerEnsemble(replace(JUDGE_CONFIG, members=len(members)))
-    for m, src in zip(ensemble.members, members, strict=True):
-        m.load_state_dict(src.state_dict(), strict=True)
-    return ensemble.eval()
 
 
 if __name__ == "__main__":

@@ -183,9 +183,7 @@ def test_a_fine_tuned_last_block_replays_the_backbone_and_trains_only_that_block
     assert (replayed - f["s32"]).abs().max() <= 0.02 * f["s32"].abs().max()
     frozen = {k: v.clone() for k, v in model.frozen.state_dict().items()}
     tail = {k: v.clone() for k, v in model.tail.state_dict().items()}
-    head = [q for n, q in model.named_parameters() if not n.startswith(("frozen.", "tail."))]
-    groups = [{"params": head}, {"params": list(model.tail.parameters()), "lr": 1e-3}]
-    trained, _, n = fit_scorer(samples, settings, ScorerConfig(rod=2), model=model, param_groups=groups)
+    trained, _, n = fit_scorer(samples, settings, ScorerConfig(rod=2), model=model, param_groups=model.param_groups(1e-3))
     assert trained is model and n > 0
     after = model.tail.state_dict()
     assert all(torch.equal(v, model.frozen.state_dict()[k]) for k, v in frozen.items())
