@@ -15,6 +15,9 @@ def add_procrop_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pro-limit", type=int, metavar="N", help="use only the first N --pro training photos")
     p.add_argument("--no-retrieval", action="store_true", help="train without retrieval (the seed's ablation)")
     p.add_argument("--batch", type=int, default=16, help="images per step (default 16)")
+    p.add_argument("--members", type=int, default=1, metavar="K",
+                   help="train K networks (seeds --seed, --seed + 1, ...) into one ensemble file whose "
+                        "boxes the members vote on (default 1)")  # fmt: skip
     p.add_argument("--blip-model", type=Path, metavar="DIR",
                    help="train the optional text fusion with this local BLIP captioning model")  # fmt: skip
 
@@ -23,13 +26,17 @@ def run(args: argparse.Namespace, train_fn, command_fn) -> int:
     from functools import partial
 
     from models.errors import InvalidInputError
+    from models.procrop.model import ProCropConfig
     from models.procrop.train import ProCropTraining, train_procrop
 
     if args.batch < 1:
         raise InvalidInputError(f"--batch must be at least 1, got {args.batch}")
     if args.pro_limit is not None and args.pro_limit < 1:
         raise InvalidInputError(f"--pro-limit must be at least 1, got {args.pro_limit}")
+    if args.members < 1:
+        raise InvalidInputError(f"--members must be at least 1, got {args.members}")
     settings = ProCropTraining(epochs=args.epochs, batch=args.batch, seed=args.seed,
                                holdout=not args.all_images, retrieval=not args.no_retrieval)  # fmt: skip
     return train_fn(args, partial(train_procrop, index=args.index, extra=tuple(args.extra), pro=args.pro,
-                                   pro_limit=args.pro_limit, blip_model=args.blip_model), settings)
+                                   pro_limit=args.pro_limit, blip_model=args.blip_model,
+                                   config=ProCropConfig(members=args.members)), settings)

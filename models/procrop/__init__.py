@@ -9,7 +9,8 @@ Image Cropping from Professional Compositions"). One concept per module:
 * :mod:`~models.procrop.fusion` - cross-attention of the query to retrieved maps (Eq. 1) and
   to caption tokens (Eq. 2);
 * :mod:`~models.procrop.decoder` - anchor decoder with parallel box and score heads;
-* :mod:`~models.procrop.model` - the network wiring them (``build_model``);
+* :mod:`~models.procrop.model` - the network wiring them (``build_model``), and an ensemble of
+  such networks whose members vote on each other's boxes;
 * :mod:`~models.procrop.matcher`, :mod:`~models.procrop.criterion` - Hungarian set loss;
 * :mod:`~models.procrop.train` - training on cached encoder features;
 * :mod:`~models.procrop.predictor` - ``set_image`` / ``suggest`` API;

@@ -14,23 +14,32 @@
    saved before it existed load and behave unchanged;
 3. :class:`~models.procrop.decoder.AnchorDecoder` turns them into ``queries`` boxes with
    scores, per decoder layer (the last is the prediction, the others auxiliary).
+
+A config with ``members > 1`` is an ensemble (:class:`ProCropEnsemble`): that many networks
+of one config (trained with seeds ``seed, seed + 1, ...``) on the same inputs. It proposes
+every member's boxes, and each box's score is the members' vote: the mean, over members, of
+the probability of that member's query nearest to it (:func:`nearest_vote`). Seeds differ
+in where they place their queries, so the pool is richer than any one member's, and a box
+the members agree on ranks above one only its own member likes.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.errors import InvalidInputError
+from models.procrop.box_ops import box_iou, inverse_sigmoid
 from models.procrop.decoder import AnchorDecoder
 from models.procrop.encoder import REF_CHANNELS, REF_GRID
 from models.procrop.fusion import RetrievalFusion, TextFusion
 from models.procrop.position import grid_embedding
 
-__all__ = ["KIND", "ProCropConfig", "ProCropNet", "ProCropOutput", "build_model"]
+__all__ = ["KIND", "ProCropConfig", "ProCropEnsemble", "ProCropNet", "ProCropOutput", "build_model", "nearest_vote"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +67,7 @@ class ProCropConfig:
     text: bool = False  # fuses BLIP caption tokens (seed Eq. 2); needs a BLIP model to run
     text_dim: int = 768  # width of the BLIP token embeddings (BLIP base: 768)
     text_tokens: int = 32  # caption tokens kept (models.procrop.text.DEFAULT_TEXT_TOKENS)
+    members: int = 1  # > 1: an ensemble of that many networks (seeds seed, seed + 1, ...), see ProCropEnsemble
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -118,8 +128,43 @@ class ProCropNet(nn.Module):
         return ProCropOutput(boxes, logits, layers)
 
 
-def build_model(config: ProCropConfig = ProCropConfig()) -> ProCropNet:
-    model = ProCropNet(config)
+def nearest_vote(boxes: list[torch.Tensor], logits: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every member's boxes ``(M * Q, 4)`` and their logits after the vote: each box's
+    probability is the mean over the ``M`` members of the probability of that member's
+    query nearest to it (largest IoU; a member's own box is its own nearest). One member's
+    boxes and logits come back unchanged."""
+    pool = torch.cat(boxes)
+    if len(boxes) == 1:
+        return pool, logits[0]
+    inside = pool.clamp(0, 1)
+    votes = [p.sigmoid()[box_iou(inside, b.clamp(0, 1))[0].argmax(1)] for b, p in zip(boxes, logits, strict=True)]
+    return pool, inverse_sigmoid(torch.stack(votes).mean(0), eps=1e-6)
+
+
+class ProCropEnsemble(nn.Module):
+    """``config.members`` networks of one config on the same inputs; see the module docstring.
+    Built to be evaluated (each member is trained on its own, :mod:`models.procrop.train`):
+    its output's ``layers`` holds the fused last layer only."""
+
+    def __init__(self, config: ProCropConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.members = nn.ModuleList(ProCropNet(replace(config, members=1)) for _ in range(config.members))
+
+    def forward(self, query_map: torch.Tensor, image_ratio: torch.Tensor, refs: torch.Tensor | None = None,
+                text: torch.Tensor | None = None, text_padding: torch.Tensor | None = None) -> ProCropOutput:  # fmt: skip
+        """As :meth:`ProCropNet.forward`; ``(B, members * queries)`` boxes and voted logits."""
+        outs = [m(query_map, image_ratio, refs, text, text_padding) for m in self.members]
+        fused = [nearest_vote([o.boxes[b] for o in outs], [o.logits[b] for o in outs]) for b in range(query_map.shape[0])]
+        boxes, logits = torch.stack([f[0] for f in fused]), torch.stack([f[1] for f in fused])
+        return ProCropOutput(boxes, logits, [(boxes, logits)])
+
+
+def build_model(config: ProCropConfig = ProCropConfig()) -> ProCropNet | ProCropEnsemble:
+    """An untrained network of ``config``: one :class:`ProCropNet`, or an ensemble of them."""
+    if config.members < 1:
+        raise InvalidInputError(f"a ProCrop model needs at least one member, got {config.members}")
+    model = ProCropNet(config) if config.members == 1 else ProCropEnsemble(config)
     log.debug("procrop model: %d parameters", sum(p.numel() for p in model.parameters()))
     return model
 

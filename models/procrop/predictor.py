@@ -52,7 +52,7 @@ from models.nn.checkpoint import load_checkpoint
 from models.procrop.box_ops import box_iou
 from models.procrop.encoder import CompositionEncoder, build_encoder
 from models.procrop.index import CompositionIndex, load_index
-from models.procrop.model import KIND, ProCropConfig, ProCropNet, build_model
+from models.procrop.model import KIND, ProCropConfig, ProCropEnsemble, ProCropNet, build_model
 from models.procrop.rerank import ScorerRerank
 from models.procrop.text import BLIP_MODEL_ENV, blip_text_dim, caption_and_embed
 from models.resources import configured_path, resource_path
@@ -177,7 +177,7 @@ def _check_size(size: tuple[int, int]) -> tuple[int, int]:
 class ProCropPredictor:
     """The model, its encoder and its index, loaded once; see the module docstring."""
 
-    def __init__(self, model: ProCropNet, encoder: CompositionEncoder, index: CompositionIndex | None, meta: dict | None = None,
+    def __init__(self, model: ProCropNet | ProCropEnsemble, encoder: CompositionEncoder, index: CompositionIndex | None, meta: dict | None = None,
                  *, blip_model: str | os.PathLike | None = None, rerank: ScorerRerank | None = None) -> None:  # fmt: skip
         if index is not None and index.encoder != encoder.name:
             raise InvalidInputError(f"the index was built with {index.encoder}, the model uses {encoder.name}")

@@ -185,9 +185,12 @@ def train_procrop(
     pro_limit: int | None = None,
     blip_model: str | os.PathLike | None = None,
 ) -> dict:
-    """Train, write the weights to ``out`` and return the checkpoint's ``meta``."""
-    rng = random.Random(settings.seed)
-    torch.manual_seed(settings.seed)
+    """Train, write the weights to ``out`` and return the checkpoint's ``meta``.
+
+    ``config.members > 1`` trains that many networks one after another, each exactly as a
+    single run with seed ``settings.seed + i`` would, and writes them as one ensemble
+    (:class:`~models.procrop.model.ProCropEnsemble`, weights stored in float16); its
+    validation figures are the ensemble's, each member's curve is kept in the meta."""
     folder = Path(folder)
     aset = load_annotations(folder)
     train_images, val_images = split_images(aset.items, holdout=settings.holdout, limit=limit)
@@ -227,14 +230,65 @@ def train_procrop(
                    blip_model, stage("validation captions")) if val_images else None  # fmt: skip
     pro_split = (_prepare(pro_val, [[_relative(im, pro)] for im in pro_val], encoder, config, db, False, cache,
                           stage("pro validation features")) if pro_val else None)  # fmt: skip
+    model, curve, figures, seconds = _fit_members(config, settings, train, val, pro_split, progress)
+    meta = {
+        "command": command, "seed": settings.seed, "data": folder.name, "images": len(train_images), "extra": extra_counts,
+        "holdout_excluded": settings.holdout, "validation_images": len(val_images), "epochs": settings.epochs,
+        "batch": settings.batch, "lr": settings.lr, "retrieval": settings.retrieval,
+        "index": {"path": index_path.name, "items": len(db), "source": db.source} if db is not None else None,
+        "text": {"blip_model": Path(blip_model).name} if blip_model is not None else None,
+        **figures, "curve": curve, "pro_validation_images": len(pro_val), "train_seconds": round(seconds, 1),
+        **({"member_seeds": [settings.seed + i for i in range(config.members)], "weights_dtype": "float16"} if config.members > 1 else {}),
+    }  # fmt: skip
+    config = ProCropConfig(**{**config.to_dict(), "retrieval": settings.retrieval})
+    state = _half(model.state_dict()) if config.members > 1 else model.state_dict()
+    save_checkpoint(out, KIND, config.to_dict(), state, meta)
+    return meta
+
+
+def _half(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``state`` with its floating-point tensors in float16 (an ensemble's file stays near one
+    network's size; ``load_state_dict`` copies them back into float32 parameters)."""
+    return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+
+
+def _fit_members(config: ProCropConfig, settings: ProCropTraining, train: _Split, val: _Split | None,
+                 pro_split: _Split | None, progress: Callable[[str, int, int], None] | None) -> tuple:  # fmt: skip
+    """``(model, curve, figures, seconds)``: one network (its curve), or ``config.members`` of
+    them, member ``i`` from seed ``settings.seed + i``, in one ensemble whose figures are
+    measured on its float16-rounded weights (as it is stored)."""
+    one = ProCropConfig(**{**config.to_dict(), "members": 1})
+    label = (lambda i: f"member {i + 1}/{config.members}: ") if config.members > 1 else (lambda i: "")
+    fitted = [_fit(one, replace(settings, seed=settings.seed + i), train, val, pro_split, progress, label(i))
+              for i in range(config.members)]  # fmt: skip
+    seconds = sum(t for _, _, t in fitted)
+    if config.members == 1:
+        model, curve, _ = fitted[0]
+        last = curve[-1]
+        return model, curve, {"train_loss": last["loss"], "val_iou": last.get("val_iou"), "pro_val_iou": last.get("pro_val_iou")}, seconds
+    model = build_model(config)
+    for member, (fit, _, _) in zip(model.members, fitted, strict=True):
+        member.load_state_dict(_half(fit.state_dict()))
+    curve = [{"member_seed": settings.seed + i, "curve": c} for i, (_, c, _) in enumerate(fitted)]
+    figures = {"train_loss": round(float(np.mean([c[-1]["loss"] for _, c, _ in fitted])), 5),
+               "val_iou": round(_validate(model, val), 4) if val is not None else None,
+               "pro_val_iou": round(_validate(model, pro_split), 4) if pro_split is not None else None}  # fmt: skip
+    return model, curve, figures, seconds
+
+
+def _fit(config: ProCropConfig, settings: ProCropTraining, train: _Split, val: _Split | None, pro_split: _Split | None,
+         progress: Callable[[str, int, int], None] | None, label: str = "") -> tuple[torch.nn.Module, list[dict], float]:  # fmt: skip
+    """One network of ``config`` trained from ``settings.seed``: ``(model, curve, seconds)``."""
+    rng = random.Random(settings.seed)
+    torch.manual_seed(settings.seed)
     model = build_model(config)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
-    steps = settings.epochs * math.ceil(len(train_images) / settings.batch)
+    steps = settings.epochs * math.ceil(len(train.images) / settings.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, settings.lr, total_steps=steps, pct_start=0.05)
     criterion = SetCriterion()
     curve: list[dict] = []
     started = time.perf_counter()
-    order = list(range(len(train_images)))
+    order = list(range(len(train.images)))
     for epoch in range(settings.epochs):
         rng.shuffle(order)
         total, count = 0.0, 0
@@ -254,19 +308,7 @@ def train_procrop(
         if pro_split is not None and (epoch + 1 == settings.epochs or (epoch + 1) % 5 == 0):
             point["pro_val_iou"] = round(_validate(model, pro_split), 4)
         curve.append(point)
-        log.info("procrop epoch %d/%d: %s", epoch + 1, settings.epochs, point)
+        log.info("procrop %sepoch %d/%d: %s", label, epoch + 1, settings.epochs, point)
         if progress:
             progress("epochs", epoch + 1, settings.epochs)
-    meta = {
-        "command": command, "seed": settings.seed, "data": folder.name, "images": len(train_images), "extra": extra_counts,
-        "holdout_excluded": settings.holdout, "validation_images": len(val_images), "epochs": settings.epochs,
-        "batch": settings.batch, "lr": settings.lr, "retrieval": settings.retrieval,
-        "index": {"path": index_path.name, "items": len(db), "source": db.source} if db is not None else None,
-        "text": {"blip_model": Path(blip_model).name} if blip_model is not None else None,
-        "train_loss": curve[-1]["loss"], "val_iou": curve[-1].get("val_iou"), "curve": curve,
-        "pro_val_iou": curve[-1].get("pro_val_iou"), "pro_validation_images": len(pro_val),
-        "train_seconds": round(time.perf_counter() - started, 1),
-    }  # fmt: skip
-    config = ProCropConfig(**{**config.to_dict(), "retrieval": settings.retrieval})
-    save_checkpoint(out, KIND, config.to_dict(), model.state_dict(), meta)
-    return meta
+    return model, curve, time.perf_counter() - started

@@ -4,7 +4,8 @@
         resources/weights/procrop-lite0-noret.pt --out docs/procrop_training.png
 
 Every checkpoint written by ``cropstudio train`` keeps its curve in ``meta["curve"]``
-(``{"epoch", "loss"[, "val_iou"]}``), so the plot is redrawn from the shipped files alone.
+(``{"epoch", "loss"[, "val_iou"]}``; an ensemble's, ``train procrop --members``, one such curve
+per member, ``{"member_seed", "curve"}``), so the plot is redrawn from the shipped files alone.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ def main() -> None:
     for path in args.weights:
         data = load_checkpoint(path, "procrop")
         curve = data["meta"].get("curve") or []
-        label = f"{path.stem} ({data['meta'].get('images', '?')} images)"
-        loss_ax.plot([p["epoch"] for p in curve], [p["loss"] for p in curve], marker=".", label=label)
-        val = [p for p in curve if "val_iou" in p]
-        iou_ax.plot([p["epoch"] for p in val], [p["val_iou"] for p in val], marker="o", label=label)
+        runs = [(f" seed {c['member_seed']}", c["curve"]) for c in curve] if curve and "member_seed" in curve[0] else [("", curve)]
+        for suffix, run in runs:
+            label = f"{path.stem}{suffix} ({data['meta'].get('images', '?')} images)"
+            loss_ax.plot([p["epoch"] for p in run], [p["loss"] for p in run], marker=".", label=label)
+            val = [p for p in run if "val_iou" in p]
+            iou_ax.plot([p["epoch"] for p in val], [p["val_iou"] for p in val], marker="o", label=label)
     loss_ax.set(xlabel="epoch", ylabel="training loss (L1 + GIoU + score)", title="training loss")
     iou_ax.set(xlabel="epoch", ylabel="top-1 IoU", title="FCDB hold-out fifth (never trained on)")
     for ax in (loss_ax, iou_ax):

@@ -12,7 +12,7 @@ from models.errors import InvalidInputError
 from models.nn.checkpoint import load_checkpoint, save_checkpoint
 from models.procrop.criterion import SetCriterion
 from models.procrop.encoder import build_encoder
-from models.procrop.model import KIND, ProCropConfig, build_model
+from models.procrop.model import KIND, ProCropConfig, ProCropEnsemble, build_model, nearest_vote
 from models.procrop.predictor import ProCropPredictor, load_predictor
 from models.procrop.text import BLIP_MODEL_ENV, TextFeatures, blip_text_dim, caption_and_embed
 from models.resources import resource_path
@@ -104,8 +104,9 @@ def test_one_training_step_with_text_lowers_the_loss():
 @pytest.mark.parametrize("name", ["procrop-lite0.pt", "procrop-lite0-noret.pt"])
 def test_shipped_weights_are_unchanged_by_the_text_branch(name):
     """The shipped checkpoints, one saved before ``text`` existed (no key) and one after
-    (``text: false``): strict load, no text parameters, and the forward pass is exactly the
-    pre-text composition memory -> retrieval fusion -> decoder."""
+    (``text: false``): strict load, no text parameters, and the forward pass of each network
+    (each member of an ensemble) is exactly the pre-text composition memory -> retrieval
+    fusion -> decoder; an ensemble's output is its members' vote."""
     path = resource_path(f"weights/{name}")
     if not path.is_file():
         pytest.skip(f"{path} not built")
@@ -114,16 +115,21 @@ def test_shipped_weights_are_unchanged_by_the_text_branch(name):
     config = ProCropConfig.from_dict(data["config"])
     model = build_model(config).eval()
     model.load_state_dict(data["state_dict"], strict=True)
-    assert not config.text and model.text_fusion is None
-    assert not any(k.startswith("text_fusion") for k in model.state_dict())
+    assert not config.text and not any("text_fusion" in k for k in model.state_dict())
     torch.manual_seed(0)
     query, ratios = torch.randn(2, config.query_channels, 10, 10), torch.tensor([1.5, 0.7])
     refs = torch.randn(2, config.top_k, config.ref_channels, config.ref_grid, config.ref_grid) if config.retrieval else None
+    networks = list(model.members) if isinstance(model, ProCropEnsemble) else [model]
     with torch.no_grad():
         out = model(query, ratios, refs)
-        memory, pos = model.memory(query, ratios)
-        boxes, logits = model.decoder(model.fusion(memory, pos, refs), pos)[-1]
-    assert torch.equal(out.boxes, boxes) and torch.equal(out.logits, logits)
+        parts = []
+        for net in networks:
+            assert net.text_fusion is None
+            memory, pos = net.memory(query, ratios)
+            parts.append(net.decoder(net.fusion(memory, pos, refs), pos)[-1])
+    for b in range(2):
+        boxes, logits = nearest_vote([p[0][b] for p in parts], [p[1][b] for p in parts])
+        assert torch.equal(out.boxes[b], boxes) and torch.equal(out.logits[b], logits)
 
 
 def test_predictor_with_text_end_to_end(blip, tmp_path, monkeypatch):
