@@ -18,6 +18,9 @@ def add_procrop_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--members", type=int, default=1, metavar="K",
                    help="train K networks (seeds --seed, --seed + 1, ...) into one ensemble file whose "
                         "boxes the members vote on (default 1)")  # fmt: skip
+    p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                   help="keep the exponential moving average of the weights (decay per step, e.g. 0.999) "
+                        "and save it instead of the last weights (default 0: off)")  # fmt: skip
     p.add_argument("--blip-model", type=Path, metavar="DIR",
                    help="train the optional text fusion with this local BLIP captioning model")  # fmt: skip
 
@@ -35,8 +38,10 @@ def run(args: argparse.Namespace, train_fn, command_fn) -> int:
         raise InvalidInputError(f"--pro-limit must be at least 1, got {args.pro_limit}")
     if args.members < 1:
         raise InvalidInputError(f"--members must be at least 1, got {args.members}")
+    if not 0.0 <= args.ema < 1.0:
+        raise InvalidInputError(f"--ema must be in [0, 1), got {args.ema}")
     settings = ProCropTraining(epochs=args.epochs, batch=args.batch, seed=args.seed,
-                               holdout=not args.all_images, retrieval=not args.no_retrieval)  # fmt: skip
+                               holdout=not args.all_images, retrieval=not args.no_retrieval, ema=args.ema)  # fmt: skip
     return train_fn(args, partial(train_procrop, index=args.index, extra=tuple(args.extra), pro=args.pro,
                                    pro_limit=args.pro_limit, blip_model=args.blip_model,
                                    config=ProCropConfig(members=args.members)), settings)

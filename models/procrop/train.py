@@ -67,6 +67,7 @@ class ProCropTraining:
     seed: int = 0
     holdout: bool = True
     retrieval: bool = True
+    ema: float = 0.0  # > 0: the network returned is the exponential moving average of its weights, this decay per step
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,7 +191,11 @@ def train_procrop(
     ``config.members > 1`` trains that many networks one after another, each exactly as a
     single run with seed ``settings.seed + i`` would, and writes them as one ensemble
     (:class:`~models.procrop.model.ProCropEnsemble`, weights stored in float16); its
-    validation figures are the ensemble's, each member's curve is kept in the meta."""
+    validation figures are the ensemble's, each member's curve is kept in the meta.
+    ``settings.ema > 0`` keeps the exponential moving average of each network's weights
+    (``torch.optim.swa_utils.AveragedModel``, that decay per step) and saves it instead of the
+    last weights; the curve shows both (``raw_val_iou`` beside ``val_iou``), the training
+    itself is the run without it."""
     folder = Path(folder)
     aset = load_annotations(folder)
     train_images, val_images = split_images(aset.items, holdout=settings.holdout, limit=limit)
@@ -235,6 +240,8 @@ def train_procrop(
         "command": command, "seed": settings.seed, "data": folder.name, "images": len(train_images), "extra": extra_counts,
         "holdout_excluded": settings.holdout, "validation_images": len(val_images), "epochs": settings.epochs,
         "batch": settings.batch, "lr": settings.lr, "retrieval": settings.retrieval,
+        **({"ema": settings.ema} if settings.ema else {}),
+        "threads": torch.get_num_threads(),  # CPU float sums depend on it: the same command on another count differs
         "index": {"path": index_path.name, "items": len(db), "source": db.source} if db is not None else None,
         "text": {"blip_model": Path(blip_model).name} if blip_model is not None else None,
         **figures, "curve": curve, "pro_validation_images": len(pro_val), "train_seconds": round(seconds, 1),
@@ -282,6 +289,11 @@ def _fit(config: ProCropConfig, settings: ProCropTraining, train: _Split, val: _
     rng = random.Random(settings.seed)
     torch.manual_seed(settings.seed)
     model = build_model(config)
+    averaged = None
+    if settings.ema:
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(settings.ema), use_buffers=True)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     steps = settings.epochs * math.ceil(len(train.images) / settings.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, settings.lr, total_steps=steps, pct_start=0.05)
@@ -301,14 +313,18 @@ def _fit(config: ProCropConfig, settings: ProCropTraining, train: _Split, val: _
             torch.nn.utils.clip_grad_norm_(model.parameters(), settings.clip)
             opt.step()
             sched.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
             total, count = total + loss.total.item(), count + 1
         point = {"epoch": epoch + 1, "loss": round(total / count, 5)}
-        if val is not None and (epoch + 1 == settings.epochs or (epoch + 1) % 5 == 0):
-            point["val_iou"] = round(_validate(model, val), 4)
-        if pro_split is not None and (epoch + 1 == settings.epochs or (epoch + 1) % 5 == 0):
-            point["pro_val_iou"] = round(_validate(model, pro_split), 4)
+        shown = averaged.module if averaged is not None else model
+        for key, split in (("val_iou", val), ("pro_val_iou", pro_split)):
+            if split is not None and (epoch + 1 == settings.epochs or (epoch + 1) % 5 == 0):
+                point[key] = round(_validate(shown, split), 4)
+                if averaged is not None:  # the raw weights beside the average, for the comparison
+                    point[f"raw_{key}"] = round(_validate(model, split), 4)
         curve.append(point)
         log.info("procrop %sepoch %d/%d: %s", label, epoch + 1, settings.epochs, point)
         if progress:
             progress("epochs", epoch + 1, settings.epochs)
-    return model, curve, time.perf_counter() - started
+    return (averaged.module if averaged is not None else model), curve, time.perf_counter() - started
