@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from models.heatmap.head import HeatmapConfig, HeatmapHead
 from models.heatmap.model import KIND
 from models.heatmap.target import pseudo_heatmap
-from models.nn.checkpoint import save_checkpoint
+from models.nn.checkpoint import save_checkpoint, training_threads
 from models.nn.features import training_features
 
 __all__ = ["HeatmapTraining", "train_heatmap"]
@@ -103,6 +103,7 @@ def train_heatmap(
         "holdout_excluded": settings.holdout,
         "epochs": settings.epochs,
         "train_loss": round(loss_value, 5),
+        **training_threads(),
     }
     save_checkpoint(out, KIND, config.to_dict(), head.state_dict(), meta)
     return meta

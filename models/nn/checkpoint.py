@@ -21,9 +21,15 @@ import torch
 
 from models.errors import InvalidInputError
 
-__all__ = ["FORMAT", "load_checkpoint", "save_checkpoint"]
+__all__ = ["FORMAT", "load_checkpoint", "save_checkpoint", "training_threads"]
 
 FORMAT = 1
+
+
+def training_threads() -> dict[str, int]:
+    """``{"threads": n}`` for a training's meta: CPU float sums depend on the thread count, so the
+    same command run on another count trains a slightly different network."""
+    return {"threads": torch.get_num_threads()}
 
 
 def save_checkpoint(path: str | os.PathLike, kind: str, config: dict, state_dict: dict, meta: dict) -> Path:

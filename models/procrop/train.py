@@ -44,7 +44,7 @@ import torch
 from models.errors import InvalidInputError
 from models.eval.datasets import AnnotatedImage, load_annotations
 from models.eval.split import extra_images, split_images
-from models.nn.checkpoint import save_checkpoint
+from models.nn.checkpoint import save_checkpoint, training_threads
 from models.nn.features import folder_features
 from models.procrop.criterion import SetCriterion
 from models.procrop.encoder import CompositionEncoder, build_encoder
@@ -241,7 +241,7 @@ def train_procrop(
         "holdout_excluded": settings.holdout, "validation_images": len(val_images), "epochs": settings.epochs,
         "batch": settings.batch, "lr": settings.lr, "retrieval": settings.retrieval,
         **({"ema": settings.ema} if settings.ema else {}),
-        "threads": torch.get_num_threads(),  # CPU float sums depend on it: the same command on another count differs
+        **training_threads(),
         "index": {"path": index_path.name, "items": len(db), "source": db.source} if db is not None else None,
         "text": {"blip_model": Path(blip_model).name} if blip_model is not None else None,
         **figures, "curve": curve, "pro_validation_images": len(pro_val), "train_seconds": round(seconds, 1),
@@ -294,6 +294,7 @@ def _fit(config: ProCropConfig, settings: ProCropTraining, train: _Split, val: _
         from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
         averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(settings.ema), use_buffers=True)
+    kept = averaged.module if averaged is not None else model  # what is validated and returned
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     steps = settings.epochs * math.ceil(len(train.images) / settings.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, settings.lr, total_steps=steps, pct_start=0.05)
@@ -317,14 +318,13 @@ def _fit(config: ProCropConfig, settings: ProCropTraining, train: _Split, val: _
                 averaged.update_parameters(model)
             total, count = total + loss.total.item(), count + 1
         point = {"epoch": epoch + 1, "loss": round(total / count, 5)}
-        shown = averaged.module if averaged is not None else model
         for key, split in (("val_iou", val), ("pro_val_iou", pro_split)):
             if split is not None and (epoch + 1 == settings.epochs or (epoch + 1) % 5 == 0):
-                point[key] = round(_validate(shown, split), 4)
+                point[key] = round(_validate(kept, split), 4)
                 if averaged is not None:  # the raw weights beside the average, for the comparison
                     point[f"raw_{key}"] = round(_validate(model, split), 4)
         curve.append(point)
         log.info("procrop %sepoch %d/%d: %s", label, epoch + 1, settings.epochs, point)
         if progress:
             progress("epochs", epoch + 1, settings.epochs)
-    return (averaged.module if averaged is not None else model), curve, time.perf_counter() - started
+    return kept, curve, time.perf_counter() - started

@@ -39,7 +39,7 @@ from models.eval.datasets import AnnotatedImage, load_annotations
 from models.eval.pairs import ranking_pairs
 from models.eval.split import is_holdout
 from models.geometry import Box
-from models.nn.checkpoint import save_checkpoint
+from models.nn.checkpoint import save_checkpoint, training_threads
 from models.nn.features import FolderFeatures, folder_features
 from models.scorer.model import KIND, CropScorer, ScorerConfig, ScorerEnsemble, build_scorer
 from models.scorer.views import frame_views, near_views, trimmed_frames
@@ -286,6 +286,7 @@ def train_scorer(
         "epochs": settings.epochs,
         "settings": asdict(settings),
         "train_loss": round(loss_value, 5),
+        **training_threads(),
     }
     save_checkpoint(out, KIND, config.to_dict(), model.state_dict(), meta)
     return meta
