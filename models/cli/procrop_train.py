@@ -21,6 +21,8 @@ def add_procrop_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
                    help="keep the exponential moving average of the weights (decay per step, e.g. 0.999) "
                         "and save it instead of the last weights (default 0: off)")  # fmt: skip
+    p.add_argument("--weight-decay", type=float, default=1e-4, metavar="WD",
+                   help="AdamW's decoupled weight decay (default 1e-4)")  # fmt: skip
     p.add_argument("--blip-model", type=Path, metavar="DIR",
                    help="train the optional text fusion with this local BLIP captioning model")  # fmt: skip
 
@@ -40,8 +42,11 @@ def run(args: argparse.Namespace, train_fn, command_fn) -> int:
         raise InvalidInputError(f"--members must be at least 1, got {args.members}")
     if not 0.0 <= args.ema < 1.0:
         raise InvalidInputError(f"--ema must be in [0, 1), got {args.ema}")
+    if not 0.0 <= args.weight_decay < 1.0:
+        raise InvalidInputError(f"--weight-decay must be in [0, 1), got {args.weight_decay}")
     settings = ProCropTraining(epochs=args.epochs, batch=args.batch, seed=args.seed,
-                               holdout=not args.all_images, retrieval=not args.no_retrieval, ema=args.ema)  # fmt: skip
+                               holdout=not args.all_images, retrieval=not args.no_retrieval, ema=args.ema,
+                               weight_decay=args.weight_decay)  # fmt: skip
     return train_fn(args, partial(train_procrop, index=args.index, extra=tuple(args.extra), pro=args.pro,
                                    pro_limit=args.pro_limit, blip_model=args.blip_model,
                                    config=ProCropConfig(members=args.members)), settings)

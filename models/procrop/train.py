@@ -239,7 +239,7 @@ def train_procrop(
     meta = {
         "command": command, "seed": settings.seed, "data": folder.name, "images": len(train_images), "extra": extra_counts,
         "holdout_excluded": settings.holdout, "validation_images": len(val_images), "epochs": settings.epochs,
-        "batch": settings.batch, "lr": settings.lr, "retrieval": settings.retrieval,
+        "batch": settings.batch, "lr": settings.lr, "weight_decay": settings.weight_decay, "retrieval": settings.retrieval,
         **({"ema": settings.ema} if settings.ema else {}),
         **training_threads(),
         "index": {"path": index_path.name, "items": len(db), "source": db.source} if db is not None else None,

@@ -1,0 +1,30 @@
+"""``train procrop --weight-decay``: the decay reaches AdamW (same seed, other weights than a run
+without it), the meta records it, bad values are refused (CPU, the tiny data set)."""
+
+from __future__ import annotations
+
+import torch
+
+from models.cli.main import main
+from models.nn.checkpoint import load_checkpoint
+from models.procrop.encoder import build_encoder
+from models.procrop.index import build_index, save_index
+from models.procrop.model import KIND
+from tests.tiny_data import tiny_folder
+
+TINY = ["--epochs", "1", "--batch", "2", "--seed", "3", "--all-images"]
+
+
+def test_the_decay_reaches_the_optimiser_and_the_meta(tmp_path, capsys):
+    folder = tiny_folder(tmp_path / "data")
+    index = str(save_index(build_index(folder, build_encoder()), tmp_path / "index"))
+    runs = {}
+    for name, wd in (("none", "0"), ("strong", "0.5")):
+        out = tmp_path / f"{name}.pt"
+        assert main(["train", "procrop", str(folder), "--out", str(out), "--index", index, "--weight-decay", wd, *TINY]) == 0
+        runs[name] = load_checkpoint(out, KIND)
+    assert [r["meta"]["weight_decay"] for r in runs.values()] == [0.0, 0.5]
+    a, b = (r["state_dict"] for r in runs.values())
+    assert any(not torch.equal(a[k], b[k]) for k in a if a[k].is_floating_point())
+    assert main(["train", "procrop", str(folder), "--out", str(tmp_path / "x.pt"), "--index", index, "--weight-decay", "-1"]) == 2
+    assert "--weight-decay must be in [0, 1), got -1.0" in capsys.readouterr().err
