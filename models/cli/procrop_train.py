@@ -40,10 +40,9 @@ def run(args: argparse.Namespace, train_fn, command_fn) -> int:
         raise InvalidInputError(f"--pro-limit must be at least 1, got {args.pro_limit}")
     if args.members < 1:
         raise InvalidInputError(f"--members must be at least 1, got {args.members}")
-    if not 0.0 <= args.ema < 1.0:
-        raise InvalidInputError(f"--ema must be in [0, 1), got {args.ema}")
-    if not 0.0 <= args.weight_decay < 1.0:
-        raise InvalidInputError(f"--weight-decay must be in [0, 1), got {args.weight_decay}")
+    for flag, value in (("--ema", args.ema), ("--weight-decay", args.weight_decay)):
+        if not 0.0 <= value < 1.0:
+            raise InvalidInputError(f"{flag} must be in [0, 1), got {value}")
     settings = ProCropTraining(epochs=args.epochs, batch=args.batch, seed=args.seed,
                                holdout=not args.all_images, retrieval=not args.no_retrieval, ema=args.ema,
                                weight_decay=args.weight_decay)  # fmt: skip

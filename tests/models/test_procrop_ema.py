@@ -9,18 +9,14 @@ import torch
 
 from models.cli.main import main
 from models.nn.checkpoint import load_checkpoint
-from models.procrop.encoder import build_encoder
-from models.procrop.index import build_index, save_index
-from models.procrop.model import KIND, ProCropConfig
+from models.procrop.model import KIND
 from models.procrop.train import ProCropTraining, train_procrop
-from tests.tiny_data import tiny_folder
-
-TINY = ProCropConfig(width=32, heads=2, decoder_layers=1, queries=6, ffn=64, top_k=2)
+from tests.tiny_procrop import TINY_DECODER as TINY
+from tests.tiny_procrop import tiny_indexed_folder
 
 
 def test_the_average_is_saved_and_the_raw_run_is_unchanged(tmp_path, capsys):
-    folder = tiny_folder(tmp_path / "data")
-    index = save_index(build_index(folder, build_encoder()), tmp_path / "index")
+    folder, index = tiny_indexed_folder(tmp_path)
     base = ProCropTraining(epochs=2, batch=2, holdout=False, seed=5)
     runs = {}
     for name, decay in (("raw", 0.0), ("last", 1e-12), ("ema", 0.9)):

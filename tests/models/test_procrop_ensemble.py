@@ -15,14 +15,12 @@ from hypothesis import strategies as st
 
 from models.cli.main import main
 from models.nn.checkpoint import load_checkpoint
-from models.procrop.encoder import build_encoder
-from models.procrop.index import build_index, save_index
 from models.procrop.model import KIND, ProCropConfig, ProCropEnsemble, build_model, nearest_vote
 from models.procrop.predictor import load_predictor
 from models.procrop.train import ProCropTraining, train_procrop
-from tests.tiny_data import tiny_folder
+from tests.tiny_procrop import TINY_DECODER as TINY
+from tests.tiny_procrop import tiny_indexed_folder
 
-TINY = ProCropConfig(width=32, heads=2, decoder_layers=1, queries=6, ffn=64, top_k=2)
 
 
 def _iou(a, b) -> float:
@@ -76,8 +74,7 @@ def test_one_member_is_unchanged_and_copies_score_as_one_network():
 
 
 def test_training_members_trains_each_as_its_seeds_single_run(tmp_path, capsys):
-    folder = tiny_folder(tmp_path / "data")
-    index = save_index(build_index(folder, build_encoder()), tmp_path / "index")
+    folder, index = tiny_indexed_folder(tmp_path)
     base = ProCropTraining(epochs=1, batch=2, holdout=False)
     singles = []
     for seed in (3, 4):

@@ -18,13 +18,12 @@ from models.geometry import Box
 from models.nn.checkpoint import load_checkpoint
 from models.procrop.criterion import SetCriterion
 from models.procrop.decoder import anchor_init, to_box, to_logit
-from models.procrop.encoder import build_encoder
-from models.procrop.index import build_index, save_index
 from models.procrop.model import ProCropConfig, build_model
 from models.procrop.predictor import load_predictor, nms
 from models.procrop.train import ProCropTraining, train_procrop
 from tests.conftest import SAMPLES as SAMPLE_DIR
-from tests.tiny_data import NAMES, tiny_folder
+from tests.tiny_data import NAMES
+from tests.tiny_procrop import tiny_indexed_folder
 
 TINY = ProCropConfig(width=32, heads=2, decoder_layers=2, queries=12, ffn=64, top_k=2)
 
@@ -33,8 +32,7 @@ TINY = ProCropConfig(width=32, heads=2, decoder_layers=2, queries=12, ffn=64, to
 def trained(tmp_path_factory):
     """A tiny folder, its index, and tiny weights trained on it (2 epochs)."""
     root = tmp_path_factory.mktemp("procrop")
-    folder = tiny_folder(root / "data")
-    index = save_index(build_index(folder, build_encoder()), root / "index")
+    folder, index = tiny_indexed_folder(root)
     weights = root / "procrop.pt"
     settings = ProCropTraining(epochs=2, batch=2, holdout=False)
     meta = train_procrop(folder, weights, settings=settings, config=TINY, index=index, command="test")

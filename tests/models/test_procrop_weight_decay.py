@@ -7,17 +7,15 @@ import torch
 
 from models.cli.main import main
 from models.nn.checkpoint import load_checkpoint
-from models.procrop.encoder import build_encoder
-from models.procrop.index import build_index, save_index
 from models.procrop.model import KIND
-from tests.tiny_data import tiny_folder
+from tests.tiny_procrop import tiny_indexed_folder
 
 TINY = ["--epochs", "1", "--batch", "2", "--seed", "3", "--all-images"]
 
 
 def test_the_decay_reaches_the_optimiser_and_the_meta(tmp_path, capsys):
-    folder = tiny_folder(tmp_path / "data")
-    index = str(save_index(build_index(folder, build_encoder()), tmp_path / "index"))
+    folder, index = tiny_indexed_folder(tmp_path)
+    index = str(index)
     runs = {}
     for name, wd in (("none", "0"), ("strong", "0.5")):
         out = tmp_path / f"{name}.pt"
