@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -49,18 +47,10 @@ log = logging.getLogger(__name__)
 HEATMAP_WEIGHTS = ScoreWeights(attention=1.0, area=0.25, centre=0.5, border=0.3, face_cut=10.0)
 """Term weights for the heatmap; chosen on FCDB's hold-out images (docs/benchmarks.md)."""
 
-_models: dict[str, object] = {}
-_lock = threading.Lock()
-
-
 def _model(weights: str | os.PathLike | None):
-    from models.heatmap.model import default_weights, load_heatmap_model  # imports torch
+    from models.heatmap.model import shared_heatmap_model  # imports torch
 
-    path = str(Path(weights) if weights is not None else default_weights())
-    with _lock:  # one copy per process, whichever thread asks first
-        if path not in _models:
-            _models[path] = load_heatmap_model(path)
-        return _models[path]
+    return shared_heatmap_model(weights)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Re-rank ProCrop's queries with the judge (a post-processing step).
+"""Re-rank ProCrop's queries with the judge and the heatmap (a post-processing step).
 
 ProCrop's score head learns which of its ~90 queries matches *an* expert crop or frame of the
 training photos; the judge (:mod:`models.scorer`, ``scorer-judge-lite0.pt``) learns from
@@ -6,17 +6,20 @@ FCDB's pairwise human judgements and from professional photographs' frames again
 views of them which of two views of one photo is the better crop. The two disagree
 usefully, so the ranking score of each query is
 
-    fused = logit(p) + weight * z(s)
+    fused = logit(p) + weight * z(s) + heatmap * z(a)
 
-with ``p`` the decoder's score, ``s`` the scorer's score of the query's box and ``z`` the
-z-score over the image's queries (the scorer's scale is arbitrary; only its ranking within
-one image means anything). Suggestions report ``sigmoid(fused)``.
+with ``p`` the decoder's score, ``s`` the scorer's score of the query's box, ``a`` the
+learned heatmap's attention term of the box (:class:`models.constraints.terms.AttentionTerm`:
+the heatmap's mass inside the box minus the box's area fraction, the heatmap constraint
+method's own term; the heatmap is computed from the encoder's maps, no second backbone pass)
+and ``z`` the z-score over the image's queries (the scales are arbitrary; only the ranking
+within one image means anything). Suggestions report ``sigmoid(fused)``.
 
-``RERANK_WEIGHT`` and ``RERANK_GRID`` were chosen on the hold-out fifths of FCDB and
-``pro_portraits`` (never on FLMS), which neither the decoder nor the judge was trained on, by
-the mean of the two top-1 IoUs, FCDB's not below the decoder alone's (the three-seed judge on
-the three-member moving-average decoder: FCDB 0.6999 -> 0.7057, pro 0.9626 -> 0.9649 at weight
-2; the grid gains 0.0001 on the mean there, less than one image, and stays off):
+``RERANK_WEIGHT``, ``RERANK_HEATMAP`` and ``RERANK_GRID`` were chosen on the hold-out fifths
+of FCDB and ``pro_portraits`` (never on FLMS), which neither the decoder, the judge nor the
+heatmap was trained on, by the mean of the two top-1 IoUs, FCDB's not below the decoder
+alone's (the three-member moving-average decoder: judge alone at weight 2, FCDB 0.7057 / pro
+0.9649; judge 1 + heatmap 0.75, FCDB 0.7160 / pro 0.9647; the grid stays off):
 ``python -m tests.bench.procrop_judge`` and docs/benchmarks.md.
 """
 
@@ -29,24 +32,56 @@ import numpy as np
 
 from models.errors import InvalidInputError
 
-__all__ = ["RERANK_GRID", "RERANK_WEIGHT", "ScorerRerank", "fuse_scores", "grid_logits", "prepare_scorer", "with_grid"]
+__all__ = [
+    "RERANK_GRID",
+    "RERANK_HEATMAP",
+    "RERANK_WEIGHT",
+    "ScorerRerank",
+    "fuse_scores",
+    "grid_logits",
+    "heatmap_attention",
+    "heatmap_of",
+    "prepare_scorer",
+    "with_grid",
+]
 
-RERANK_WEIGHT = 2.0
+RERANK_WEIGHT = 1.0
+RERANK_HEATMAP = 0.75
 RERANK_GRID = False
 
 
-def fuse_scores(probs: np.ndarray, scores: np.ndarray, weight: float) -> np.ndarray:
-    """``sigmoid(logit(probs) + weight * z(scores))``, ``(Q,)`` in (0, 1).
+def _z(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    s = np.asarray(values, np.float64)
+    if s.shape != shape:
+        raise InvalidInputError(f"need one score per query: {s.shape} vs {shape}")
+    spread = s.std()
+    return (s - s.mean()) / spread if spread > 1e-9 else np.zeros_like(s)
 
-    With ``weight = 0`` (or scores that are all equal) the order of ``probs`` is kept.
+
+def fuse_scores(probs: np.ndarray, scores: np.ndarray, weight: float,
+                extra: tuple[tuple[np.ndarray, float], ...] = ()) -> np.ndarray:  # fmt: skip
+    """``sigmoid(logit(probs) + weight * z(scores) + sum(w_i * z(s_i)))``, ``(Q,)`` in (0, 1),
+    the sum over the ``(s_i, w_i)`` of ``extra``.
+
+    With zero weights (or scores that are all equal) the order of ``probs`` is kept.
     """
     p = np.clip(np.asarray(probs, np.float64), 1e-6, 1 - 1e-6)
-    s = np.asarray(scores, np.float64)
-    if p.shape != s.shape:
-        raise InvalidInputError(f"need one scorer score per query: {s.shape} vs {p.shape}")
-    spread = s.std()
-    z = (s - s.mean()) / spread if spread > 1e-9 else np.zeros_like(s)
-    return 1.0 / (1.0 + np.exp(-(np.log(p / (1 - p)) + weight * z)))
+    logit = np.log(p / (1 - p)) + weight * _z(scores, p.shape)
+    for values, w in extra:
+        logit = logit + w * _z(values, p.shape)
+    e = np.exp(-np.abs(logit))  # the logistic function without overflow, for any weight
+    return np.where(logit >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def heatmap_attention(heat: np.ndarray, boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The heatmap method's attention term of ``(N, 4)`` normalised boxes on a ``W x H`` image:
+    the fraction of the ``(m, n)`` heatmap's mass inside each box minus its area fraction."""
+    from models.constraints.candidates import Candidates
+    from models.constraints.terms import AttentionTerm, MapIntegral
+
+    w, h = size
+    b = np.asarray(boxes, np.float64)
+    return AttentionTerm(MapIntegral(heat, size))(Candidates(b[:, 0] * w, b[:, 1] * h, b[:, 2] * w, b[:, 3] * h))
 
 
 def grid_logits(boxes: np.ndarray, logits: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -73,12 +108,23 @@ def with_grid(boxes: np.ndarray, probs: np.ndarray, ratio: float) -> tuple[np.nd
     return np.concatenate([boxes, grid]), np.concatenate([probs, g])
 
 
+def _reusable(maps: dict | None, maps_from: tuple[str, int, str] | None, own: tuple[str, int, str]) -> bool:
+    """Whether ``maps`` (computed by ``maps_from = (name, input size, weights file)``) are a
+    model's own backbone maps (``own``, the same key), so it needs no second backbone pass."""
+    return maps is not None and bool(own[2]) and maps_from == own
+
+
 def prepare_scorer(scorer, rgb: np.ndarray, maps: dict | None = None, maps_from: tuple[str, int, str] | None = None):
     """``scorer.prepare(rgb)``, from ``maps`` instead of a second backbone pass when they were
     computed by the scorer's own backbone (``maps_from = (name, input size, weights file)``)."""
     own = (scorer.config.backbone, scorer.config.input_size, scorer.backbone.weights_file)
-    same = maps is not None and bool(own[2]) and maps_from == own
-    return scorer.prepare_maps(maps) if same else scorer.prepare(rgb)
+    return scorer.prepare_maps(maps) if _reusable(maps, maps_from, own) else scorer.prepare(rgb)
+
+
+def heatmap_of(model, rgb: np.ndarray, maps: dict | None = None, maps_from: tuple[str, int, str] | None = None) -> np.ndarray:
+    """``model.predict(rgb)`` of a :class:`~models.heatmap.model.HeatmapModel`, from ``maps``
+    when they are its own backbone's (as :func:`prepare_scorer`)."""
+    return model.predict_maps(maps) if _reusable(maps, maps_from, model.maps_from) else model.predict(rgb)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +135,22 @@ class ScorerRerank:
     queries, each voted for by the decoder through :func:`grid_logits`.
 
     ``scorer_weights``: the crop scorer's file (``None``: the judge,
-    ``$CROPSTUDIO_JUDGE_WEIGHTS`` or the bundled ``scorer-judge-lite0.pt``), loaded once per
-    process on first use.
+    ``$CROPSTUDIO_JUDGE_WEIGHTS`` or the bundled ``scorer-judge-lite0.pt``); ``heatmap``: the
+    weight of the heatmap's attention term (0: the heatmap is not run); ``heatmap_weights``:
+    its file (``None``: ``$CROPSTUDIO_HEATMAP_WEIGHTS`` or the bundled ``heatmap-lite0.pt``).
+    Each is loaded once per process on first use.
     """
 
     weight: float = RERANK_WEIGHT
     scorer_weights: str | os.PathLike | None = None
     grid: bool = RERANK_GRID
+    heatmap: float = RERANK_HEATMAP
+    heatmap_weights: str | os.PathLike | None = None
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.weight) and self.weight >= 0):
-            raise InvalidInputError(f"the re-ranking weight must be a number >= 0, got {self.weight!r}")
+        for name, value in (("re-ranking", self.weight), ("heatmap", self.heatmap)):
+            if not (np.isfinite(value) and value >= 0):
+                raise InvalidInputError(f"the {name} weight must be a number >= 0, got {value!r}")
 
     def __call__(self, rgb: np.ndarray, boxes: np.ndarray, probs: np.ndarray, ratio: float, *,
                  maps: dict | None = None, maps_from: tuple[str, int, str] | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
@@ -107,13 +158,20 @@ class ScorerRerank:
         input size, weights file)``; used instead of a second backbone pass when the scorer's
         backbone is that same one (ProCrop's default encoder is)."""
         boxes, probs = np.asarray(boxes, np.float64), np.asarray(probs, np.float64)
-        if self.weight == 0 or len(boxes) == 0:
+        if (self.weight == 0 and self.heatmap == 0) or len(boxes) == 0:
             return boxes, probs
-        from models.scorer.model import judge_weights, load_scorer  # imports torch
-
-        scorer = load_scorer(self.scorer_weights if self.scorer_weights is not None else judge_weights())
-        prepared = prepare_scorer(scorer, rgb, maps, maps_from)
         if self.grid:
             boxes, probs = with_grid(boxes, probs, ratio)
-        scores = scorer.score(prepared, boxes, ratio)
-        return boxes, fuse_scores(probs, scores, self.weight)
+        scores = np.zeros(len(boxes))
+        if self.weight > 0:
+            from models.scorer.model import judge_weights, load_scorer  # imports torch
+
+            scorer = load_scorer(self.scorer_weights if self.scorer_weights is not None else judge_weights())
+            scores = scorer.score(prepare_scorer(scorer, rgb, maps, maps_from), boxes, ratio)
+        extra: tuple[tuple[np.ndarray, float], ...] = ()
+        if self.heatmap > 0:
+            from models.heatmap.model import shared_heatmap_model  # imports torch
+
+            heat = heatmap_of(shared_heatmap_model(self.heatmap_weights), rgb, maps, maps_from)
+            extra = ((heatmap_attention(heat, boxes, (rgb.shape[1], rgb.shape[0])), self.heatmap),)
+        return boxes, fuse_scores(probs, scores, self.weight, extra)

@@ -7,9 +7,9 @@
 
 ``dump`` runs the shipped ProCrop (no re-ranking) on every image of the set (``--holdout``:
 only the hold-out fifth, :func:`models.eval.split.is_holdout`) and stores, per image, the
-90 queries' boxes and decoder scores, the judge's and the old scorer's scores of those boxes
-and of :func:`models.scorer.dev.candidate_grid` (the full image among them), and the
-ground truth (``--frame``: the photographer's frame with any plain border trimmed, as the
+queries' boxes and decoder scores, the judge's and the old scorer's scores of those boxes
+and of :func:`models.scorer.dev.candidate_grid` (the full image among them), the learned
+heatmap (from the encoder's maps, as the re-ranking computes it), and the ground truth (``--frame``: the photographer's frame with any plain border trimmed, as the
 judge's pro hold-out figure). ``choose`` evaluates every ranking policy of :func:`policies`
 on the first sets (top-1 IoU, Disp, best of top 3) and prints the table; ``--measure`` adds
 the same rows on a set that decides nothing (FLMS).
@@ -35,9 +35,10 @@ def _dump(folder: Path, holdout: bool, frame: bool, out: Path, limit: int | None
 
     from models.eval.datasets import load_annotations
     from models.eval.split import is_holdout
+    from models.heatmap.model import shared_heatmap_model
     from models.imaging import load_image
     from models.procrop.predictor import load_predictor
-    from models.procrop.rerank import prepare_scorer
+    from models.procrop.rerank import heatmap_of, prepare_scorer
     from models.scorer.grid import candidate_grid
     from models.scorer.model import judge_weights, load_scorer
     from models.scorer.views import trim_plain_border
@@ -52,8 +53,9 @@ def _dump(folder: Path, holdout: bool, frame: bool, out: Path, limit: int | None
         return boxes, probs
 
     predictor = load_predictor(weights, index, rerank=capture)  # one encoder pass, shared with the scorers
-    judge, old = load_scorer(judge_weights()), load_scorer()
-    rows: dict[str, list] = {k: [] for k in ("boxes", "probs", "judge_q", "old_q", "grid", "judge_g", "old_g", "gts", "ratio")}
+    judge, old, heatmap = load_scorer(judge_weights()), load_scorer(), shared_heatmap_model()
+    keys = ("boxes", "probs", "judge_q", "old_q", "grid", "judge_g", "old_g", "gts", "ratio", "heat", "size")
+    rows: dict[str, list] = {k: [] for k in keys}
     t0 = time.perf_counter()
     for im in tqdm(images, desc=f"dump {folder.name}"):
         rgb = load_image(im.file, max_side=640).rgb
@@ -65,6 +67,8 @@ def _dump(folder: Path, holdout: bool, frame: bool, out: Path, limit: int | None
             prepared = prepare_scorer(model, rgb, seen["maps"], seen["maps_from"])
             rows[f"{name}_q"].append(model.score(prepared, q.boxes, ratio))
             rows[f"{name}_g"].append(model.score(prepared, grid, ratio))
+        rows["heat"].append(heatmap_of(heatmap, rgb, seen["maps"], seen["maps_from"]))
+        rows["size"].append(np.array([rgb.shape[1], rgb.shape[0]]))
         gts = [trim_plain_border(rgb).as_tuple()] if frame else [c.as_tuple() for c in im.crops]
         rows["boxes"].append(q.boxes)
         rows["probs"].append(q.scores)
@@ -89,35 +93,46 @@ def _z(s: np.ndarray) -> np.ndarray:
     return (s - s.mean()) / sd if sd > 1e-9 else np.zeros_like(s)
 
 
-def _pool(d: dict, i: int, scorer: str, weight: float, extra: str):
+def _pool(d: dict, i: int, scorer: str, weight: float, extra: str, heat: float = 0.0):
     """The candidate boxes of image ``i`` and their fused ranking scores for one policy,
-    through the product's own fusion (:mod:`models.procrop.rerank`)."""
-    from models.procrop.rerank import fuse_scores, with_grid
+    through the product's own fusion (:mod:`models.procrop.rerank`); ``heat``: the weight of
+    the heatmap's attention term."""
+    from models.procrop.rerank import fuse_scores, heatmap_attention, with_grid
 
     boxes, probs = d["boxes"][i], d["probs"][i]
     s_q = d[f"{scorer}_q"][i] if scorer else np.zeros(len(boxes))
-    if extra == "none":
-        return boxes, fuse_scores(probs, s_q, weight)
-    s_g = d[f"{scorer}_g"][i] if scorer else np.zeros(len(d["grid"][i]))
-    boxes, probs = with_grid(boxes, probs, d["ratio"][i])
-    return boxes, fuse_scores(probs, np.concatenate([s_q, s_g]), weight)
+    if extra != "none":
+        s_g = d[f"{scorer}_g"][i] if scorer else np.zeros(len(d["grid"][i]))
+        boxes, probs = with_grid(boxes, probs, d["ratio"][i])
+        s_q = np.concatenate([s_q, s_g])
+    terms = ()
+    if heat > 0:
+        w, h = (int(v) for v in d["size"][i])
+        terms = ((heatmap_attention(d["heat"][i], boxes, (w, h)), heat),)
+    return boxes, fuse_scores(probs, s_q, weight, terms)
 
 
-def policies() -> list[tuple[str, str, float, str]]:
-    out = [("decoder alone", "", 0.0, "none")]
+def policies() -> list[tuple[str, str, float, str, float]]:
+    """``(name, scorer, weight, extra, heatmap weight)`` of every ranking the bench compares."""
+    out = [("decoder alone", "", 0.0, "none", 0.0)]
     for scorer in ("old", "judge"):
         for w in (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 100.0):
             for extra in ("none", "grid"):
-                out.append((f"{scorer} w={w:g} +{extra}", scorer, w, extra))
+                out.append((f"{scorer} w={w:g} +{extra}", scorer, w, extra, 0.0))
+    for h in (0.25, 0.5, 0.75, 1.0, 1.25, 1.5):
+        out.append((f"heatmap h={h:g}", "", 0.0, "none", h))
+    for w in (0.5, 1.0, 1.5, 2.0, 2.5):
+        for h in (0.25, 0.5, 0.75, 1.0, 1.25):
+            out.append((f"judge w={w:g} h={h:g}", "judge", w, "none", h))
     return out
 
 
-def _evaluate(d: dict, scorer: str, weight: float, extra: str) -> tuple[float, float, float]:
+def _evaluate(d: dict, scorer: str, weight: float, extra: str, heat: float = 0.0) -> tuple[float, float, float]:
     from models.procrop.predictor import nms
 
     ious, disps, best3 = [], [], []
     for i in range(len(d["boxes"])):
-        boxes, fused = _pool(d, i, scorer, weight, extra)
+        boxes, fused = _pool(d, i, scorer, weight, extra, heat)
         top = nms(boxes, fused, 0.7, 3)  # the predictor's own suppression
         gts = d["gts"][i]
         iu = best_ious(boxes[top], gts)
@@ -137,10 +152,10 @@ def _choose(sets: list[Path], measure: list[Path]) -> None:
     extra = [(p.stem, _load(p)) for p in measure]
     header = "policy".ljust(26) + "".join(f"{n + ' IoU':>12}{'Disp':>8}{'best3':>8}" for n, _ in data + extra)
     print(header)
-    for name, scorer, w, ex in policies():
+    for name, scorer, w, ex, h in policies():
         cells = []
         for _, d in data + extra:
-            iou, disp, b3 = _evaluate(d, scorer, w, ex)
+            iou, disp, b3 = _evaluate(d, scorer, w, ex, h)
             cells.append(f"{iou:12.4f}{disp:8.4f}{b3:8.4f}")
         print(name.ljust(26) + "".join(cells), flush=True)
     for label, box in (("full image", [0, 0, 1, 1]), ("constant centred", [0.06, 0.04, 0.94, 0.92])):

@@ -129,10 +129,36 @@ def test_fused_scores_keep_or_follow_the_scorer_order():
     assert ((0 < fused) & (fused < 1)).all()
     z = (s - s.mean()) / s.std()
     assert fused == pytest.approx(1 / (1 + np.exp(-(np.log(p / (1 - p)) + 0.5 * z))))
-    with pytest.raises(InvalidInputError, match="one scorer score per query"):
+    with pytest.raises(InvalidInputError, match="one score per query"):
         fuse_scores(p, s[:3], 0.5)
-    with pytest.raises(InvalidInputError, match=">= 0"):
+    with pytest.raises(InvalidInputError, match="re-ranking weight must be a number >= 0"):
         ScorerRerank(weight=-1.0)
+    with pytest.raises(InvalidInputError, match="heatmap weight must be a number >= 0"):
+        ScorerRerank(heatmap=float("nan"))
+    a = np.array([0.0, 1.0, 0.5, 4.0])  # an extra term: its z-score, weighted, joins the sum
+    za = (a - a.mean()) / a.std()
+    assert fuse_scores(p, s, 0.5, ((a, 2.0),)) == pytest.approx(
+        1 / (1 + np.exp(-(np.log(p / (1 - p)) + 0.5 * z + 2.0 * za))))  # fmt: skip
+    assert np.argsort(-fuse_scores(p, s, 0.0, ((a, 100.0),))).tolist() == [3, 1, 2, 0]
+    assert fuse_scores(p, s, 0.5, ((a, 0.0),)) == pytest.approx(fused)
+    with pytest.raises(InvalidInputError, match="one score per query"):
+        fuse_scores(p, s, 0.5, ((a[:2], 1.0),))
+
+
+def test_heatmap_attention_is_the_mass_inside_minus_the_area_against_brute_force():
+    """The heatmap term of normalised boxes, against summing the map's cells by hand."""
+    from models.procrop.rerank import heatmap_attention
+
+    rng = np.random.default_rng(3)
+    heat = rng.random((8, 8))
+    size = (320, 200)
+    boxes = np.array([[0.0, 0.0, 1.0, 1.0], [0.25, 0.5, 0.75, 1.0], [0.125, 0.0, 0.5, 0.375]])  # on cell edges
+    got = heatmap_attention(heat, boxes, size)
+    for b, g in zip(boxes, got):
+        c0, r0, c1, r1 = (int(round(v * 8)) for v in b)
+        mass = heat[r0:r1, c0:c1].sum() / heat.sum()
+        assert g == pytest.approx(mass - (b[2] - b[0]) * (b[3] - b[1]))
+    assert got[0] == pytest.approx(0.0)  # the whole image keeps all the mass and all the area
 
 
 def test_predictor_reranks_its_queries_with_the_crop_scorer(trained):
@@ -144,7 +170,7 @@ def test_predictor_reranks_its_queries_with_the_crop_scorer(trained):
     plain = load_predictor(weights, index, rerank=None)
     plain.set_image(rgb)
     boxes, probs = plain.queries.boxes, plain.queries.scores
-    reranked = load_predictor(weights, index, rerank=ScorerRerank(weight=0.5, grid=False))
+    reranked = load_predictor(weights, index, rerank=ScorerRerank(weight=0.5, grid=False, heatmap=0.0))
     assert reranked is not plain
     reranked.set_image(rgb)
     scorer = load_scorer(judge_weights())  # the judge by default
@@ -176,7 +202,7 @@ def test_reranking_reuses_the_encoders_backbone_pass_when_it_is_the_scorers(trai
     monkeypatch.setattr(ScorerModel, "prepare", lambda self, image: passes.append(1) or real(self, image))
     predictor.set_image(rgb)
     assert passes == [] and predictor.queries.scores == pytest.approx(expected)
-    rerank = ScorerRerank(weight=0.5, grid=False)
+    rerank = ScorerRerank(weight=0.5, grid=False, heatmap=0.0)
     boxes = predictor.queries.boxes[:90]
     probs = np.full(len(boxes), 0.5)
     other = ("efficientnet-lite0", 320, "/elsewhere/other-weights.pth")  # same name, other weights
@@ -184,6 +210,41 @@ def test_reranking_reuses_the_encoders_backbone_pass_when_it_is_the_scorers(trai
     assert rerank(rgb, boxes, probs, 1.5, maps=maps, maps_from=other)[1] == pytest.approx(
         rerank(rgb, boxes, probs, 1.5)[1])  # fmt: skip
     assert passes == [1, 1]
+
+
+def test_reranking_adds_the_heatmap_term_from_the_encoders_maps(trained, monkeypatch):
+    """With a heatmap weight the learned heatmap's attention term joins the fused score; the
+    heatmap is computed from the encoder's maps (no second backbone pass) and equals the
+    heatmap model's own prediction from the image."""
+    from models.heatmap.model import HeatmapModel, shared_heatmap_model
+    from models.procrop.rerank import ScorerRerank, fuse_scores, heatmap_attention
+    from models.scorer.model import judge_weights, load_scorer
+
+    _, index, weights, _ = trained
+    rgb = np.asarray(Image.open(SAMPLE_DIR / "chelsea.jpg").convert("RGB"))
+    size, ratio = (rgb.shape[1], rgb.shape[0]), rgb.shape[1] / rgb.shape[0]
+    plain = load_predictor(weights, index, rerank=None)
+    plain.set_image(rgb)
+    boxes, probs = plain.queries.boxes, plain.queries.scores
+    heatmap = shared_heatmap_model()
+    assert heatmap is shared_heatmap_model()  # one copy per process
+    heat = heatmap.predict(rgb)
+    maps = plain.encoder.encode(rgb).maps
+    assert heatmap.predict_maps(maps) == pytest.approx(heat, abs=1e-6)
+    judge = load_scorer(judge_weights())
+    scores = judge.score(judge.prepare(rgb), boxes, ratio)
+    term = heatmap_attention(heat, boxes, size)
+    assert term.std() > 0
+    passes = []
+    real = HeatmapModel.predict
+    monkeypatch.setattr(HeatmapModel, "predict", lambda self, image: passes.append(1) or real(self, image))
+    both = load_predictor(weights, index, rerank=ScorerRerank(weight=0.5, grid=False, heatmap=2.0))
+    both.set_image(rgb)
+    assert passes == []  # the encoder's maps were reused
+    assert both.queries.scores == pytest.approx(fuse_scores(probs, scores, 0.5, ((term, 2.0),)), abs=1e-6)
+    heat_only = ScorerRerank(weight=0.0, grid=False, heatmap=1.0)(rgb, boxes, probs, ratio)[1]
+    assert passes == [1]  # no maps given: the heatmap's own pass
+    assert heat_only == pytest.approx(fuse_scores(probs, np.zeros(len(boxes)), 0.0, ((term, 1.0),)))
 
 
 def test_the_grid_joins_the_queries_voted_for_by_the_nearest_query(trained):
@@ -206,13 +267,13 @@ def test_the_grid_joins_the_queries_voted_for_by_the_nearest_query(trained):
         k = int(np.argmax(ious))
         assert g[j] == pytest.approx(logits[k] + np.log(max(ious[k], 1e-3)))
     probs = 1 / (1 + np.exp(-logits))
-    out_boxes, fused = ScorerRerank(weight=1.0, grid=True)(rgb, boxes, probs, ratio)
+    out_boxes, fused = ScorerRerank(weight=1.0, grid=True, heatmap=0.0)(rgb, boxes, probs, ratio)
     assert out_boxes.shape == (2 + len(grid), 4) and out_boxes[2:] == pytest.approx(grid)
     judge = load_scorer(judge_weights())
     scores = judge.score(judge.prepare(rgb), out_boxes, ratio)
     expected = fuse_scores(np.concatenate([probs, 1 / (1 + np.exp(-g))]), scores, 1.0)
     assert fused == pytest.approx(expected)
-    plain_boxes, plain = ScorerRerank(weight=1.0, grid=False)(rgb, boxes, probs, ratio)
+    plain_boxes, plain = ScorerRerank(weight=1.0, grid=False, heatmap=0.0)(rgb, boxes, probs, ratio)
     assert plain_boxes.shape == (2, 4) and plain == pytest.approx(fuse_scores(probs, scores[:2], 1.0))
 
 
