@@ -19,7 +19,7 @@ within one image means anything). Suggestions report ``sigmoid(fused)``.
 of FCDB and ``pro_portraits`` (never on FLMS), which neither the decoder, the judge nor the
 heatmap was trained on, by the mean of the two top-1 IoUs, FCDB's not below the decoder
 alone's (the three-member moving-average decoder: judge alone at weight 2, FCDB 0.7057 / pro
-0.9649; judge 1 + heatmap 0.75, FCDB 0.7160 / pro 0.9647; the grid stays off):
+0.9649; judge 1 + heatmap 0.75, FCDB 0.7155 / pro 0.9647; the grid stays off):
 ``python -m tests.bench.procrop_judge`` and docs/benchmarks.md.
 """
 
