@@ -9,8 +9,9 @@
 only the hold-out fifth, :func:`models.eval.split.is_holdout`) and stores, per image, the
 queries' boxes and decoder scores, the judge's and the old scorer's scores of those boxes
 and of :func:`models.scorer.dev.candidate_grid` (the full image among them), the learned
-heatmap (from the encoder's maps, as the re-ranking computes it), and the ground truth (``--frame``: the photographer's frame with any plain border trimmed, as the
-judge's pro hold-out figure). ``choose`` evaluates every ranking policy of :func:`policies`
+heatmap (from the encoder's maps, as the re-ranking computes it), and the ground truth
+(``--frame``: the photographer's frame with any plain border trimmed, as the judge's pro
+hold-out figure). ``choose`` evaluates every ranking policy of :func:`policies`
 on the first sets (top-1 IoU, Disp, best of top 3) and prints the table; ``--measure`` adds
 the same rows on a set that decides nothing (FLMS).
 """
@@ -86,11 +87,6 @@ def _objects(values: list) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     out[:] = values
     return out
-
-
-def _z(s: np.ndarray) -> np.ndarray:
-    sd = s.std()
-    return (s - s.mean()) / sd if sd > 1e-9 else np.zeros_like(s)
 
 
 def _pool(d: dict, i: int, scorer: str, weight: float, extra: str, heat: float = 0.0):
