@@ -92,6 +92,7 @@ def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) ->
     if request.regions == 2:
         return [_two_regions(proposed, analysis, request)]
     out: list[CropResult] = []
+    bases: list[Box] = []  # the kept proposals' own boxes before voting (ProCrop's)
     errors: list[str] = []
     plans: dict[float, tuple[CropProblem, SubjectPlan]] = {}  # one plan per ratio
     for p in proposed:
@@ -107,8 +108,9 @@ def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) ->
         except InfeasibleError as exc:
             errors.append(str(exc))
             continue
-        if any(box.iou(r.box) > iou for r in out):
+        if any(box.iou(r.box) > iou for r in out) or (p.basis is not None and any(p.basis.iou(b) > iou for b in bases)):
             continue
+        bases += [p.basis] if p.basis is not None else []
         moved = "" if box.iou(raw) > 0.98 else "moved to keep the layout and every head it can whole"
         out.append(_finish(box, p.score, plan, request, (p.note, moved), details=p.details))
         if len(out) == k:

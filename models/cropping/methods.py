@@ -44,6 +44,7 @@ class Proposed:
     details: object = None
     note: str | None = None
     snapped: bool = False
+    basis: Box | None = None  # ProCrop: the query's own box before voting; suppression checks it too
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,7 @@ class ProCrop:
             raise InvalidInputError(f"ProCrop's queries are for a {state.image_size} image, the request's is {size}")
         aspect = request.aspect.value if request.aspect is not None else None
         every = rank(state, len(state.scores), aspect=aspect, iou_threshold=1.0)  # all, best first; diverse later
-        fitted = tuple(Proposed(s.box, s.score, snapped=True) for s in every.items)
+        fitted = tuple(Proposed(s.box, s.score, snapped=True, basis=s.query) for s in every.items)
         return fitted if aspect is None else fitted + _tighter(state, aspect, fitted)
 
 

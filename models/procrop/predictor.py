@@ -5,8 +5,10 @@ compositions from the index and runs the network: every query's box and score is
 ``suggest`` (the module's :func:`rank` on the predictor's :class:`Queries`, which can
 also be kept per image and ranked later) only ranks them: by score, dropping a box that
 overlaps a better one by more than ``iou_threshold`` (non-maximum suppression), so
-suggestions are diverse; an optional aspect ratio re-fits each box (the smallest box of
-the ratio around it, inside the image).
+suggestions are diverse, and each kept box becomes the vote of the queries that agree with
+it (:mod:`models.procrop.vote`: the weighted median of every query overlapping it by at
+least 0.7); an optional aspect ratio re-fits each box (the smallest box of the ratio around
+it, inside the image).
 Layout regions (``keep`` must stay in, ``avoid`` must stay out: the design-constraints
 problem of :mod:`models.constraints`) re-fit each proposal, best first, to the constrained
 box of its ratio (or ``aspect``) that overlaps it most (:func:`~models.constraints.fit.nearest_candidate`,
@@ -55,6 +57,7 @@ from models.procrop.index import CompositionIndex, load_index
 from models.procrop.model import KIND, ProCropConfig, ProCropEnsemble, ProCropNet, build_model
 from models.procrop.rerank import ScorerRerank
 from models.procrop.text import BLIP_MODEL_ENV, blip_text_dim, caption_and_embed
+from models.procrop.vote import Ballot, voted_suggestions
 from models.resources import configured_path, resource_path
 
 __all__ = [
@@ -91,11 +94,14 @@ def default_index() -> Path:
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     """One proposal: ``box`` in whole pixels of the upright image, ``score`` in (0, 1) (higher is better: the decoder's
-    score, fused with the crop scorer's when re-ranking), ``rank`` from 0."""
+    score, fused with the crop scorer's when re-ranking), ``rank`` from 0. ``query``: the
+    best voter's own box (pixels, re-fitted to the ratio, unsnapped) before box voting
+    (:mod:`models.procrop.vote`) made ``box``; suppression between suggestions checks both."""
 
     box: Box
     score: float
     rank: int
+    query: Box | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,10 +282,14 @@ def rank(
         return _constrained(c, top_k, aspect, iou_threshold, tuple(keep), tuple(avoid))
     w, h = c.image_size
     boxes = [Box(*(float(v) for v in b)) for b in c.pixel_boxes()]
+    refit = None
     if aspect is not None:
         boxes = [fit_ratio_around(b, aspect, w, h) for b in boxes]
-    chosen = nms(np.array([b.as_tuple() for b in boxes], dtype=np.float64).reshape(-1, 4), c.scores, iou_threshold, top_k)
-    items = tuple(Suggestion(_snap(boxes[i], aspect, c.image_size), float(c.scores[i]), r) for r, i in enumerate(chosen))
+        refit = lambda v: np.array(fit_ratio_around(Box(*v), aspect, w, h).as_tuple())  # noqa: E731
+    arr = np.array([b.as_tuple() for b in boxes], dtype=np.float64).reshape(-1, 4)
+    chosen = voted_suggestions(arr, c.scores, iou_threshold, top_k, refit=refit)
+    items = tuple(Suggestion(_snap(Box(*v), aspect, c.image_size), float(c.scores[i]), r, boxes[i])
+                  for r, (i, v) in enumerate(chosen))  # fmt: skip
     return Suggestions(items, c.references, c.similarities)
 
 
@@ -303,9 +313,10 @@ def _constrained(c: Queries, top_k: int, aspect: float | None, iou_threshold: fl
     if aspect is not None:
         check_feasible(CropProblem(size, AspectRatio(aspect, 1.0), keep, avoid))
     boxes = c.pixel_boxes()
-    chosen: list[tuple[Box, float]] = []
+    ballot = Ballot(boxes, c.scores)
+    chosen: list[tuple[Box, float, Box]] = []
     for i in np.argsort(-c.scores, kind="stable"):
-        p = Box(*(float(v) for v in boxes[i]))
+        p = Box(*(float(v) for v in ballot.box(int(i))))
         ratio = aspect if aspect is not None else round(p.width / max(p.height, 1e-9), 3)
         problem = CropProblem(size, AspectRatio(ratio, 1.0), keep, avoid)
         try:
@@ -313,13 +324,14 @@ def _constrained(c: Queries, top_k: int, aspect: float | None, iou_threshold: fl
             box = nearest_candidate(p, problem)
         except InfeasibleError:  # a proposal of a ratio that cannot hold the regions
             continue
-        if all(box.iou(other) <= iou_threshold for other, _ in chosen):
-            chosen.append((box, float(c.scores[i])))
+        if all(box.iou(other) <= iou_threshold for other, _, _ in chosen):
+            chosen.append((box, float(c.scores[i]), Box(*(float(v) for v in boxes[i]))))
+            ballot.keep(int(i))
             if len(chosen) == top_k:
                 break
     if not chosen:
         raise InfeasibleError("no crop suggestion can keep every keep region in and every avoid region out")
-    items = tuple(Suggestion(b, sc, r) for r, (b, sc) in enumerate(chosen))
+    items = tuple(Suggestion(b, sc, r, q) for r, (b, sc, q) in enumerate(chosen))
     return Suggestions(items, c.references, c.similarities)
 
 

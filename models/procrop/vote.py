@@ -1,0 +1,143 @@
+"""Box voting: each suggestion becomes the consensus of the queries that agree with it.
+
+ProCrop's decoder (three members of ~90 queries each) proposes many near-copies of every good
+crop; non-maximum suppression keeps the best-scored copy of each and drops the rest. Voting
+(as in detection's box voting and weighted box fusion) uses them instead: a kept query's box
+is replaced, coordinate by coordinate, by the weighted median of the boxes of every query
+that overlaps it by at least :data:`VOTE_IOU` (itself among them), each weighted by
+``exp((logit - best logit) / VOTE_TEMPERATURE)`` of its ranking score (at temperature 1, in
+proportion to its odds ``p / (1 - p)``). The median, unlike the mean, keeps an edge on the
+image border when most of the weight is there (a good photograph left whole stays whole),
+and each voted coordinate is one of the voters' own, so a voted box lies inside the image and
+``x0 < x1``, ``y0 < y1`` whenever every voter's do.
+
+:func:`voted_suggestions` is non-maximum suppression with voting, the one loop the
+predictor's free and fixed-ratio rankings and the evaluation bench share: queries in score
+order, each suppressed when its own box overlaps a kept query's box by more than the
+suppression threshold (as plain NMS); a kept query's voters are the queries no better kept
+query took (:class:`Ballot`), so a runner-up is not pulled toward the near-copies of the
+best suggestion, and the suggestions shown stay diverse.
+
+``VOTE_IOU`` is the predictor's and the engine's default suppression threshold (0.7), as in
+classical box voting (a kept box's voters are the boxes it would suppress);
+``VOTE_TEMPERATURE`` was chosen at that overlap on the hold-out fifths of FCDB and
+``pro_portraits`` (never on FLMS) by the mean of the two top-1 IoUs (temperature 2 ties it
+within 0.0001 and loses more on the professional frames; an overlap of 0.5 would gain 0.0006
+more on the mean and lose on the professional frames, top-1 and best of 3):
+``python -m tests.bench.procrop_judge vote`` and docs/benchmarks.md, "Box voting".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from models.box_arrays import as_boxes, iou_matrix
+from models.errors import InvalidInputError
+
+__all__ = ["VOTE_IOU", "VOTE_TEMPERATURE", "Ballot", "vote", "voted_suggestions", "weighted_median"]
+
+VOTE_IOU = 0.7
+VOTE_TEMPERATURE = 1.0
+
+
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """The lower weighted median of ``values``: the smallest value at which the cumulative
+    weight (in ascending order of value) reaches half the total. ``weights`` > 0."""
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    return float(values[order][min(int(np.searchsorted(cum, 0.5 * cum[-1])), len(order) - 1)])
+
+
+def _logits(scores: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(scores, np.float64), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def _check(boxes: np.ndarray, scores: np.ndarray, iou: float, temperature: float) -> None:
+    if scores.shape != (len(boxes),):
+        raise InvalidInputError(f"need one score per box: {scores.shape} for {len(boxes)} boxes")
+    if not 0 < iou <= 1:
+        raise InvalidInputError(f"the voting overlap must be in (0, 1], got {iou!r}")
+    if not (np.isfinite(temperature) and temperature > 0):
+        raise InvalidInputError(f"the voting temperature must be a positive number, got {temperature!r}")
+
+
+class Ballot:
+    """One image's queries voting for kept queries, one kept query at a time: each query votes
+    for the first kept query it overlaps by at least ``iou`` (so a runner-up's box is not
+    pulled toward the near-copies of a better suggestion), its weight
+    ``exp((logit - best logit of the voters) / temperature)``."""
+
+    def __init__(self, boxes, scores, *, iou: float = VOTE_IOU, temperature: float = VOTE_TEMPERATURE,
+                 overlaps: np.ndarray | None = None) -> None:  # fmt: skip
+        self.boxes = as_boxes(boxes)
+        self.scores = np.asarray(scores, np.float64)
+        _check(self.boxes, self.scores, iou, temperature)
+        self.iou, self.temperature = iou, temperature
+        self.logits = _logits(self.scores)
+        self.overlaps = iou_matrix(self.boxes, self.boxes) if overlaps is None else overlaps
+        self.taken = np.zeros(len(self.boxes), bool)
+
+    def voters(self, i: int) -> np.ndarray:
+        """The indices of the queries that vote for query ``i`` now (``i`` among them)."""
+        near = (self.overlaps[i] >= self.iou) & ~self.taken
+        near[i] = True
+        return np.flatnonzero(near)
+
+    def box(self, i: int) -> np.ndarray:
+        """Query ``i``'s voted box: the weighted median of its voters' boxes per coordinate
+        (:func:`weighted_median`, the four coordinates at once)."""
+        near = self.voters(i)
+        if near.size == 1:
+            return self.boxes[i].copy()
+        w = np.exp((self.logits[near] - self.logits[near].max()) / self.temperature)
+        values = self.boxes[near]
+        order = np.argsort(values, axis=0, kind="stable")
+        cum = np.cumsum(w[order], axis=0)
+        at = np.minimum((cum < 0.5 * cum[-1]).sum(0), len(near) - 1)  # the first reaching half
+        return values[order[at, np.arange(4)], np.arange(4)]
+
+    def keep(self, i: int) -> None:
+        """Query ``i`` is kept: its voters vote for no later query."""
+        self.taken[self.voters(i)] = True
+
+
+def vote(boxes, scores, indices: Sequence[int], *, iou: float = VOTE_IOU,
+         temperature: float = VOTE_TEMPERATURE) -> np.ndarray:  # fmt: skip
+    """``(len(indices), 4)``: the voted box of each of ``indices`` among ``(Q, 4)`` ``boxes``
+    with ranking scores ``scores`` in (0, 1), each on its own (every query overlapping it by at
+    least ``iou`` votes); see the module docstring."""
+    ballot = Ballot(boxes, scores, iou=iou, temperature=temperature)
+    return np.stack([ballot.box(int(i)) for i in indices]) if len(indices) else np.empty((0, 4))
+
+
+def voted_suggestions(boxes, scores, iou_threshold: float, limit: int, *,
+                      refit: Callable[[np.ndarray], np.ndarray] | None = None,
+                      iou: float = VOTE_IOU, temperature: float = VOTE_TEMPERATURE) -> list[tuple[int, np.ndarray]]:  # fmt: skip
+    """At most ``limit`` ``(query index, shown box)`` pairs, best score first: non-maximum
+    suppression at ``iou_threshold`` with voting (module docstring; each kept query's voters
+    are those no better kept query took, :class:`Ballot`). ``refit`` maps a box to the box
+    that is shown (a fixed ratio's re-fit); diversity is checked on those: a voted box that
+    overlaps a shown one by more than ``iou_threshold`` is shown as its query's own box
+    instead, or not at all when that overlaps too."""
+    ballot = Ballot(boxes, scores, iou=iou, temperature=temperature)
+    m = ballot.overlaps
+    show = refit if refit is not None else (lambda v: v)
+    kept: list[tuple[int, np.ndarray]] = []
+    shown = np.empty((min(limit, len(m)), 4))
+    for i in np.argsort(-ballot.scores, kind="stable"):
+        i = int(i)
+        if kept and m[i, [j for j, _ in kept]].max() > iou_threshold:
+            continue
+        for v in (show(ballot.box(i)), show(ballot.boxes[i])):
+            # an overlap above 1 cannot happen: with iou_threshold >= 1 every box is shown
+            if not kept or iou_threshold >= 1 or iou_matrix(v, shown[: len(kept)]).max() <= iou_threshold:
+                shown[len(kept)] = v
+                kept.append((i, v))
+                ballot.keep(i)
+                break
+        if len(kept) == limit:
+            break
+    return kept
