@@ -4,6 +4,7 @@
     python -m tests.bench.procrop_judge dump ../shared/data/pro_portraits --holdout --frame --out .cache/pj/pro.npz
     python -m tests.bench.procrop_judge dump ../shared/data/flms --out .cache/pj/flms.npz
     python -m tests.bench.procrop_judge choose .cache/pj/fcdb.npz .cache/pj/pro.npz [--measure .cache/pj/flms.npz]
+    python -m tests.bench.procrop_judge vote .cache/pj/fcdb.npz .cache/pj/pro.npz [--measure .cache/pj/flms.npz]
 
 ``dump`` runs the shipped ProCrop (no re-ranking) on every image of the set (``--holdout``:
 only the hold-out fifth, :func:`models.eval.split.is_holdout`) and stores, per image, the
@@ -13,7 +14,9 @@ heatmap (from the encoder's maps, as the re-ranking computes it), and the ground
 (``--frame``: the photographer's frame with any plain border trimmed, as the judge's pro
 hold-out figure). ``choose`` evaluates every ranking policy of :func:`policies`
 on the first sets (top-1 IoU, Disp, best of top 3) and prints the table; ``--measure`` adds
-the same rows on a set that decides nothing (FLMS).
+the same rows on a set that decides nothing (FLMS). ``vote`` compares the predictor's box
+voting (:mod:`models.procrop.vote`) at several overlaps and temperatures on the shipped
+ranking, with a split-half check of the choice.
 """
 
 from __future__ import annotations
@@ -123,19 +126,76 @@ def policies() -> list[tuple[str, str, float, str, float]]:
     return out
 
 
-def _evaluate(d: dict, scorer: str, weight: float, extra: str, heat: float = 0.0) -> tuple[float, float, float]:
-    from models.procrop.predictor import nms
+def _evaluate(d: dict, scorer: str, weight: float, extra: str, heat: float = 0.0,
+              vote: tuple[float, float] | None = None) -> tuple[float, float, float]:  # fmt: skip
+    """Mean top-1 IoU, Disp and best of the top 3 of one policy; ``vote``: ``(iou,
+    temperature)`` of the predictor's box voting (``None``: plain suppression, as the
+    policies of :func:`policies` were chosen)."""
+    rows = _per_image(d, scorer, weight, extra, heat, vote)
+    return tuple(float(v) for v in rows.mean(0))  # type: ignore[return-value]
 
-    ious, disps, best3 = [], [], []
+
+def _per_image(d: dict, scorer: str, weight: float, extra: str, heat: float,
+               vote: tuple[float, float] | None) -> np.ndarray:  # fmt: skip
+    """``(images, 3)``: top-1 IoU, Disp and best of 3 per image."""
+    from models.procrop.predictor import nms
+    from models.procrop.vote import voted_suggestions
+
+    rows = []
     for i in range(len(d["boxes"])):
         boxes, fused = _pool(d, i, scorer, weight, extra, heat)
-        top = nms(boxes, fused, 0.7, 3)  # the predictor's own suppression
+        if vote is None:
+            top = boxes[nms(boxes, fused, 0.7, 3)]  # the predictor's suppression before box voting
+        else:  # the predictor's own suppression with voting
+            top = np.stack([v for _, v in voted_suggestions(boxes, fused, 0.7, 3, iou=vote[0], temperature=vote[1])])
         gts = d["gts"][i]
-        iu = best_ious(boxes[top], gts)
-        ious.append(iu[0])
-        best3.append(iu.max())
-        disps.append(float(best_disps(boxes[top[0]], gts)[0]))
-    return float(np.mean(ious)), float(np.mean(disps)), float(np.mean(best3))
+        iu = best_ious(top, gts)
+        rows.append((iu[0], float(best_disps(top[0], gts)[0]), iu.max()))
+    return np.array(rows)
+
+
+VOTE_GRID = tuple((t, temp) for t in (0.5, 0.6, 0.7, 0.8) for temp in (0.5, 1.0, 2.0))
+
+
+def _vote(sets: list[Path], measure: list[Path], splits: int) -> None:
+    """Box voting on the shipped ranking (judge and heatmap at the shipped weights): every
+    ``(iou, temperature)`` of :data:`VOTE_GRID` on ``sets`` (the two hold-out fifths), then a
+    split-half check of the choice (the best mean of the sets' top-1s on a random half of each
+    set's images, measured on the other half, against no voting), then on ``measure`` (which
+    decides nothing) only no voting and the shipped constants."""
+    from models.procrop.rerank import RERANK_HEATMAP, RERANK_WEIGHT
+    from models.procrop.vote import VOTE_IOU, VOTE_TEMPERATURE
+
+    data = [(p.stem, _load(p)) for p in sets]
+    policy = ("judge", RERANK_WEIGHT, "none", RERANK_HEATMAP)
+    print("voting (iou, T)".ljust(20) + "".join(f"{n + ' IoU':>12}{'Disp':>8}{'best3':>8}" for n, _ in data) + f"{'mean IoU':>10}")
+    table = {}
+    for cfg in (None, *VOTE_GRID):
+        table[cfg] = [_per_image(d, *policy, cfg) for _, d in data]
+        label = "none" if cfg is None else f"{cfg[0]:g}, {cfg[1]:g}"
+        cells = "".join(f"{a[:, 0].mean():12.4f}{a[:, 1].mean():8.4f}{a[:, 2].mean():8.4f}" for a in table[cfg])
+        print(label.ljust(20) + cells + f"{np.mean([a[:, 0].mean() for a in table[cfg]]):10.4f}", flush=True)
+    rng = np.random.default_rng(0)
+    gains = []
+    for _ in range(splits):
+        masks = [rng.random(len(a)) < 0.5 for a in table[None]]
+
+        def mean_top1(cfg, half):
+            return np.mean([a[m == half, 0].mean() for a, m in zip(table[cfg], masks, strict=True)])
+
+        for half in (True, False):
+            best = max(VOTE_GRID, key=lambda c: mean_top1(c, half))
+            gains.append(mean_top1(best, not half) - mean_top1(None, not half))
+    if gains:
+        g = np.array(gains)
+        print(f"split halves ({splits} x 2): the voting chosen on one half against none on the other: "
+              f"mean {g.mean():+.4f}, min {g.min():+.4f}, max {g.max():+.4f}, better in {np.mean(g > 0):.0%}")  # fmt: skip
+    for p in measure:
+        d = _load(p)
+        for cfg in (None, (VOTE_IOU, VOTE_TEMPERATURE)):
+            a = _per_image(d, *policy, cfg)
+            label = "none" if cfg is None else f"{cfg[0]:g}, {cfg[1]:g} (shipped)"
+            print(f"{p.stem}: {label}".ljust(34) + f"IoU {a[:, 0].mean():.4f}  Disp {a[:, 1].mean():.4f}  best3 {a[:, 2].mean():.4f}")
 
 
 def _load(path: Path) -> dict:
@@ -176,13 +236,18 @@ def main(argv: list[str] | None = None) -> None:
     d.add_argument("--weights", type=Path, help="ProCrop weights (default: the bundled ones)")
     d.add_argument("--index", type=Path, help="composition index (default: the bundled one)")
     d.add_argument("--no-retrieval", action="store_true", help="the same weights with the references removed at inference")
-    c = sub.add_parser("choose")
-    c.add_argument("sets", type=Path, nargs="+")
-    c.add_argument("--measure", type=Path, action="append", default=[])
+    for cmd in ("choose", "vote"):
+        c = sub.add_parser(cmd)
+        c.add_argument("sets", type=Path, nargs="+")
+        c.add_argument("--measure", type=Path, action="append", default=[])
+        if cmd == "vote":
+            c.add_argument("--splits", type=int, default=20)
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     if a.cmd == "dump":
         _dump(a.folder, a.holdout, a.frame, a.out, a.limit, a.weights, a.index, not a.no_retrieval)
+    elif a.cmd == "vote":
+        _vote(a.sets, a.measure, a.splits)
     else:
         _choose(a.sets, a.measure)
 
