@@ -146,13 +146,17 @@ class ProCrop:
         if state.image_size != size:
             raise InvalidInputError(f"ProCrop's queries are for a {state.image_size} image, the request's is {size}")
         aspect = request.aspect.value if request.aspect is not None else None
-        every = rank(state, len(state.scores), aspect=aspect, iou_threshold=1.0)  # all, best first; diverse later
-        fitted = tuple(Proposed(s.box, s.score, snapped=True, basis=s.query) for s in every.items)
+        # the suggestions as the predictor ranks them (suppression with box voting at the engine's
+        # default diversity), then every query's own box, best first, for the boxes the layout
+        # or the subject rule moves onto another (the engine drops those that repeat one)
+        voted = rank(state, len(state.scores), aspect=aspect, iou_threshold=TIGHTER_IOU)
+        every = rank(state, len(state.scores), aspect=aspect, iou_threshold=1.0, vote=False)
+        fitted = tuple(Proposed(s.box, s.score, snapped=True, basis=s.query) for s in voted.items + every.items)
         return fitted if aspect is None else fitted + _tighter(state, aspect, fitted)
 
 
 TIGHTER = "a tighter framing: the largest box of the ratio inside a proposal"
-TIGHTER_IOU = 0.7  # the engine's default diversity: tighter framings closer than this are one
+TIGHTER_IOU = 0.7  # the engine's default diversity: tighter framings (and voted suggestions) closer than this are one
 
 
 def _tighter(queries, aspect: float, fitted: tuple[Proposed, ...]) -> tuple[Proposed, ...]:

@@ -57,7 +57,7 @@ from models.procrop.index import CompositionIndex, load_index
 from models.procrop.model import KIND, ProCropConfig, ProCropEnsemble, ProCropNet, build_model
 from models.procrop.rerank import ScorerRerank
 from models.procrop.text import BLIP_MODEL_ENV, blip_text_dim, caption_and_embed
-from models.procrop.vote import Ballot, voted_suggestions
+from models.procrop.vote import VOTE_IOU, Ballot, voted_suggestions
 from models.resources import configured_path, resource_path
 
 __all__ = [
@@ -260,6 +260,7 @@ def rank(
     iou_threshold: float = 0.7,
     keep: tuple[Box, ...] = (),
     avoid: tuple[Box, ...] = (),
+    vote: bool = True,
 ) -> Suggestions:
     """``top_k`` ranked, diverse crops from one image's ``queries``, in whole pixels.
 
@@ -270,6 +271,8 @@ def rank(
     (:class:`~models.errors.InfeasibleError` naming the conflict when none can). Each
     suggestion is snapped once, by :func:`~models.constraints.search.snap_to_pixels`: its
     edges are whole pixels inside the image and its ratio is ``aspect`` within a pixel.
+    ``vote``: each kept box is the vote of the queries near it (:mod:`models.procrop.vote`);
+    ``False`` shows the queries' own boxes (plain non-maximum suppression).
     """
     if top_k < 1:
         raise InvalidInputError(f"top_k must be at least 1, got {top_k}")
@@ -279,7 +282,7 @@ def rank(
         raise InvalidInputError(f"aspect must be a positive number, got {aspect!r}")
     c = queries
     if keep or avoid:
-        return _constrained(c, top_k, aspect, iou_threshold, tuple(keep), tuple(avoid))
+        return _constrained(c, top_k, aspect, iou_threshold, tuple(keep), tuple(avoid), vote)
     w, h = c.image_size
     boxes = [Box(*(float(v) for v in b)) for b in c.pixel_boxes()]
     refit = None
@@ -287,7 +290,8 @@ def rank(
         boxes = [fit_ratio_around(b, aspect, w, h) for b in boxes]
         refit = lambda v: np.array(fit_ratio_around(Box(*v), aspect, w, h).as_tuple())  # noqa: E731
     arr = np.array([b.as_tuple() for b in boxes], dtype=np.float64).reshape(-1, 4)
-    chosen = voted_suggestions(arr, c.scores, iou_threshold, top_k, refit=refit)
+    # with only exact copies voting (overlap 1), the shown boxes are the queries' own
+    chosen = voted_suggestions(arr, c.scores, iou_threshold, top_k, refit=refit, iou=VOTE_IOU if vote else 1.0)
     items = tuple(Suggestion(_snap(Box(*v), aspect, c.image_size), float(c.scores[i]), r, boxes[i])
                   for r, (i, v) in enumerate(chosen))  # fmt: skip
     return Suggestions(items, c.references, c.similarities)
@@ -306,14 +310,14 @@ def _snap(box: Box, aspect: float | None, size: tuple[int, int]) -> Box:
 
 
 def _constrained(c: Queries, top_k: int, aspect: float | None, iou_threshold: float,
-                 keep: tuple[Box, ...], avoid: tuple[Box, ...]) -> Suggestions:  # fmt: skip
+                 keep: tuple[Box, ...], avoid: tuple[Box, ...], vote: bool = True) -> Suggestions:  # fmt: skip
     """Proposals best first, each re-fitted to the layout in the image's pixel grid and
     snapped; diverse by ``iou_threshold``."""
     size = c.image_size
     if aspect is not None:
         check_feasible(CropProblem(size, AspectRatio(aspect, 1.0), keep, avoid))
     boxes = c.pixel_boxes()
-    ballot = Ballot(boxes, c.scores)
+    ballot = Ballot(boxes, c.scores, iou=VOTE_IOU if vote else 1.0)
     chosen: list[tuple[Box, float, Box]] = []
     for i in np.argsort(-c.scores, kind="stable"):
         p = Box(*(float(v) for v in ballot.box(int(i))))

@@ -122,19 +122,24 @@ def voted_suggestions(boxes, scores, iou_threshold: float, limit: int, *,
     that is shown (a fixed ratio's re-fit); diversity is checked on those: a voted box that
     overlaps a shown one by more than ``iou_threshold`` is shown as its query's own box
     instead, or not at all when that overlaps too."""
+    show = refit if refit is not None else (lambda v: v)
+    if iou_threshold >= 1 and iou >= 1:  # nothing suppressed, only exact copies vote: every box as it is
+        b, s = as_boxes(boxes), np.asarray(scores, np.float64)
+        _check(b, s, iou, temperature)
+        return [(int(i), show(b[i].copy())) for i in np.argsort(-s, kind="stable")[:limit]]
     ballot = Ballot(boxes, scores, iou=iou, temperature=temperature)
     m = ballot.overlaps
-    show = refit if refit is not None else (lambda v: v)
     kept: list[tuple[int, np.ndarray]] = []
     shown = np.empty((min(limit, len(m)), 4))
+    kept_idx = np.empty(len(shown), int)
     for i in np.argsort(-ballot.scores, kind="stable"):
         i = int(i)
-        if kept and m[i, [j for j, _ in kept]].max() > iou_threshold:
+        if kept and m[i, kept_idx[: len(kept)]].max() > iou_threshold:
             continue
         for v in (show(ballot.box(i)), show(ballot.boxes[i])):
             # an overlap above 1 cannot happen: with iou_threshold >= 1 every box is shown
             if not kept or iou_threshold >= 1 or iou_matrix(v, shown[: len(kept)]).max() <= iou_threshold:
-                shown[len(kept)] = v
+                shown[len(kept)], kept_idx[len(kept)] = v, i
                 kept.append((i, v))
                 ballot.keep(i)
                 break

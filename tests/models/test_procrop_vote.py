@@ -150,3 +150,23 @@ def test_a_voted_box_too_close_to_a_shown_one_is_shown_as_its_own_box():
     # and when its own box is too close as well, the query is not shown
     kept = voted_suggestions(boxes, scores, 0.7, 3, refit=lambda v: np.array(first))
     assert [i for i, _ in kept] == [0]
+
+
+def test_the_engine_gets_the_predictors_voted_suggestions_first_then_every_query():
+    from models.cropping.methods import ProCrop
+    from models.cropping.request import Request
+    from models.procrop.predictor import Queries, rank
+
+    # a best query, two strong near-copies of a tighter framing, and a distinct runner-up
+    boxes = np.array([[0.0, 0, 1, 1], [0.05, 0.05, 0.95, 0.95], [0.05, 0.05, 0.95, 0.95], [0.5, 0.5, 1, 1]])
+    queries = Queries(boxes, np.array([0.6, 0.55, 0.55, 0.4]), (), (), (400, 300))
+    proposed = ProCrop().propose(queries, Request(method="procrop"), (400, 300), 3)
+    voted = rank(queries, 4)
+    assert voted.items[0].box.as_tuple() == (20.0, 15.0, 380.0, 285.0)  # the copies outvote the best
+    assert voted.items[0].query.as_tuple() == (0.0, 0.0, 400.0, 300.0)
+    assert [p.box for p in proposed[: len(voted.items)]] == [s.box for s in voted.items]
+    # then every query's own box, best first, the basis the engine suppresses repeats by
+    raw = rank(queries, 4, iou_threshold=1.0, vote=False)
+    assert [p.box for p in proposed[len(voted.items):]] == [s.box for s in raw.items]
+    assert raw.items[0].box.as_tuple() == (0.0, 0.0, 400.0, 300.0)
+    assert all(p.basis is not None for p in proposed)
