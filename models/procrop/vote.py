@@ -70,14 +70,13 @@ class Ballot:
     pulled toward the near-copies of a better suggestion), its weight
     ``exp((logit - best logit of the voters) / temperature)``."""
 
-    def __init__(self, boxes, scores, *, iou: float = VOTE_IOU, temperature: float = VOTE_TEMPERATURE,
-                 overlaps: np.ndarray | None = None) -> None:  # fmt: skip
+    def __init__(self, boxes, scores, *, iou: float = VOTE_IOU, temperature: float = VOTE_TEMPERATURE) -> None:
         self.boxes = as_boxes(boxes)
         self.scores = np.asarray(scores, np.float64)
         _check(self.boxes, self.scores, iou, temperature)
         self.iou, self.temperature = iou, temperature
         self.logits = _logits(self.scores)
-        self.overlaps = iou_matrix(self.boxes, self.boxes) if overlaps is None else overlaps
+        self.overlaps = iou_matrix(self.boxes, self.boxes)
         self.taken = np.zeros(len(self.boxes), bool)
 
     def voters(self, i: int) -> np.ndarray:
