@@ -29,25 +29,31 @@ more on the mean and lose on the professional frames, top-1 and best of 3):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
 from models.box_arrays import as_boxes, iou_matrix
 from models.errors import InvalidInputError
 
-__all__ = ["VOTE_IOU", "VOTE_TEMPERATURE", "Ballot", "vote", "voted_suggestions", "weighted_median"]
+__all__ = ["VOTE_IOU", "VOTE_TEMPERATURE", "Ballot", "voted_suggestions", "weighted_median"]
 
 VOTE_IOU = 0.7
 VOTE_TEMPERATURE = 1.0
 
 
-def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    """The lower weighted median of ``values``: the smallest value at which the cumulative
-    weight (in ascending order of value) reaches half the total. ``weights`` > 0."""
-    order = np.argsort(values, kind="stable")
-    cum = np.cumsum(weights[order])
-    return float(values[order][min(int(np.searchsorted(cum, 0.5 * cum[-1])), len(order) - 1)])
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray | float:
+    """The lower weighted median of ``values`` along its first axis (``(n,)`` or ``(n, k)``,
+    one median per column): the smallest value at which the cumulative weight (in ascending
+    order of value) reaches half the total. ``weights``: ``(n,)``, > 0."""
+    values = np.asarray(values, np.float64)
+    flat = values.ndim == 1
+    v = values[:, None] if flat else values
+    order = np.argsort(v, axis=0, kind="stable")
+    cum = np.cumsum(np.asarray(weights, np.float64)[order], axis=0)
+    at = np.minimum((cum < 0.5 * cum[-1]).sum(0), len(v) - 1)  # the first row reaching half
+    out = v[order[at, np.arange(v.shape[1])], np.arange(v.shape[1])]
+    return float(out[0]) if flat else out
 
 
 def _logits(scores: np.ndarray) -> np.ndarray:
@@ -86,30 +92,14 @@ class Ballot:
         return np.flatnonzero(near)
 
     def box(self, i: int) -> np.ndarray:
-        """Query ``i``'s voted box: the weighted median of its voters' boxes per coordinate
-        (:func:`weighted_median`, the four coordinates at once)."""
+        """Query ``i``'s voted box: the weighted median of its voters' boxes per coordinate."""
         near = self.voters(i)
-        if near.size == 1:
-            return self.boxes[i].copy()
         w = np.exp((self.logits[near] - self.logits[near].max()) / self.temperature)
-        values = self.boxes[near]
-        order = np.argsort(values, axis=0, kind="stable")
-        cum = np.cumsum(w[order], axis=0)
-        at = np.minimum((cum < 0.5 * cum[-1]).sum(0), len(near) - 1)  # the first reaching half
-        return values[order[at, np.arange(4)], np.arange(4)]
+        return weighted_median(self.boxes[near], w)
 
     def keep(self, i: int) -> None:
         """Query ``i`` is kept: its voters vote for no later query."""
         self.taken[self.voters(i)] = True
-
-
-def vote(boxes, scores, indices: Sequence[int], *, iou: float = VOTE_IOU,
-         temperature: float = VOTE_TEMPERATURE) -> np.ndarray:  # fmt: skip
-    """``(len(indices), 4)``: the voted box of each of ``indices`` among ``(Q, 4)`` ``boxes``
-    with ranking scores ``scores`` in (0, 1), each on its own (every query overlapping it by at
-    least ``iou`` votes); see the module docstring."""
-    ballot = Ballot(boxes, scores, iou=iou, temperature=temperature)
-    return np.stack([ballot.box(int(i)) for i in indices]) if len(indices) else np.empty((0, 4))
 
 
 def voted_suggestions(boxes, scores, iou_threshold: float, limit: int, *,

@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 from models.box_arrays import iou_matrix
 from models.errors import InvalidInputError
 from models.procrop.predictor import nms
-from models.procrop.vote import vote, voted_suggestions, weighted_median
+from models.procrop.vote import Ballot, voted_suggestions, weighted_median
+
+
+def vote(boxes, scores, indices, **kwargs) -> np.ndarray:
+    """Each of ``indices`` voted on its own (a fresh ballot: every query near it votes)."""
+    return np.stack([Ballot(boxes, scores, **kwargs).box(int(i)) for i in indices])
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 
