@@ -38,7 +38,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +73,7 @@ __all__ = [
     "default_weights",
     "load_predictor",
     "nms",
+    "query_suggestions",
     "rank",
     "top1_iou",
 ]
@@ -283,6 +286,8 @@ def rank(
     c = queries
     if keep or avoid:
         return _constrained(c, top_k, aspect, iou_threshold, tuple(keep), tuple(avoid), vote)
+    if iou_threshold >= 1 and not vote:  # nothing suppressed or voted: every query's own box
+        return Suggestions(tuple(islice(query_suggestions(c, aspect=aspect), top_k)), c.references, c.similarities)
     w, h = c.image_size
     boxes = [Box(*(float(v) for v in b)) for b in c.pixel_boxes()]
     refit = None
@@ -295,6 +300,20 @@ def rank(
     items = tuple(Suggestion(_snap(Box(*v), aspect, c.image_size), float(c.scores[i]), r, boxes[i])
                   for r, (i, v) in enumerate(chosen))  # fmt: skip
     return Suggestions(items, c.references, c.similarities)
+
+
+def query_suggestions(queries: Queries, *, aspect: float | None = None) -> Iterator[Suggestion]:
+    """Every query's own box (no suppression, no voting), best score first, re-fitted to
+    ``aspect`` and snapped as :func:`rank` does (``query``: the re-fitted box before the snap),
+    one at a time: a caller that takes a few pays for a few (snapping all ~270 queries of an
+    image costs tens of milliseconds). ``aspect`` is validated by the caller (:func:`rank`)."""
+    w, h = queries.image_size
+    pixels = queries.pixel_boxes()
+    for r, i in enumerate(np.argsort(-queries.scores, kind="stable")):
+        box = Box(*(float(v) for v in pixels[i]))
+        if aspect is not None:
+            box = fit_ratio_around(box, aspect, w, h)
+        yield Suggestion(_snap(box, aspect, queries.image_size), float(queries.scores[i]), r, box)
 
 
 def _snap(box: Box, aspect: float | None, size: tuple[int, int]) -> Box:

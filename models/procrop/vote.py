@@ -112,10 +112,6 @@ def voted_suggestions(boxes, scores, iou_threshold: float, limit: int, *,
     overlaps a shown one by more than ``iou_threshold`` is shown as its query's own box
     instead, or not at all when that overlaps too."""
     show = refit if refit is not None else (lambda v: v)
-    if iou_threshold >= 1 and iou >= 1:  # nothing suppressed, only exact copies vote: every box as it is
-        b, s = as_boxes(boxes), np.asarray(scores, np.float64)
-        _check(b, s, iou, temperature)
-        return [(int(i), show(b[i].copy())) for i in np.argsort(-s, kind="stable")[:limit]]
     ballot = Ballot(boxes, scores, iou=iou, temperature=temperature)
     m = ballot.overlaps
     kept: list[tuple[int, np.ndarray]] = []
