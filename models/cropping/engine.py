@@ -13,6 +13,7 @@ own boxes re-fitted to it by :func:`~models.constraints.fit.refit`), one snap to
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from models.constraints.candidates import GridSpec, ensure_room
 from models.constraints.fit import refit
@@ -88,14 +89,19 @@ def _min_size(box: Box, size: tuple[int, int]) -> Box:
 def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) -> list[CropResult]:
     size = analysis.image_size
     state = method.prepare(analysis)
-    proposed: tuple[Proposed, ...] = method.propose(state, request, size, k)
+    # best first; a method may build the later ones lazily (ProCrop), so they are read once, in order
+    proposed: Iterable[Proposed] = method.propose(state, request, size, k)
     if request.regions == 2:
-        return [_two_regions(proposed, analysis, request)]
+        return [_two_regions(tuple(proposed), analysis, request)]
     out: list[CropResult] = []
     bases: list[Box] = []  # the kept proposals' own boxes before voting (ProCrop's)
     errors: list[str] = []
     plans: dict[float, tuple[CropProblem, SubjectPlan]] = {}  # one plan per ratio
+    first: Proposed | None = None
     for p in proposed:
+        first = p if first is None else first
+        if p.basis is not None and any(p.basis.iou(b) > iou for b in bases):
+            continue  # it repeats a kept proposal, whatever the re-fit makes of it
         raw = _min_size(p.box, size)
         ratio = request.aspect or AspectRatio(round(raw.width / raw.height, 3), 1.0)
         try:
@@ -108,7 +114,7 @@ def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) ->
         except InfeasibleError as exc:
             errors.append(str(exc))
             continue
-        if any(box.iou(r.box) > iou for r in out) or (p.basis is not None and any(p.basis.iou(b) > iou for b in bases)):
+        if any(box.iou(r.box) > iou for r in out):
             continue
         bases += [p.basis] if p.basis is not None else []
         moved = "" if box.iou(raw) > 0.98 else "moved to keep the layout and every head it can whole"
@@ -117,7 +123,6 @@ def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) ->
             break
     if not out:
         raise InfeasibleCropError(errors[0] if errors else "no crop satisfies the request")
-    first = proposed[0] if proposed else None
     if first is not None and first.note and first.note.startswith("infeasible: "):
         error = InfeasibleCropError(first.note.removeprefix("infeasible: "))
         error.fallback = out[0]

@@ -16,8 +16,9 @@ computed once and shared by ``attention`` and ``tau``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from models.constraints.cropper import AttentionCropper
 from models.constraints.problem import CropProblem
 from models.errors import InfeasibleError, InvalidInputError
@@ -37,7 +38,9 @@ FREE_RATIOS: tuple[float, ...] = (1.0, 4 / 3, 3 / 4, 3 / 2, 2 / 3, 16 / 9)
 @dataclass(frozen=True, slots=True)
 class Proposed:
     """A fitted method's box (full-resolution pixels), its score and its own answer;
-    ``snapped``: the box is whole pixels already, snapped by the method (never snapped twice)."""
+    ``snapped``: the box is whole pixels already, snapped by the method (never snapped twice).
+    A fitted method's ``propose`` returns its proposals best first, as any iterable: the
+    engine reads them once, in order, and stops at ``k`` crops."""
 
     box: Box
     score: float | None = None
@@ -140,42 +143,45 @@ class ProCrop:
 
         return analysis.cached(self.key, run)
 
-    def propose(self, state, request: Request, size: tuple[int, int], k: int) -> tuple[Proposed, ...]:
-        from models.procrop.predictor import rank
+    def propose(self, state, request: Request, size: tuple[int, int], k: int) -> Iterable[Proposed]:
+        """The predictor's voted suggestions (suppression with box voting at the engine's default
+        diversity), then every query's own box, best first, for the boxes the layout or the
+        subject rule moves onto another (the engine drops those that repeat one), then at a
+        fixed ratio the tighter framings. Only the voted list is built here: the rest is
+        snapped as the engine reaches it, which it rarely does for ``k`` of 10."""
+        from models.procrop.predictor import query_suggestions, rank
 
         if state.image_size != size:
             raise InvalidInputError(f"ProCrop's queries are for a {state.image_size} image, the request's is {size}")
         aspect = request.aspect.value if request.aspect is not None else None
-        # the suggestions as the predictor ranks them (suppression with box voting at the engine's
-        # default diversity), then every query's own box, best first, for the boxes the layout
-        # or the subject rule moves onto another (the engine drops those that repeat one)
         voted = rank(state, len(state.scores), aspect=aspect, iou_threshold=TIGHTER_IOU)
-        every = rank(state, len(state.scores), aspect=aspect, iou_threshold=1.0, vote=False)
-        fitted = tuple(Proposed(s.box, s.score, snapped=True, basis=s.query) for s in voted.items + every.items)
-        return fitted if aspect is None else fitted + _tighter(state, aspect, fitted)
+        fitted = (Proposed(s.box, s.score, snapped=True, basis=s.query)
+                  for s in chain(voted.items, query_suggestions(state, aspect=aspect)))  # fmt: skip
+        return fitted if aspect is None else chain(fitted, _tighter(state, aspect))
 
 
 TIGHTER = "a tighter framing: the largest box of the ratio inside a proposal"
 TIGHTER_IOU = 0.7  # the engine's default diversity: tighter framings (and voted suggestions) closer than this are one
 
 
-def _tighter(queries, aspect: float, fitted: tuple[Proposed, ...]) -> tuple[Proposed, ...]:
+def _tighter(queries, aspect: float) -> Iterator[Proposed]:
     """The largest box of ``aspect`` inside each query, best query first, ranked after every
-    box fitted around one (``fitted``): at a ratio far from the image's (16:9 of a portrait),
-    the boxes fitted around ProCrop's queries are nearly all the same full-width box, and
-    these give the photographer ``k`` distinct framings. Each scores its query's score times
-    the lowest fitted score, so the list stays best first and the fitted boxes come first."""
+    box fitted around one: at a ratio far from the image's (16:9 of a portrait), the boxes
+    fitted around ProCrop's queries are nearly all the same full-width box, and these give
+    the photographer ``k`` distinct framings. Each scores its query's score times the lowest
+    query score (the lowest of the fitted boxes, which are every query's), so the list stays
+    best first and the fitted boxes come first. Built when the engine first asks for one."""
     import numpy as np
 
     from models.geometry import fit_ratio_inside
     from models.procrop.predictor import nms
 
-    floor = min((p.score for p in fitted if p.score is not None), default=1.0)
-    inside = [fit_ratio_inside(Box(*(float(v) for v in b)), aspect) for b in queries.pixel_boxes()]
     scores = np.asarray(queries.scores, np.float64)
+    floor = float(scores.min()) if len(scores) else 1.0
+    inside = [fit_ratio_inside(Box(*(float(v) for v in b)), aspect) for b in queries.pixel_boxes()]
     # near-duplicates dropped before the engine re-fits them (a re-fit costs about a millisecond)
     keep = nms(np.array([b.as_tuple() for b in inside], np.float64).reshape(-1, 4), scores, TIGHTER_IOU, len(inside))
-    return tuple(Proposed(inside[i], floor * float(scores[i]), note=TIGHTER) for i in keep)
+    yield from (Proposed(inside[i], floor * float(scores[i]), note=TIGHTER) for i in keep)
 
 
 def _heatmap(searcher: str = "exhaustive") -> Callable[[], object]:

@@ -49,3 +49,27 @@ def test_no_tighter_framing_when_the_fitted_boxes_are_enough_or_the_ratio_is_fre
     assert free and all(TIGHTER not in r.notes for r in free)
     one = cropping.ranked(analysis, cropping.Request(AspectRatio(16, 9), method="procrop"), 1)
     assert len(one) == 1 and TIGHTER not in one[0].notes
+
+
+def test_the_engine_builds_the_fallbacks_only_as_far_as_it_reads_them(monkeypatch):
+    import models.cropping.methods as methods
+    import models.procrop.predictor as predictor
+
+    drawn = {"queries": 0, "tighter": 0}
+
+    def counted(name, make):
+        def wrapper(*args, **kwargs):
+            for item in make(*args, **kwargs):
+                drawn[name] += 1
+                yield item
+        return wrapper
+
+    monkeypatch.setattr(predictor, "query_suggestions", counted("queries", predictor.query_suggestions))
+    monkeypatch.setattr(methods, "_tighter", counted("tighter", methods._tighter))
+    analysis = _analysis([1.0, 0.8, 0.6, 0.45], [0.9, 0.5, 0.3, 0.2])
+    one = cropping.ranked(analysis, cropping.Request(AspectRatio(16, 9), method="procrop"), 1)
+    assert len(one) == 1 and drawn == {"queries": 0, "tighter": 0}  # the voted list held it
+    five = cropping.ranked(analysis, cropping.Request(AspectRatio(16, 9), method="procrop"), 5)
+    # five asked, four exist: the queries' own boxes all repeat the voted one, and of the four
+    # tighter framings the widest (inside the full query) repeats it too; every proposal read
+    assert len(five) == 4 and drawn == {"queries": 4, "tighter": 4}

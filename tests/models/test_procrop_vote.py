@@ -165,7 +165,7 @@ def test_the_engine_gets_the_predictors_voted_suggestions_first_then_every_query
     # a best query, two strong near-copies of a tighter framing, and a distinct runner-up
     boxes = np.array([[0.0, 0, 1, 1], [0.05, 0.05, 0.95, 0.95], [0.05, 0.05, 0.95, 0.95], [0.5, 0.5, 1, 1]])
     queries = Queries(boxes, np.array([0.6, 0.55, 0.55, 0.4]), (), (), (400, 300))
-    proposed = ProCrop().propose(queries, Request(method="procrop"), (400, 300), 3)
+    proposed = tuple(ProCrop().propose(queries, Request(method="procrop"), (400, 300), 3))
     voted = rank(queries, 4)
     assert voted.items[0].box.as_tuple() == (20.0, 15.0, 380.0, 285.0)  # the copies outvote the best
     assert voted.items[0].query.as_tuple() == (0.0, 0.0, 400.0, 300.0)
