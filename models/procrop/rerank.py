@@ -41,7 +41,9 @@ __all__ = [
     "grid_logits",
     "heatmap_attention",
     "heatmap_of",
+    "logits",
     "prepare_scorer",
+    "sigmoid",
     "with_grid",
 ]
 
@@ -58,6 +60,20 @@ def _z(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return (s - s.mean()) / spread if spread > 1e-9 else np.zeros_like(s)
 
 
+def logits(probs: np.ndarray) -> np.ndarray:
+    """``log(p / (1 - p))`` of probabilities ``probs``, clipped to ``[1e-6, 1 - 1e-6]`` first
+    (float64): the one numpy logit of the decoder's and the fused scores."""
+    p = np.clip(np.asarray(probs, np.float64), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def sigmoid(logit: np.ndarray) -> np.ndarray:
+    """The logistic function of ``logit`` without overflow, for any magnitude."""
+    logit = np.asarray(logit, np.float64)
+    e = np.exp(-np.abs(logit))
+    return np.where(logit >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
 def fuse_scores(probs: np.ndarray, scores: np.ndarray, weight: float,
                 extra: tuple[tuple[np.ndarray, float], ...] = ()) -> np.ndarray:  # fmt: skip
     """``sigmoid(logit(probs) + weight * z(scores) + sum(w_i * z(s_i)))``, ``(Q,)`` in (0, 1),
@@ -65,12 +81,11 @@ def fuse_scores(probs: np.ndarray, scores: np.ndarray, weight: float,
 
     With zero weights (or scores that are all equal) the order of ``probs`` is kept.
     """
-    p = np.clip(np.asarray(probs, np.float64), 1e-6, 1 - 1e-6)
-    logit = np.log(p / (1 - p)) + weight * _z(scores, p.shape)
+    logit = logits(probs)
+    logit = logit + weight * _z(scores, logit.shape)
     for values, w in extra:
-        logit = logit + w * _z(values, p.shape)
-    e = np.exp(-np.abs(logit))  # the logistic function without overflow, for any weight
-    return np.where(logit >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        logit = logit + w * _z(values, logit.shape)
+    return sigmoid(logit)
 
 
 def heatmap_attention(heat: np.ndarray, boxes: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -103,8 +118,7 @@ def with_grid(boxes: np.ndarray, probs: np.ndarray, ratio: float) -> tuple[np.nd
     from models.scorer.grid import candidate_grid
 
     grid = candidate_grid(ratio)
-    p = np.clip(np.asarray(probs, np.float64), 1e-6, 1 - 1e-6)
-    g = 1.0 / (1.0 + np.exp(-grid_logits(boxes, np.log(p / (1 - p)), grid)))
+    g = sigmoid(grid_logits(boxes, logits(probs), grid))
     return np.concatenate([boxes, grid]), np.concatenate([probs, g])
 
 

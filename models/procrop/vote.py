@@ -35,6 +35,7 @@ import numpy as np
 
 from models.box_arrays import as_boxes, iou_matrix
 from models.errors import InvalidInputError
+from models.procrop.rerank import logits
 
 __all__ = ["VOTE_IOU", "VOTE_TEMPERATURE", "Ballot", "voted_suggestions", "weighted_median"]
 
@@ -54,11 +55,6 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray | flo
     at = np.minimum((cum < 0.5 * cum[-1]).sum(0), len(v) - 1)  # the first row reaching half
     out = v[order[at, np.arange(v.shape[1])], np.arange(v.shape[1])]
     return float(out[0]) if flat else out
-
-
-def _logits(scores: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(scores, np.float64), 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
 
 
 def _check(boxes: np.ndarray, scores: np.ndarray, iou: float, temperature: float) -> None:
@@ -81,7 +77,7 @@ class Ballot:
         self.scores = np.asarray(scores, np.float64)
         _check(self.boxes, self.scores, iou, temperature)
         self.iou, self.temperature = iou, temperature
-        self.logits = _logits(self.scores)
+        self.logits = logits(self.scores)
         self.overlaps = iou_matrix(self.boxes, self.boxes)
         self.taken = np.zeros(len(self.boxes), bool)
 

@@ -175,3 +175,21 @@ def test_the_engine_gets_the_predictors_voted_suggestions_first_then_every_query
     assert [p.box for p in proposed[len(voted.items):]] == [s.box for s in raw.items]
     assert raw.items[0].box.as_tuple() == (0.0, 0.0, 400.0, 300.0)
     assert all(p.basis is not None for p in proposed)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(-800.0, 800.0), min_size=1, max_size=20))
+def test_one_logit_and_logistic_pair_round_trips_without_overflow(values):
+    import warnings
+
+    from models.procrop.rerank import logits, sigmoid
+
+    x = np.array(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow in exp would be a RuntimeWarning
+        p = sigmoid(x)
+        back = logits(p)
+    assert np.all((p >= 0) & (p <= 1))
+    inside = np.abs(x) < np.log((1 - 1e-6) / 1e-6)  # the logit's clip: p in [1e-6, 1 - 1e-6]
+    np.testing.assert_allclose(back[inside], x[inside], atol=1e-6)
+    assert np.all(np.abs(back) <= np.log((1 - 1e-6) / 1e-6) + 1e-9)
