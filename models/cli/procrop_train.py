@@ -34,15 +34,11 @@ def run(args: argparse.Namespace, train_fn, command_fn) -> int:
     from models.procrop.model import ProCropConfig
     from models.procrop.train import ProCropTraining, train_procrop
 
-    if args.batch < 1:
-        raise InvalidInputError(f"--batch must be at least 1, got {args.batch}")
     if args.pro_limit is not None and args.pro_limit < 1:
         raise InvalidInputError(f"--pro-limit must be at least 1, got {args.pro_limit}")
     if args.members < 1:
         raise InvalidInputError(f"--members must be at least 1, got {args.members}")
-    for flag, value in (("--ema", args.ema), ("--weight-decay", args.weight_decay)):
-        if not 0.0 <= value < 1.0:
-            raise InvalidInputError(f"{flag} must be in [0, 1), got {value}")
+    # epochs, --batch, --ema and --weight-decay are checked by ProCropTraining, for API callers too
     settings = ProCropTraining(epochs=args.epochs, batch=args.batch, seed=args.seed,
                                holdout=not args.all_images, retrieval=not args.no_retrieval, ema=args.ema,
                                weight_decay=args.weight_decay)  # fmt: skip

@@ -69,6 +69,20 @@ class ProCropTraining:
     retrieval: bool = True
     ema: float = 0.0  # > 0: the network returned is the exponential moving average of its weights, this decay per step
 
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                raise InvalidInputError(f"ProCrop training: {name} must be a whole number of at least 1, got {value!r}")
+        for name in ("lr", "clip"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise InvalidInputError(f"ProCrop training: {name} must be a positive number, got {value!r}")
+        for name in ("ema", "weight_decay"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and 0.0 <= value < 1.0):
+                raise InvalidInputError(f"ProCrop training: {name} must be in [0, 1), got {value!r}")
+
 
 @dataclass(frozen=True, eq=False)
 class _Split:

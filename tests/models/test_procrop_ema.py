@@ -30,4 +30,4 @@ def test_the_average_is_saved_and_the_raw_run_is_unchanged(tmp_path, capsys):
     assert all(torch.allclose(last[k], raw[k], atol=1e-6) for k in floats)  # decay ~0: the last weights
     assert max(float((ema[k] - raw[k]).abs().max()) for k in floats) > 1e-4  # decay 0.9: an average
     assert main(["train", "procrop", str(folder), "--out", str(tmp_path / "x.pt"), "--ema", "1", "--index", str(index)]) == 2
-    assert "--ema must be in [0, 1)" in capsys.readouterr().err
+    assert "ema must be in [0, 1)" in capsys.readouterr().err
