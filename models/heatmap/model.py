@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import torch
 from models.heatmap.head import HeatmapConfig, HeatmapHead
 from models.nn.backbone import Backbone, build_backbone, image_tensor
 from models.nn.checkpoint import load_checkpoint
+from models.nn.once import LoadedOnce
 from models.resources import resource_path
 
 __all__ = ["DEFAULT_WEIGHTS", "HeatmapModel", "load_heatmap_model", "shared_heatmap_model"]
@@ -77,14 +77,10 @@ def load_heatmap_model(weights: str | os.PathLike | None = None, *, backbone: Ba
     return HeatmapModel(config, backbone or build_backbone(config.backbone), head, data["meta"])
 
 
-_shared: dict[str, HeatmapModel] = {}
-_lock = threading.Lock()
+_shared: LoadedOnce[HeatmapModel] = LoadedOnce()
 
 
 def shared_heatmap_model(weights: str | os.PathLike | None = None) -> HeatmapModel:
     """:func:`load_heatmap_model`, once per process and weights file, whichever thread asks first."""
     path = str(Path(weights) if weights is not None else default_weights())
-    with _lock:
-        if path not in _shared:
-            _shared[path] = load_heatmap_model(path)
-        return _shared[path]
+    return _shared.get(path, lambda: load_heatmap_model(path))

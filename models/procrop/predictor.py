@@ -53,6 +53,7 @@ from models.constraints.search import snap_to_pixels
 from models.errors import InfeasibleError, InvalidInputError
 from models.geometry import AspectRatio, Box, fit_ratio_around
 from models.nn.checkpoint import load_checkpoint
+from models.nn.once import LoadedOnce
 from models.procrop.box_ops import box_iou
 from models.procrop.encoder import CompositionEncoder, build_encoder
 from models.procrop.index import CompositionIndex, load_index
@@ -375,8 +376,7 @@ def _text_model(config: ProCropConfig, blip_model: str | os.PathLike | None) -> 
     return path
 
 
-_loaded: dict[tuple[str, str, str, ScorerRerank | None], ProCropPredictor] = {}
-_load_lock = threading.Lock()
+_loaded: LoadedOnce[ProCropPredictor] = LoadedOnce()
 
 
 def load_predictor(weights: str | os.PathLike | None = None, index: str | os.PathLike | None = None,
@@ -388,15 +388,15 @@ def load_predictor(weights: str | os.PathLike | None = None, index: str | os.Pat
     wpath = str(Path(weights) if weights is not None else default_weights())
     ipath = str(Path(index) if index is not None else default_index())
     bpath = str(configured_path(blip_model, BLIP_MODEL_ENV) or "")
-    key = (wpath, ipath, bpath, rerank)
-    with _load_lock:
-        if key not in _loaded:
-            data = load_checkpoint(wpath, KIND)
-            config = ProCropConfig.from_dict(data["config"])
-            model = build_model(config)
-            model.load_state_dict(data["state_dict"], strict=True)
-            text_dir = _text_model(config, bpath or None)  # before the slow parts
-            db = load_index(ipath) if config.retrieval else None
-            encoder = build_encoder(config.encoder)
-            _loaded[key] = ProCropPredictor(model, encoder, db, data["meta"], blip_model=text_dir, rerank=rerank)
-        return _loaded[key]
+
+    def load() -> ProCropPredictor:
+        data = load_checkpoint(wpath, KIND)
+        config = ProCropConfig.from_dict(data["config"])
+        model = build_model(config)
+        model.load_state_dict(data["state_dict"], strict=True)
+        text_dir = _text_model(config, bpath or None)  # before the slow parts
+        db = load_index(ipath) if config.retrieval else None
+        encoder = build_encoder(config.encoder)
+        return ProCropPredictor(model, encoder, db, data["meta"], blip_model=text_dir, rerank=rerank)
+
+    return _loaded.get((wpath, ipath, bpath, rerank), load)

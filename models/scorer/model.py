@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import threading
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from torch import nn
 from models.errors import InvalidInputError
 from models.nn.backbone import Backbone, build_backbone, image_tensor
 from models.nn.checkpoint import load_checkpoint
+from models.nn.once import LoadedOnce
 from models.nn.roi import rod_pool, roi_pool
 from models.resources import resource_path
 
@@ -172,19 +172,19 @@ def judge_weights() -> Path:
     return Path(env) if env else resource_path(JUDGE_WEIGHTS)
 
 
-_loaded: dict[str, ScorerModel] = {}
-_lock = threading.Lock()
+_loaded: LoadedOnce[ScorerModel] = LoadedOnce()
 
 
 def load_scorer(weights: str | os.PathLike | None = None) -> ScorerModel:
     """The scorer from ``weights`` (default: bundled), loaded once per process; strict."""
     path = str(Path(weights) if weights is not None else default_weights())
-    with _lock:
-        if path not in _loaded:
-            data = load_checkpoint(path, KIND)
-            config = ScorerConfig.from_dict(data["config"])
-            scorer = build_scorer(config)
-            scorer.load_state_dict(data["state_dict"], strict=True)
-            scorer.eval()
-            _loaded[path] = ScorerModel(config, build_backbone(config.backbone), scorer, data["meta"])
-        return _loaded[path]
+
+    def load() -> ScorerModel:
+        data = load_checkpoint(path, KIND)
+        config = ScorerConfig.from_dict(data["config"])
+        scorer = build_scorer(config)
+        scorer.load_state_dict(data["state_dict"], strict=True)
+        scorer.eval()
+        return ScorerModel(config, build_backbone(config.backbone), scorer, data["meta"])
+
+    return _loaded.get(path, load)
