@@ -304,16 +304,14 @@ def rank(
 
 
 def query_suggestions(queries: Queries, *, aspect: float | None = None) -> Iterator[Suggestion]:
-    """Every query's own box (no suppression, no voting), best score first, re-fitted to
-    ``aspect`` and snapped as :func:`rank` does (``query``: the re-fitted box before the snap),
-    one at a time: a caller that takes a few pays for a few (snapping all ~270 queries of an
-    image costs tens of milliseconds). ``aspect`` is validated by the caller (:func:`rank`)."""
-    w, h = queries.image_size
+    """Every query's own box, best first, re-fitted to ``aspect`` and snapped as :func:`rank`
+    does (no suppression, no voting; ``query``: the box before the snap), one at a time, so a
+    caller taking a few pays for a few. ``aspect`` is validated by the caller (:func:`rank`)."""
     pixels = queries.pixel_boxes()
     for r, i in enumerate(np.argsort(-queries.scores, kind="stable")):
         box = Box(*(float(v) for v in pixels[i]))
         if aspect is not None:
-            box = fit_ratio_around(box, aspect, w, h)
+            box = fit_ratio_around(box, aspect, *queries.image_size)
         yield Suggestion(_snap(box, aspect, queries.image_size), float(queries.scores[i]), r, box)
 
 
@@ -396,7 +394,6 @@ def load_predictor(weights: str | os.PathLike | None = None, index: str | os.Pat
         model.load_state_dict(data["state_dict"], strict=True)
         text_dir = _text_model(config, bpath or None)  # before the slow parts
         db = load_index(ipath) if config.retrieval else None
-        encoder = build_encoder(config.encoder)
-        return ProCropPredictor(model, encoder, db, data["meta"], blip_model=text_dir, rerank=rerank)
+        return ProCropPredictor(model, build_encoder(config.encoder), db, data["meta"], blip_model=text_dir, rerank=rerank)
 
     return _loaded.get((wpath, ipath, bpath, rerank), load)
