@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, train_fn, command_fn) -> int:
         raise InvalidInputError(f"--pro-limit must be at least 1, got {args.pro_limit}")
     if args.members < 1:
         raise InvalidInputError(f"--members must be at least 1, got {args.members}")
-    # epochs, --batch, --ema and --weight-decay are checked by ProCropTraining, for API callers too
+    # --epochs, --batch, --ema and --weight-decay are checked by ProCropTraining, for API callers too
     settings = ProCropTraining(epochs=args.epochs, batch=args.batch, seed=args.seed,
                                holdout=not args.all_images, retrieval=not args.no_retrieval, ema=args.ema,
                                weight_decay=args.weight_decay)  # fmt: skip

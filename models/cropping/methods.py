@@ -148,7 +148,7 @@ class ProCrop:
         diversity), then every query's own box, best first, for the boxes the layout or the
         subject rule moves onto another (the engine drops those that repeat one), then at a
         fixed ratio the tighter framings. Only the voted list is built here: the rest is
-        snapped as the engine reaches it, which it rarely does for ``k`` of 10."""
+        built as far as the engine reads it (it stops at ``k`` crops)."""
         from models.procrop.predictor import query_suggestions, rank
 
         if state.image_size != size:
