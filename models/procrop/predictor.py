@@ -40,7 +40,6 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -287,13 +286,10 @@ def rank(
     c = queries
     if keep or avoid:
         return _constrained(c, top_k, aspect, iou_threshold, tuple(keep), tuple(avoid), vote)
-    if iou_threshold >= 1 and not vote:  # nothing suppressed or voted: every query's own box
-        return Suggestions(tuple(islice(query_suggestions(c, aspect=aspect), top_k)), c.references, c.similarities)
     w, h = c.image_size
-    boxes = [Box(*(float(v) for v in b)) for b in c.pixel_boxes()]
+    boxes = [_query_box(b, aspect, c.image_size) for b in c.pixel_boxes()]
     refit = None
     if aspect is not None:
-        boxes = [fit_ratio_around(b, aspect, w, h) for b in boxes]
         refit = lambda v: np.array(fit_ratio_around(Box(*v), aspect, w, h).as_tuple())  # noqa: E731
     arr = np.array([b.as_tuple() for b in boxes], dtype=np.float64).reshape(-1, 4)
     # with only exact copies voting (overlap 1), the shown boxes are the queries' own
@@ -309,10 +305,15 @@ def query_suggestions(queries: Queries, *, aspect: float | None = None) -> Itera
     caller taking a few pays for a few. ``aspect`` is validated by the caller (:func:`rank`)."""
     pixels = queries.pixel_boxes()
     for r, i in enumerate(np.argsort(-queries.scores, kind="stable")):
-        box = Box(*(float(v) for v in pixels[i]))
-        if aspect is not None:
-            box = fit_ratio_around(box, aspect, *queries.image_size)
+        box = _query_box(pixels[i], aspect, queries.image_size)
         yield Suggestion(_snap(box, aspect, queries.image_size), float(queries.scores[i]), r, box)
+
+
+def _query_box(pixels: np.ndarray, aspect: float | None, size: tuple[int, int]) -> Box:
+    """A query's box (``pixels``, a row of :meth:`Queries.pixel_boxes`), re-fitted to ``aspect``
+    (the smallest box of the ratio around it, inside the image) unless that is None."""
+    box = Box(*(float(v) for v in pixels))
+    return box if aspect is None else fit_ratio_around(box, aspect, *size)
 
 
 def _snap(box: Box, aspect: float | None, size: tuple[int, int]) -> Box:
