@@ -6,7 +6,7 @@ the subject rule already in it (heads as keep or no-cut regions) and its answer 
 it by construction. A *fitted* method proposes boxes of its own (the attention rectangles of
 the seed, ProCrop's ranked queries), which :func:`models.cropping.engine.refit` then moves to
 the nearest box that satisfies the request and the rule. ProCrop's boxes come from its
-predictor already in whole pixels (:func:`models.procrop.predictor.rank` snaps them), so the
+predictor already in whole pixels (:func:`models.procrop.ranking.rank` snaps them), so the
 engine snaps only those it has to move.
 
 Each method's ``prepare(analysis)`` is its once-per-image part (cached in the
@@ -19,10 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
+
+import numpy as np
+
 from models.constraints.cropper import AttentionCropper
 from models.constraints.problem import CropProblem
 from models.errors import InfeasibleError, InvalidInputError
-from models.geometry import AspectRatio, Box, largest_box_with_ratio
+from models.geometry import AspectRatio, Box, fit_ratio_inside, largest_box_with_ratio
+from models.procrop.ranking import nms, query_suggestions, rank
 
 from models.cropping.request import Request
 
@@ -149,8 +153,6 @@ class ProCrop:
         subject rule moves onto another (the engine drops those that repeat one), then at a
         fixed ratio the tighter framings. Only the voted list is built here: the rest is
         built as far as the engine reads it (it stops at ``k`` crops)."""
-        from models.procrop.predictor import query_suggestions, rank
-
         if state.image_size != size:
             raise InvalidInputError(f"ProCrop's queries are for a {state.image_size} image, the request's is {size}")
         aspect = request.aspect.value if request.aspect is not None else None
@@ -171,11 +173,6 @@ def _tighter(queries, aspect: float) -> Iterator[Proposed]:
     the photographer ``k`` distinct framings. Each scores its query's score times the lowest
     query score (the lowest of the fitted boxes, which are every query's), so the list stays
     best first and the fitted boxes come first. Built when the engine first asks for one."""
-    import numpy as np
-
-    from models.geometry import fit_ratio_inside
-    from models.procrop.predictor import nms
-
     scores = np.asarray(queries.scores, np.float64)
     floor = float(scores.min()) if len(scores) else 1.0
     inside = [fit_ratio_inside(Box(*(float(v) for v in b)), aspect) for b in queries.pixel_boxes()]

@@ -14,6 +14,8 @@ Image Cropping from Professional Compositions"). One concept per module:
 * :mod:`~models.procrop.matcher`, :mod:`~models.procrop.criterion` - Hungarian set loss;
 * :mod:`~models.procrop.train` - training on cached encoder features;
 * :mod:`~models.procrop.predictor` - ``set_image`` / ``suggest`` API;
+* :mod:`~models.procrop.ranking` - one image's queries ranked into pixel suggestions (numpy only);
+* :mod:`~models.procrop.vote` - box voting: each suggestion the consensus of the queries near it;
 * :mod:`~models.procrop.method` - the ``procrop`` evaluation method (a registry plugin).
 
 Nothing is imported here, so ``import models.procrop`` stays cheap.

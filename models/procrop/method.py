@@ -4,7 +4,7 @@ three, ranked, for the best-of-top-3 IoU).
 Registered for the ``annotations`` task (free cropping); ``--constraints --method procrop``
 runs it on design-constraint items too. A required ratio re-fits every proposal to it, and a
 layout re-fits each to the constrained box of that ratio nearest it
-(:func:`~models.procrop.predictor.rank`), so every crop satisfies the request.
+(:func:`~models.procrop.ranking.rank`), so every crop satisfies the request.
 ``procrop-no-retrieval`` runs the same weights with the fusion skipped (references removed
 at inference); the seed's ablation proper is a model trained with ``--no-retrieval``.
 ``procrop-no-rerank`` ranks by the decoder's scores alone, without the crop scorer
@@ -20,7 +20,8 @@ from models.eval.protocol import CropRequest
 from models.eval.registry import register_method
 from models.geometry import Box
 from models.imaging import LoadedImage
-from models.procrop.predictor import Queries, load_predictor, rank
+from models.procrop.predictor import load_predictor
+from models.procrop.ranking import Queries, rank
 
 __all__ = ["ProCropMethod"]
 

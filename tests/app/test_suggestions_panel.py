@@ -20,7 +20,7 @@ from app.suggestions.panel import SuggestionsPanel
 from app.editor.session import image_key
 from app.shell.window import MainWindow
 from models.geometry import Box
-from models.procrop.predictor import Queries
+from models.procrop.ranking import Queries
 
 TIMEOUT_MS = 30_000
 LEFT = Qt.MouseButton.LeftButton

@@ -138,7 +138,7 @@ def _evaluate(d: dict, scorer: str, weight: float, extra: str, heat: float = 0.0
 def _per_image(d: dict, scorer: str, weight: float, extra: str, heat: float,
                vote: tuple[float, float] | None) -> np.ndarray:  # fmt: skip
     """``(images, 3)``: top-1 IoU, Disp and best of 3 per image."""
-    from models.procrop.predictor import nms
+    from models.procrop.ranking import nms
     from models.procrop.vote import voted_suggestions
 
     rows = []

@@ -19,7 +19,8 @@ from models.nn.checkpoint import load_checkpoint
 from models.procrop.criterion import SetCriterion
 from models.procrop.decoder import anchor_init, to_box, to_logit
 from models.procrop.model import ProCropConfig, build_model
-from models.procrop.predictor import load_predictor, nms
+from models.procrop.predictor import load_predictor
+from models.procrop.ranking import nms
 from models.procrop.train import ProCropTraining, train_procrop
 from tests.conftest import SAMPLES as SAMPLE_DIR
 from tests.tiny_data import NAMES
@@ -330,7 +331,7 @@ def test_eval_method_ranks_a_kept_snapshot_and_honours_layouts(trained, monkeypa
     from models.eval.protocol import CropRequest
     from models.geometry import Box
     from models.imaging import load_image
-    from models.procrop.predictor import Queries, rank
+    from models.procrop.ranking import Queries, rank
 
     _, index, weights, _ = trained
     monkeypatch.setenv("CROPSTUDIO_PROCROP_WEIGHTS", str(weights))

@@ -1,6 +1,6 @@
 """ProCrop's boxes at its boundary are whole pixels of the upright image (issue 16).
 
-:func:`models.procrop.predictor.rank` on queries of any image size (no network needed: the
+:func:`models.procrop.ranking.rank` on queries of any image size (no network needed: the
 queries are what ``set_image`` caches): every returned box has whole-pixel edges inside the
 image, is not empty, has the requested ratio within one pixel, and keeps a layout's keep
 region in and its avoid region out.
@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 from models.errors import InvalidInputError
 from models.geometry import Box
-from models.procrop.predictor import Queries, rank
+from models.procrop.ranking import Queries, rank
 
 RATIOS = (None, 1.0, 16 / 9, 4 / 5, 1.91, 9 / 16)
 

@@ -11,7 +11,7 @@ from models import cropping
 from models.cropping.methods import TIGHTER, get_method
 from models.geometry import AspectRatio
 from models.imaging import ImageInfo, LoadedImage
-from models.procrop.predictor import Queries
+from models.procrop.ranking import Queries
 from models.subjects import Subjects
 
 W, H = 400, 600  # a portrait, cropped to 16:9
@@ -53,7 +53,6 @@ def test_no_tighter_framing_when_the_fitted_boxes_are_enough_or_the_ratio_is_fre
 
 def test_the_engine_builds_the_fallbacks_only_as_far_as_it_reads_them(monkeypatch):
     import models.cropping.methods as methods
-    import models.procrop.predictor as predictor
 
     drawn = {"queries": 0, "tighter": 0}
 
@@ -64,7 +63,7 @@ def test_the_engine_builds_the_fallbacks_only_as_far_as_it_reads_them(monkeypatc
                 yield item
         return wrapper
 
-    monkeypatch.setattr(predictor, "query_suggestions", counted("queries", predictor.query_suggestions))
+    monkeypatch.setattr(methods, "query_suggestions", counted("queries", methods.query_suggestions))
     monkeypatch.setattr(methods, "_tighter", counted("tighter", methods._tighter))
     analysis = _analysis([1.0, 0.8, 0.6, 0.45], [0.9, 0.5, 0.3, 0.2])
     one = cropping.ranked(analysis, cropping.Request(AspectRatio(16, 9), method="procrop"), 1)

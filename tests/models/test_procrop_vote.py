@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from models.box_arrays import iou_matrix
 from models.errors import InvalidInputError
-from models.procrop.predictor import nms
+from models.procrop.ranking import nms
 from models.procrop.vote import Ballot, voted_suggestions, weighted_median
 
 
@@ -160,7 +160,7 @@ def test_a_voted_box_too_close_to_a_shown_one_is_shown_as_its_own_box():
 def test_the_engine_gets_the_predictors_voted_suggestions_first_then_every_query():
     from models.cropping.methods import ProCrop
     from models.cropping.request import Request
-    from models.procrop.predictor import Queries, rank
+    from models.procrop.ranking import Queries, rank
 
     # a best query, two strong near-copies of a tighter framing, and a distinct runner-up
     boxes = np.array([[0.0, 0, 1, 1], [0.05, 0.05, 0.95, 0.95], [0.05, 0.05, 0.95, 0.95], [0.5, 0.5, 1, 1]])
