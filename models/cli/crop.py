@@ -28,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
             "(force one reading with --units). The chosen box is printed in pixels."
         ),
     )
-    p.add_argument("image", type=Path)
+    p.add_argument("image", type=Path, nargs="?", help="the photo (not needed with --list-methods)")
     p.add_argument("--aspect", help="crop ratio (required): 16:9, 4x5, 1.91:1, 1.5")
     add_region_options(p)
     add_subjects_option(p)
@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     if args.list_methods:
         print("\n".join(cropping.method_names()))
         return 0
+    if args.image is None:
+        raise InvalidInputError("an image is required, e.g. cropstudio crop photo.jpg --aspect 16:9")
     if args.aspect is None:
         raise InvalidInputError("--aspect is required, e.g. --aspect 16:9")
     if not 1 <= args.quality <= 100:

@@ -2,13 +2,16 @@
 
 Exit codes: 0 success; 2 a problem with the input (bad file, bad argument, constraints that
 cannot be met), printed as one ``error:`` line; 1 an internal error (a bug), printed as one
-line, with the traceback only under ``--debug``.
+line, with the traceback only under ``--debug``; 141 (as a shell reports SIGPIPE) when the
+reader of the output left early (``| head``), silently.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -28,6 +31,7 @@ log = logging.getLogger("cropstudio")
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 1
+EXIT_PIPE = 141  # 128 + SIGPIPE, as a shell reports a writer whose reader left
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,17 +69,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INPUT
     try:
-        return int(args.run(args) or 0)
+        code = int(args.run(args) or 0)
+        sys.stdout.flush()  # a reader that left is found here, not in the interpreter's last flush
+        return code
     except CropStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left (``cropstudio ... | head``): not an error of ours
+        _silence_stdout()
+        return EXIT_PIPE
     except Exception as exc:  # a bug: one line for users, the traceback for --debug
         log.debug("internal error", exc_info=True)
         print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush of the output the
+    reader left behind raises nothing (the recipe of Python's signal documentation)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):  # stdout is not a file (captured)
+        pass
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", type=Path, help="ProCrop weights file (default: the bundled one)")
     p.add_argument("--no-rerank", action="store_true",
                    help="rank by ProCrop's own scores, without the learned crop scorer")  # fmt: skip
+    p.add_argument("--no-vote", action="store_true",
+                   help="show the queries' own boxes, without box voting (each suggestion the consensus of the queries near it)")  # fmt: skip
     p.add_argument("--out-dir", type=Path, help="write every suggestion as an image into this folder")
     p.add_argument("--overwrite", action="store_true", help="replace existing files in --out-dir")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     w, h = image.info.width, image.info.height
     request = cropping.Request(aspect, keep=parse_regions(args.keep, args.units, w, h, "keep"),
                                avoid=parse_regions(args.avoid, args.units, w, h, "avoid"),
-                               subjects=args.subjects == "on", method="procrop-no-rerank" if args.no_rerank else "procrop")  # fmt: skip
+                               subjects=args.subjects == "on", method=cropping.procrop_name(not args.no_rerank, not args.no_vote))  # fmt: skip
     cropping.check_request(request, (w, h))
     analysis = cropping.analyse(image, methods=(request.method,), procrop_files=(args.weights, args.index))
     found = cropping.ranked(analysis, request, args.top, iou=args.iou)

@@ -8,7 +8,7 @@ out) or an :class:`InfeasibleCropError` naming the conflict. The subject rule
 
 from models.cropping.analysis import Analysis, analyse
 from models.cropping.engine import crop, ranked, refit
-from models.cropping.methods import METHODS, get_method, method_names
+from models.cropping.methods import METHODS, get_method, method_names, procrop_name
 from models.cropping.request import MIN_CROP_SIDE, Request, check_aspect, check_request, validate_tau
 from models.cropping.result import CropResult, InfeasibleCropError, violations
 
@@ -25,6 +25,7 @@ __all__ = [
     "crop",
     "get_method",
     "method_names",
+    "procrop_name",
     "ranked",
     "refit",
     "validate_tau",

@@ -33,7 +33,7 @@ from models.cropping.request import Request
 # ``Analysis`` (models.cropping.analysis) in the annotations below is not imported: that module
 # imports this one (analyse() prepares the methods), and annotations are never evaluated here.
 
-__all__ = ["FREE_RATIOS", "METHODS", "Proposed", "method_names", "get_method"]
+__all__ = ["FREE_RATIOS", "METHODS", "Proposed", "get_method", "method_names", "procrop_name"]
 
 FREE_RATIOS: tuple[float, ...] = (1.0, 4 / 3, 3 / 4, 3 / 2, 2 / 3, 16 / 9)
 """Ratios a searched method tries beside the image's own when the request's ratio is free."""
@@ -123,17 +123,20 @@ class Tau:
 @dataclass(frozen=True, slots=True)
 class ProCrop:
     """``procrop``: ProCrop's queries (re-ranked by the crop scorer unless ``rerank`` is off),
-    best first, in whole pixels fitted to the ratio (the predictor's :func:`rank`, which snaps
-    them); the engine re-fits those the layout or the subject rule refuses and keeps them diverse."""
+    best first, in whole pixels fitted to the ratio (:func:`~models.procrop.ranking.rank`, which
+    snaps them; each kept box the vote of the queries near it unless ``vote`` is off); the
+    engine re-fits those the layout or the subject rule refuses and keeps them diverse."""
 
     name: str = "procrop"
     rerank: bool = True
+    vote: bool = True
     searches: bool = False
 
     @property
     def key(self) -> tuple:
         """Where the image's queries are cached in an Analysis (a caller that ran the predictor
-        itself puts them there: ``analysis.cached(method.key, lambda: queries)``)."""
+        itself puts them there: ``analysis.cached(method.key, lambda: queries)``); voting only
+        ranks them, so the voted and unvoted methods share one analysis."""
         return ("procrop", self.rerank)
 
     def prepare(self, analysis: Analysis) -> object:
@@ -156,10 +159,16 @@ class ProCrop:
         if state.image_size != size:
             raise InvalidInputError(f"ProCrop's queries are for a {state.image_size} image, the request's is {size}")
         aspect = request.aspect.value if request.aspect is not None else None
-        voted = rank(state, len(state.scores), aspect=aspect, iou_threshold=TIGHTER_IOU)
+        voted = rank(state, len(state.scores), aspect=aspect, iou_threshold=TIGHTER_IOU, vote=self.vote)
         fitted = (Proposed(s.box, s.score, snapped=True, basis=s.query)
                   for s in chain(voted.items, query_suggestions(state, aspect=aspect)))  # fmt: skip
         return fitted if aspect is None else chain(fitted, _tighter(state, aspect))
+
+
+def procrop_name(rerank: bool = True, vote: bool = True) -> str:
+    """The name of the ProCrop method with these switches: ``procrop``, ``procrop-no-rerank``,
+    ``procrop-no-vote``, ``procrop-no-rerank-no-vote``."""
+    return "procrop" + ("" if rerank else "-no-rerank") + ("" if vote else "-no-vote")
 
 
 TIGHTER = "a tighter framing: the largest box of the ratio inside a proposal"
@@ -215,14 +224,14 @@ METHODS: dict[str, object] = {
     "proposal": Searched("proposal", _proposal),
     "centred": Centred(),
     "tau": Tau(),
-    "procrop": ProCrop(),
-    "procrop-no-rerank": ProCrop("procrop-no-rerank", rerank=False),
+    **{procrop_name(r, v): ProCrop(procrop_name(r, v), rerank=r, vote=v) for r in (True, False) for v in (True, False)},
 }
 """Method name -> method. ``attention`` (the default): the design-constraints score on the
 attention map, exact search; ``saliency`` another name for it; ``heatmap`` the same search on
 the learned aesthetic heatmap; ``proposal`` the learned crop scorer over the grid; ``*-optuna``
 the same scores searched by Optuna; ``centred`` the largest centred box; ``tau`` the seed's
-attention rectangles; ``procrop`` ProCrop's suggestions."""
+attention rectangles; ``procrop`` ProCrop's suggestions (``-no-rerank``: by the decoder's
+scores alone; ``-no-vote``: the queries' own boxes, without box voting)."""
 
 
 def method_names() -> tuple[str, ...]:

@@ -8,7 +8,8 @@ layout re-fits each to the constrained box of that ratio nearest it
 ``procrop-no-retrieval`` runs the same weights with the fusion skipped (references removed
 at inference); the seed's ablation proper is a model trained with ``--no-retrieval``.
 ``procrop-no-rerank`` ranks by the decoder's scores alone, without the crop scorer
-(:mod:`models.procrop.rerank`).
+(:mod:`models.procrop.rerank`); ``procrop-no-vote`` shows the queries' own boxes, without box
+voting (:mod:`models.procrop.vote`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = ["ProCropMethod"]
 class ProCropMethod:
     retrieval: bool = True
     rerank: bool = True
+    vote: bool = True
     name: str = "procrop"
 
     def analyse(self, image: LoadedImage) -> Queries:
@@ -50,7 +52,8 @@ class ProCropMethod:
         if tuple(request.image_size) != analysis.image_size:
             raise InvalidInputError(f"{self.name}: the request is for a {request.image_size} image, "
                                     f"its analysis for {analysis.image_size}")  # fmt: skip
-        found = rank(analysis, k, aspect=request.aspect, keep=tuple(request.keep), avoid=tuple(request.avoid))
+        found = rank(analysis, k, aspect=request.aspect, keep=tuple(request.keep), avoid=tuple(request.avoid),
+                     vote=self.vote)
         return tuple(s.box for s in found.items)
 
 
@@ -58,4 +61,6 @@ register_method("procrop", ProCropMethod, tasks=("annotations",))
 register_method("procrop-no-retrieval", lambda: ProCropMethod(retrieval=False, name="procrop-no-retrieval"),
                 tasks=("annotations",), by_default=False)  # fmt: skip
 register_method("procrop-no-rerank", lambda: ProCropMethod(rerank=False, name="procrop-no-rerank"),
+                tasks=("annotations",), by_default=False)  # fmt: skip
+register_method("procrop-no-vote", lambda: ProCropMethod(vote=False, name="procrop-no-vote"),
                 tasks=("annotations",), by_default=False)  # fmt: skip

@@ -142,6 +142,15 @@ def test_console_script_runs_without_traceback(tmp_path):
     assert done.returncode == 0 and done.stdout.startswith("cropstudio ")
 
 
+def test_a_reader_that_leaves_early_is_not_an_error():
+    # ``cropstudio ... | head``: the pipe's reader is gone before the output is written
+    exe = Path(sys.executable).parent / "cropstudio"
+    child = subprocess.Popen([str(exe), "crop", "--list-methods"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 141 and err == ""
+
+
 def test_two_region_export_writes_nothing_when_one_target_exists(tmp_path, capsys):
     (tmp_path / "crop-2.png").write_bytes(b"mine")
     code, _, err = run(capsys, PHOTO, "--tau", "0.8", "--aspect", "1:1", "--regions", "2", "--out", tmp_path / "crop.png")

@@ -83,6 +83,11 @@ def test_units_can_be_forced(capsys):
 def test_list_methods(capsys):
     code, out, _ = crop(capsys, "--list-methods")
     assert code == 0 and "attention" in out.split() and "centred" in out.split()
+    assert "procrop-no-vote" in out.split()
+    assert main(["crop", "--list-methods"]) == 0  # no photo needed to list them
+    assert capsys.readouterr().out == out
+    assert main(["crop", "--aspect", "1:1"]) == 2
+    assert capsys.readouterr().err.startswith("error: an image is required")
 
 
 def test_every_method_honours_the_layout(capsys):

@@ -56,3 +56,22 @@ def test_bad_arguments_are_one_error_line(sample_image, tmp_path, capsys):
     assert main(["suggest", str(sample_image), "--index", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(line.startswith("error:") for line in err)
+
+
+def test_no_vote_shows_the_queries_own_boxes(capsys):
+    from models.imaging import ANALYSIS_MAX_SIDE, load_image
+    from models.procrop.predictor import load_predictor
+    from models.procrop.ranking import rank
+    from tests.conftest import SAMPLES
+
+    photo = SAMPLES / "coffee.jpg"  # a photo whose near-copies vote its suggestions elsewhere
+    runs = {}
+    for flags in ((), ("--no-vote",)):
+        assert main(["suggest", str(photo), "--top", "3", "--subjects", "off", "--json", *flags]) == 0
+        runs[flags] = [r["box"] for r in json.loads(capsys.readouterr().out)["suggestions"]]
+    image = load_image(photo, max_side=ANALYSIS_MAX_SIDE)
+    predictor = load_predictor()
+    predictor.set_image(image.rgb, size=(image.info.width, image.info.height))
+    own = [[int(v) for v in s.box.as_tuple()] for s in rank(predictor.queries, 3, vote=False).items]
+    voted = [[int(v) for v in s.box.as_tuple()] for s in rank(predictor.queries, 3).items]
+    assert runs[("--no-vote",)] == own and runs[()] == voted and own != voted

@@ -193,3 +193,24 @@ def test_one_logit_and_logistic_pair_round_trips_without_overflow(values):
     inside = np.abs(x) < np.log((1 - 1e-6) / 1e-6)  # the logit's clip: p in [1e-6, 1 - 1e-6]
     np.testing.assert_allclose(back[inside], x[inside], atol=1e-6)
     assert np.all(np.abs(back) <= np.log((1 - 1e-6) / 1e-6) + 1e-9)
+
+
+def test_the_no_vote_methods_show_the_queries_own_boxes():
+    from models.cropping.methods import get_method, procrop_name
+    from models.cropping.request import Request
+    from models.eval.protocol import CropRequest
+    from models.procrop.method import ProCropMethod
+    from models.procrop.ranking import Queries, rank
+
+    boxes = np.array([[0.0, 0, 1, 1], [0.05, 0.05, 0.95, 0.95], [0.05, 0.05, 0.95, 0.95], [0.5, 0.5, 1, 1]])
+    queries = Queries(boxes, np.array([0.6, 0.55, 0.55, 0.4]), (), (), (400, 300))
+    own, voted = rank(queries, 2, vote=False), rank(queries, 2)
+    assert [s.box for s in own.items] != [s.box for s in voted.items]  # the copies outvote the best
+    engine = get_method(procrop_name(vote=False))
+    assert engine.key == get_method("procrop").key  # one analysis serves both
+    proposed = tuple(engine.propose(queries, Request(method=engine.name), (400, 300), 2))
+    assert [p.box for p in proposed[:2]] == [s.box for s in own.items]
+    request = CropRequest((400, 300), None)
+    assert ProCropMethod(vote=False).ranked(queries, request, 2) == tuple(s.box for s in own.items)
+    assert ProCropMethod().ranked(queries, request, 2) == tuple(s.box for s in voted.items)
+    assert procrop_name(False, False) == "procrop-no-rerank-no-vote" and get_method("procrop-no-rerank-no-vote").rerank is False
