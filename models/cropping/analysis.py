@@ -16,6 +16,7 @@ from models.attention import PreparedAttention, RectangleSearch, compute_attenti
 from models.constraints.cropper import AttentionAnalysis, AttentionCropper
 from models.constraints.terms import MapIntegral
 from models.imaging import LoadedImage
+from models.once import LoadedOnce
 from models.subjects import Subjects, detect_subjects
 
 __all__ = ["Analysis", "analyse"]
@@ -30,8 +31,11 @@ class Analysis:
     saliency: str = "spectral"  # the attention map's saliency model
     faces: bool = True  # whether the map has the face prior
     procrop_files: tuple = (None, None)  # ProCrop's (weights, index) files; None: the bundled ones
-    _cache: dict = field(default_factory=dict, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _cache: LoadedOnce = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_cache", LoadedOnce(self.lock))  # one lock: a part may ask for another
 
     @property
     def image_size(self) -> tuple[int, int]:
@@ -39,10 +43,7 @@ class Analysis:
 
     def cached(self, key: Hashable, compute: Callable[[], object]) -> object:
         """``compute()`` once per ``key`` for this image."""
-        with self.lock:
-            if key not in self._cache:
-                self._cache[key] = compute()
-            return self._cache[key]
+        return self._cache.get(key, compute)
 
     def attention_analysis(self) -> AttentionAnalysis:
         """The default attention map (saliency + faces) and its integral image."""
@@ -78,7 +79,7 @@ def analyse(image: LoadedImage, *, methods: tuple[str, ...] = ("attention",),
     subjects = detect_subjects(image.rgb).scaled_to(info.width, info.height)
     analysis = Analysis(image, subjects, saliency, faces, procrop_files)
     if attention is not None:
-        analysis._cache["attention"] = attention
+        analysis._cache.put("attention", attention)
     for name in methods:
         get_method(name).prepare(analysis)
     return analysis

@@ -20,7 +20,7 @@ import torch
 from models.heatmap.head import HeatmapConfig, HeatmapHead
 from models.nn.backbone import Backbone, build_backbone, image_tensor
 from models.nn.checkpoint import load_checkpoint
-from models.nn.once import LoadedOnce
+from models.once import LoadedOnce
 from models.resources import resource_path
 
 __all__ = ["DEFAULT_WEIGHTS", "HeatmapModel", "load_heatmap_model", "shared_heatmap_model"]

@@ -35,7 +35,7 @@ import torch
 from models.errors import InvalidInputError
 from models.geometry import Box
 from models.nn.checkpoint import load_checkpoint
-from models.nn.once import LoadedOnce
+from models.once import LoadedOnce
 from models.procrop.box_ops import box_iou
 from models.procrop.encoder import CompositionEncoder, build_encoder
 from models.procrop.index import CompositionIndex, load_index

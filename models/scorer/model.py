@@ -24,7 +24,7 @@ from torch import nn
 from models.errors import InvalidInputError
 from models.nn.backbone import Backbone, build_backbone, image_tensor
 from models.nn.checkpoint import load_checkpoint
-from models.nn.once import LoadedOnce
+from models.once import LoadedOnce
 from models.nn.roi import rod_pool, roi_pool
 from models.resources import resource_path
 

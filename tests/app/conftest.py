@@ -27,8 +27,10 @@ def _memoised_analysis(monkeypatch):
         if cached is None:
             cached = _ANALYSES[key] = analyse_image(image, cropper)
         prepared = type(cached.prepared)(image, cached.prepared.attention, cached.prepared.search)
-        shared = dataclasses.replace(cached.cropping, image=image, _cache=dict(cached.cropping._cache))
-        shared._cache["prepared"] = prepared
+        shared = dataclasses.replace(cached.cropping, image=image)  # an empty cache of its own
+        shared._cache.put("prepared", prepared)
+        for key, value in cached.cropping._cache.items():
+            shared._cache.put(key, value)  # the rest shared ("prepared" kept: put keeps the first)
         return type(cached)(image, cached.analysis, prepared, shared)
 
     monkeypatch.setattr(app.shell.opener, "analyse_image", memoised)

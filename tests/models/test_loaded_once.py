@@ -1,4 +1,4 @@
-"""models.nn.once.LoadedOnce: the loaders' one keyed cache (one build per key, whichever
+"""models.once.LoadedOnce: the loaders' one keyed cache (one build per key, whichever
 thread asks first; a failed load caches nothing)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from models.nn.once import LoadedOnce
+from models.once import LoadedOnce
 
 
 def test_concurrent_askers_of_one_key_share_one_build():
@@ -45,3 +45,14 @@ def test_a_failed_load_is_tried_again():
         cache.get("k", flaky)
     assert len(cache) == 0
     assert cache.get("k", flaky) == 7 and cache.get("k", flaky) == 7 and len(calls) == 2
+
+
+def test_with_a_re_entrant_lock_a_load_may_ask_for_another_key():
+    import threading
+
+    once = LoadedOnce(threading.RLock())
+    assert once.get("outer", lambda: once.get("inner", lambda: 1) + 1) == 2
+    once.put("inner", 5)  # kept already: put keeps the first
+    once.put("other", 7)
+    assert once.get("inner", lambda: 0) == 1 and once.get("other", lambda: 0) == 7 and len(once) == 3
+    assert sorted(once.items()) == [("inner", 1), ("other", 7), ("outer", 2)]
