@@ -4,7 +4,8 @@ Per request: :func:`~models.cropping.request.check_request` (ratio and regions a
 image), the layout's feasibility (:func:`~models.constraints.problem.check_feasible`), the
 subject rule's plan (:func:`~models.cropping.rule.plan_subjects`: which heads the crop holds
 whole, which it may leave out whole), the method (searched on the planned problem, or its
-own boxes re-fitted to it by :func:`~models.constraints.fit.refit`), one snap to whole pixels
+own boxes re-fitted to it by :func:`~models.constraints.fit.refit`; a moved box that would
+repeat a crop already kept is shifted instead, :func:`~models.constraints.fit.nearest_edges`), one snap to whole pixels
 (:func:`~models.constraints.search.snap_to_pixels`) and one violation check
 (:func:`~models.cropping.result.violations`). Anything that cannot be met raises
 :class:`~models.cropping.result.InfeasibleCropError` naming the conflict.
@@ -15,8 +16,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from models.constraints.candidates import GridSpec, ensure_room
-from models.constraints.fit import refit
+from models.constraints.candidates import Candidates, GridSpec, ensure_room
+from models.constraints.fit import fit_candidates, nearest_edges, refit
 from models.constraints.problem import CropProblem, check_feasible
 from models.constraints.search import snap_to_pixels
 from models.cropping.analysis import Analysis
@@ -86,6 +87,23 @@ def _min_size(box: Box, size: tuple[int, int]) -> Box:
     return fit_ratio_around(grow.clipped(*size) if grow.area else box, ratio, *size)
 
 
+def _distinct(box: Box, raw: Box, problem: CropProblem, out: list[CropResult], iou: float,
+              shifts: dict[float, Candidates], key: float) -> Box | None:  # fmt: skip
+    """``box`` (``raw`` re-fitted to ``problem``) unless it repeats a kept crop (IoU above
+    ``iou``). A moved box that repeats one (nearest by overlap favours the large box) is
+    ``raw`` shifted into ``problem`` instead, its size kept as far as the candidates allow
+    (:func:`~models.constraints.fit.nearest_edges`; ``shifts[key]``, built on first need);
+    None when that repeats one too."""
+    if not any(box.iou(r.box) > iou for r in out):
+        return box
+    if box.iou(raw) > 0.98:
+        return None  # a repeat as it was proposed
+    if key not in shifts:
+        shifts[key] = fit_candidates(problem)
+    box = nearest_edges(raw, problem, shifts[key])
+    return None if any(box.iou(r.box) > iou for r in out) else box
+
+
 def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) -> list[CropResult]:
     size = analysis.image_size
     state = method.prepare(analysis)
@@ -96,7 +114,8 @@ def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) ->
     out: list[CropResult] = []
     bases: list[Box] = []  # the kept proposals' own boxes before voting (ProCrop's)
     errors: list[str] = []
-    plans: dict[float, tuple[CropProblem, SubjectPlan]] = {}  # one plan per ratio
+    plans: dict[float, tuple[SubjectPlan, CropProblem]] = {}  # one plan per ratio, and its problem
+    shifts: dict[float, Candidates] = {}  # the candidates a repeat is shifted onto, per ratio
     first: Proposed | None = None
     for p in proposed:
         first = p if first is None else first
@@ -108,13 +127,15 @@ def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) ->
             if ratio.value not in plans:
                 base = _problem(size, ratio, request)
                 check_feasible(base)
-                plans[ratio.value] = (base, _plan(analysis, request, base))
-            base, plan = plans[ratio.value]
-            box = refit(raw, plan.apply(base), snapped=p.snapped and raw == p.box)
+                plan = _plan(analysis, request, base)
+                plans[ratio.value] = (plan, plan.apply(base))
+            plan, problem = plans[ratio.value]
+            box = refit(raw, problem, snapped=p.snapped and raw == p.box)
         except InfeasibleError as exc:
             errors.append(str(exc))
             continue
-        if any(box.iou(r.box) > iou for r in out):
+        box = _distinct(box, raw, problem, out, iou, shifts, ratio.value)
+        if box is None:
             continue
         bases += [p.basis] if p.basis is not None else []
         moved = "" if box.iou(raw) > 0.98 else "moved to keep the layout and every head it can whole"

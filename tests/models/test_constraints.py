@@ -336,3 +336,24 @@ def test_refit_keeps_a_box_that_satisfies_the_problem_and_moves_one_that_does_no
     assert all(near.iou(tall) >= o.iou(tall) - 0.02 for o in others if admits(problem, o))
     with pytest.raises(InfeasibleError):
         nearest_candidate(tall, CropProblem((400, 300), AspectRatio(4, 3), keep=(Box(0, 0, 400, 300),), avoid=(Box(10, 10, 20, 20),)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p=problems(max_side=120), frac=st.tuples(*[st.floats(0, 1)] * 4))
+def test_the_edge_nearest_refit_holds_the_layout_and_moves_the_edges_least(p, frac):
+    from models.constraints.fit import fit_candidates, nearest_candidate, nearest_edges
+
+    w, h = p.image_size
+    xs, ys = sorted((frac[0] * w, frac[1] * w)), sorted((frac[2] * h, frac[3] * h))
+    assume(xs[1] - xs[0] >= 1 and ys[1] - ys[0] >= 1)
+    box = Box(xs[0], ys[0], xs[1], ys[1])
+    try:
+        cands = fit_candidates(p)
+    except InfeasibleError:
+        return
+    moves = lambda b: sum(abs(u - v) for u, v in zip(b.as_tuple(), box.as_tuple()))  # noqa: E731
+    shifted, grown = nearest_edges(box, p, cands), nearest_candidate(box, p)
+    assert satisfied(shifted, p)
+    # the brute-force oracle: no candidate's edges lie nearer (each snapped edge moves < 2 px)
+    best = min(moves(Box(cands.x0[j], cands.y0[j], cands.x1[j], cands.y1[j])) for j in range(len(cands)))
+    assert moves(shifted) <= best + 8 and moves(shifted) <= moves(grown) + 8

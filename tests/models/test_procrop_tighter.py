@@ -9,20 +9,24 @@ import numpy as np
 
 from models import cropping
 from models.cropping.methods import TIGHTER, get_method
-from models.geometry import AspectRatio
+from models.geometry import AspectRatio, Box
 from models.imaging import ImageInfo, LoadedImage
 from models.procrop.ranking import Queries
-from models.subjects import Subjects
+from models.subjects import Head, Subjects
 
 W, H = 400, 600  # a portrait, cropped to 16:9
 
 
-def _analysis(sides: list[float], scores: list[float]) -> cropping.Analysis:
-    """Queries centred on the image, ``sides`` of its width and height each."""
-    image = LoadedImage(ImageInfo(Path("p.png"), W, H, "PNG", "RGB", 1, None), np.zeros((H, W, 3), np.uint8))
-    analysis = cropping.Analysis(image, Subjects((W, H), ()))
-    boxes = np.array([[0.5 - s / 2, 0.5 - s / 2, 0.5 + s / 2, 0.5 + s / 2] for s in sides])
-    queries = Queries(boxes, np.array(scores), (), (), (W, H))
+def _analysis(sides: list[float], scores: list[float], *, size: tuple[int, int] = (W, H), heads: tuple[Box, ...] = (),
+              boxes: list[list[float]] | None = None) -> cropping.Analysis:  # fmt: skip
+    """Queries centred on the image, ``sides`` of its width and height each (or ``boxes``,
+    normalised), with these ``heads``."""
+    w, h = size
+    image = LoadedImage(ImageInfo(Path("p.png"), w, h, "PNG", "RGB", 1, None), np.zeros((h, w, 3), np.uint8))
+    analysis = cropping.Analysis(image, Subjects((w, h), tuple(Head(b, b) for b in heads)))
+    if boxes is None:
+        boxes = [[0.5 - s / 2, 0.5 - s / 2, 0.5 + s / 2, 0.5 + s / 2] for s in sides]
+    queries = Queries(np.array(boxes, np.float64), np.array(scores), (), (), (w, h))
     analysis.cached(get_method("procrop").key, lambda: queries)
     return analysis
 
@@ -72,3 +76,18 @@ def test_the_engine_builds_the_fallbacks_only_as_far_as_it_reads_them(monkeypatc
     # five asked, four exist: the queries' own boxes all repeat the voted one, and of the four
     # tighter framings the widest (inside the full query) repeats it too; every proposal read
     assert len(five) == 4 and drawn == {"queries": 4, "tighter": 4}
+
+
+def test_proposals_moved_onto_a_shown_crop_are_shifted_instead_so_every_head_stays_whole():
+    # the README's case: a square photo whose head touches the top, ProCrop's boxes lower down;
+    # nearest by overlap, each moved box would be the one full-width 16:9 box
+    head = Box(143, 0, 315, 186)
+    boxes = [[0.0, 0.22, 1.0, 0.78], [0.1, 0.3, 0.85, 0.72], [0.25, 0.4, 0.75, 0.68], [0.0, 0.44, 1.0, 1.0]]  # 16:9
+    analysis = _analysis([], [0.9, 0.5, 0.4, 0.3], size=(512, 512), heads=(head,), boxes=boxes)
+    found = cropping.ranked(analysis, cropping.Request(AspectRatio(16, 9), method="procrop"), 5)
+    assert found[0].box.as_tuple() == (0, 0, 512, 288)
+    # the second query (384 x 215), shifted up about its own size; the third, grown to hold the
+    # head (331 x 186 at least), and the fourth, full width, repeat one of these two
+    assert len(found) == 2 and found[1].box.y0 == 0 and abs(found[1].box.width - 384) <= 3
+    assert all(r.box.contains(head) and not r.left_out_heads for r in found)
+    assert all(a.box.iou(b.box) <= 0.7 for i, a in enumerate(found) for b in found[i + 1 :])
