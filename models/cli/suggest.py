@@ -45,7 +45,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--no-rerank", action="store_true",
                    help="rank by ProCrop's own scores, without the learned crop scorer")  # fmt: skip
     p.add_argument("--no-vote", action="store_true",
-                   help="show the queries' own boxes, without box voting (each suggestion the consensus of the queries near it)")  # fmt: skip
+                   help="show the queries' own boxes, without box voting (each suggestion the consensus of "
+                        "the queries near it)")  # fmt: skip
     p.add_argument("--out-dir", type=Path, help="write every suggestion as an image into this folder")
     p.add_argument("--overwrite", action="store_true", help="replace existing files in --out-dir")
     p.add_argument("--json", action="store_true", help="print the result as JSON")

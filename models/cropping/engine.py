@@ -5,8 +5,8 @@ image), the layout's feasibility (:func:`~models.constraints.problem.check_feasi
 subject rule's plan (:func:`~models.cropping.rule.plan_subjects`: which heads the crop holds
 whole, which it may leave out whole), the method (searched on the planned problem, or its
 own boxes re-fitted to it by :func:`~models.constraints.fit.refit`; a moved box that would
-repeat a crop already kept is shifted instead, :func:`~models.constraints.fit.nearest_edges`), one snap to whole pixels
-(:func:`~models.constraints.search.snap_to_pixels`) and one violation check
+repeat a crop already kept is shifted instead, by :func:`~models.constraints.fit.nearest_edges`),
+one snap to whole pixels (:func:`~models.constraints.search.snap_to_pixels`) and one violation check
 (:func:`~models.cropping.result.violations`). Anything that cannot be met raises
 :class:`~models.cropping.result.InfeasibleCropError` naming the conflict.
 """
