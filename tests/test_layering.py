@@ -78,3 +78,10 @@ def test_both_roots_have_a_circle_contract():
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
     covered = {a for c in contracts if c["type"] == "acyclic_siblings" for a in c["ancestors"]}
     assert {"models", "app"} <= covered, covered
+
+
+def test_the_crop_contract_and_procrops_ranking_load_without_torch():
+    # torch costs about a second to import: only a learned method's first use may pay it
+    code = "import sys, models.cropping, models.procrop.ranking; sys.exit('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr or "torch was imported"

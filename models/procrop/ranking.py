@@ -74,8 +74,9 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, limit: int)
 
 @dataclass(frozen=True, eq=False)
 class Queries:
-    """Everything :meth:`ProCropPredictor.set_image` computed for one image: every query's
-    box and ranking score, the retrieved references and the image's full-resolution size.
+    """Everything :meth:`~models.procrop.predictor.ProCropPredictor.set_image` computed for one
+    image: every query's box and ranking score, the retrieved references and the image's
+    full-resolution size.
     :func:`rank` turns it into pixel suggestions, so it can be kept per image and ranked later
     for any number of requests (the evaluation does).
 
