@@ -32,6 +32,8 @@ __all__ = ["crop", "ranked", "refit"]
 
 log = logging.getLogger(__name__)
 
+MOVED_IOU = 0.98  # a re-fitted box overlapping its proposal by more than this was not moved
+
 def _problem(size: tuple[int, int], ratio: AspectRatio, request: Request) -> CropProblem:
     return CropProblem(size, ratio, request.keep, request.avoid)
 
@@ -96,7 +98,7 @@ def _distinct(box: Box, raw: Box, problem: CropProblem, out: list[CropResult], i
     None when that repeats one too."""
     if not any(box.iou(r.box) > iou for r in out):
         return box
-    if box.iou(raw) > 0.98:
+    if box.iou(raw) > MOVED_IOU:
         return None  # a repeat as it was proposed
     if key not in shifts:
         shifts[key] = fit_candidates(problem)
@@ -138,7 +140,7 @@ def _fitted(method, analysis: Analysis, request: Request, k: int, iou: float) ->
         if box is None:
             continue
         bases += [p.basis] if p.basis is not None else []
-        moved = "" if box.iou(raw) > 0.98 else "moved to keep the layout and every head it can whole"
+        moved = "" if box.iou(raw) > MOVED_IOU else "moved to keep the layout and every head it can whole"
         out.append(_finish(box, p.score, plan, request, (p.note, moved), details=p.details))
         if len(out) == k:
             break

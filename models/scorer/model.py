@@ -24,8 +24,8 @@ from torch import nn
 from models.errors import InvalidInputError
 from models.nn.backbone import Backbone, build_backbone, image_tensor
 from models.nn.checkpoint import load_checkpoint
-from models.once import LoadedOnce
 from models.nn.roi import rod_pool, roi_pool
+from models.once import LoadedOnce
 from models.resources import resource_path
 
 __all__ = [
