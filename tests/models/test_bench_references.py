@@ -6,9 +6,12 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.attention.rectangles import RectangleSearch, _sat, _widths_for, threshold_for
-from tests.bench import brute
+from models.geometry import Box
+from tests.bench import brute, constraint_scale
 from tests.oracles import rectangles as oracle
 
 
@@ -30,3 +33,19 @@ def test_compiled_references_match_oracles(seed):
         # and the fast search agrees with both
         fast = RectangleSearch(w).two_with_ratio(tau, ratio)
         assert (None if fast is None else (fast.cells, fast.attention)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0.05, 0.6), st.floats(0.05, 0.6), st.floats(0.0, 0.4), st.floats(0.0, 0.4),
+       st.floats(0.5, 1.0), st.floats(0.0, 1.0))  # fmt: skip
+def test_constraint_scale_shrink_keeps_ratio_layout_and_image(kw, kh, kx, ky, factor, py):
+    """The constraint-scale bench's shrink: same ratio, holds the layout, inside the image."""
+    keep = Box(kx, ky, kx + kw, ky + kh)
+    box = Box(0.0, 0.0, 1.0, 1.0)
+    out = constraint_scale.shrink(box, keep, factor, 1.0, 1.0, py=py)
+    if out == box:  # too small to hold the layout: unchanged
+        assert box.width * factor < keep.width + 1e-9 or box.height * factor < keep.height + 1e-9
+        return
+    assert out.width == pytest.approx(factor) and out.height == pytest.approx(factor)
+    assert out.x0 >= -1e-9 and out.y0 >= -1e-9 and out.x1 <= 1 + 1e-9 and out.y1 <= 1 + 1e-9
+    assert out.contains(keep, tol=1e-9)
