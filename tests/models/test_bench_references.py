@@ -43,8 +43,8 @@ def test_constraint_scale_shrink_keeps_ratio_layout_and_image(kw, kh, kx, ky, fa
     keep = Box(kx, ky, kx + kw, ky + kh)
     box = Box(0.0, 0.0, 1.0, 1.0)
     out = constraint_scale.shrink(box, keep, factor, 1.0, 1.0, py=py)
-    if out == box:  # too small to hold the layout: unchanged
-        assert box.width * factor < keep.width + 1e-9 or box.height * factor < keep.height + 1e-9
+    if factor < keep.width - 1e-9 or factor < keep.height - 1e-9:  # too small to hold the layout
+        assert out == box
         return
     assert out.width == pytest.approx(factor) and out.height == pytest.approx(factor)
     assert out.x0 >= -1e-9 and out.y0 >= -1e-9 and out.x1 <= 1 + 1e-9 and out.y1 <= 1 + 1e-9
