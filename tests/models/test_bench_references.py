@@ -1,4 +1,5 @@
-"""The benchmark's compiled brute-force references agree with the pure-Python oracles."""
+"""The benchmarks' compiled brute-force references agree with the pure-Python oracles, and the
+constraint-scale bench's geometry keeps its invariants."""
 
 from __future__ import annotations
 
@@ -37,15 +38,17 @@ def test_compiled_references_match_oracles(seed):
 
 @settings(max_examples=200, deadline=None)
 @given(st.floats(0.05, 0.6), st.floats(0.05, 0.6), st.floats(0.0, 0.4), st.floats(0.0, 0.4),
-       st.floats(0.5, 1.0), st.floats(0.0, 1.0))  # fmt: skip
-def test_constraint_scale_shrink_keeps_ratio_layout_and_image(kw, kh, kx, ky, factor, py):
-    """The constraint-scale bench's shrink: same ratio, holds the layout, inside the image."""
-    keep = Box(kx, ky, kx + kw, ky + kh)
-    box = Box(0.0, 0.0, 1.0, 1.0)
-    out = constraint_scale.shrink(box, keep, factor, 1.0, 1.0, py=py)
-    if factor < keep.width - 1e-9 or factor < keep.height - 1e-9:  # too small to hold the layout
+       st.floats(0.5, 1.0), st.floats(0.0, 1.0), st.floats(1.0, 4000.0), st.floats(1.0, 4000.0))  # fmt: skip
+def test_constraint_scale_shrink_keeps_ratio_layout_and_image(kw, kh, kx, ky, factor, py, width, height):
+    """The constraint-scale bench's shrink of the whole image: its ratio kept, the layout held,
+    inside the image; unchanged when the smaller box cannot hold the layout."""
+    keep = Box(kx * width, ky * height, (kx + kw) * width, (ky + kh) * height)
+    box = Box(0.0, 0.0, width, height)
+    out = constraint_scale.shrink(box, keep, factor, width, height, py=py)
+    if factor * width < keep.width - 1e-9 or factor * height < keep.height - 1e-9:
         assert out == box
         return
-    assert out.width == pytest.approx(factor) and out.height == pytest.approx(factor)
-    assert out.x0 >= -1e-9 and out.y0 >= -1e-9 and out.x1 <= 1 + 1e-9 and out.y1 <= 1 + 1e-9
-    assert out.contains(keep, tol=1e-9)
+    assert out.width == pytest.approx(factor * width) and out.height == pytest.approx(factor * height)
+    tol = 1e-9 * max(width, height)
+    assert out.x0 >= -tol and out.y0 >= -tol and out.x1 <= width + tol and out.y1 <= height + tol
+    assert out.contains(keep, tol=tol)
