@@ -30,16 +30,15 @@ import numpy as np
 from models.geometry import Box
 
 
-def shrink(box: Box, keep: Box, factor: float, width: float, height: float, *, py: float = 0.5,
-           centre: tuple[float, float] | None = None) -> Box:  # fmt: skip
-    """``box`` with both sides times ``factor`` (ratio kept), centred on ``centre`` (default:
-    its own centre), moved the least to hold ``keep`` and stay in the image; along the free
-    vertical range ``py`` places it (0.5: the centre's position). ``box`` itself when the
-    smaller box cannot hold ``keep``."""
+def shrink(box: Box, keep: Box, factor: float, width: float, height: float, *, py: float = 0.5) -> Box:
+    """``box`` with both sides times ``factor`` (ratio kept) about its centre, moved the least
+    to hold ``keep`` and stay in the image; along the free vertical range ``py`` places it
+    (0 top, 1 bottom; 0.5: about the centre). ``box`` itself when the smaller box cannot hold
+    ``keep``."""
     w, h = box.width * factor, box.height * factor
     if w < keep.width - 1e-9 or h < keep.height - 1e-9:
         return box
-    cx, cy = centre if centre is not None else ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
     x0 = min(max(cx - w / 2, keep.x1 - w, 0.0), keep.x0, width - w)
     lo, hi = max(keep.y1 - h, 0.0), min(keep.y0, height - h)
     y0 = min(max(cy - h / 2, lo), hi) if py == 0.5 else lo + py * (hi - lo)
@@ -132,11 +131,14 @@ def _geometry(folder: Path) -> None:
     hold = np.array([r[6] for r in rows])
     cen = np.array([r[4].iou(r[5]) for r in rows])
     print(f"{len(rows)} items ({hold.sum()} hold-out): centred {cen.mean():.4f} (hold-out {cen[hold].mean():.4f})")
+    scale = np.array([r[5].area / r[4].area for r in rows])[hold]  # the expert's box over the largest of its ratio
+    print(f"  hold-out expert / largest box (area): median {np.median(scale):.3f}, below 0.95 in {np.mean(scale < 0.95):.1%}")
     for py in (0.3, 0.4, 0.6):
         s = np.array([shrink(r[4], r[3], 1.0, r[0], r[1], py=py).iou(r[5]) for r in rows])
         print(f"  slid, py {py}: {s.mean():.4f} (hold-out {s[hold].mean():.4f})")
     d = np.array([ratio_distance(r[2], r[0], r[1]) for r in rows])
     for t in (0.02, 0.03, 0.05):
+        print(f"  d < {t}: {(d < t).sum()} items, centred {cen[d < t].mean():.4f}")
         for f in (0.95, 0.9, 0.85):
             s = np.where(d < t, [shrink(r[4], r[3], f, r[0], r[1]).iou(r[5]) for r in rows], cen)
             print(f"  d < {t} ({(d < t).sum()} items) shrunk {f}: {s.mean():.4f} (hold-out {s[hold].mean():.4f})")
