@@ -64,7 +64,11 @@ def composition_pixmap(energy: np.ndarray | None, size: QSize, dpr: float) -> QP
 
 
 class SuggestionCard(QFrame):
-    """One suggestion: its crop's thumbnail, then rank, score and size under it; a click applies it."""
+    """One suggestion: its crop's thumbnail, then rank and size under it; a click applies it.
+
+    The ranking score is in the tooltip, not on the card: ProCrop's fused score is a ranking
+    logistic (0.999 for the first, 0.004 for a good second framing), which orders one photo's
+    suggestions but reads as a verdict on the others."""
 
     clicked = Signal(int)  # the rank
 
@@ -81,7 +85,7 @@ class SuggestionCard(QFrame):
         self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumb.setPixmap(fitted_pixmap(crop.thumbnail, self.thumb.size(), self.devicePixelRatioF()))
         box = crop.box
-        self.title = QLabel(f"<b>#{crop.rank + 1}</b> · score {crop.score:.2f}", self)
+        self.title = QLabel(f"<b>#{crop.rank + 1}</b>", self)
         size = QLabel(f"{round(box.width)}x{round(box.height)} px", self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -89,7 +93,8 @@ class SuggestionCard(QFrame):
         layout.addWidget(self.thumb)
         layout.addWidget(self.title)
         layout.addWidget(size)
-        self.setToolTip(f"Apply suggestion #{crop.rank + 1} as the crop")
+        self.setToolTip(f"Apply suggestion #{crop.rank + 1} as the crop\n"
+                        f"ranking score {crop.score:.4f}: it orders this photo's suggestions; it is not a rating")  # fmt: skip
 
     def text(self) -> str:
         return self.title.text()
