@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MOVED_IOU = 0.98  # a re-fitted box overlapping its proposal by more than this was not moved
 
+
 def _problem(size: tuple[int, int], ratio: AspectRatio, request: Request) -> CropProblem:
     return CropProblem(size, ratio, request.keep, request.avoid)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ def shrink(box: Box, keep: Box, factor: float, width: float, height: float, *, p
     w, h = box.width * factor, box.height * factor
     if w < keep.width - 1e-9 or h < keep.height - 1e-9:
         return box
-    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    cx, cy = box.center
     x0 = min(max(cx - w / 2, keep.x1 - w, 0.0), keep.x0, width - w)
     lo, hi = max(keep.y1 - h, 0.0), min(keep.y0, height - h)
     y0 = min(max(cy - h / 2, lo), hi) if py == 0.5 else lo + py * (hi - lo)
@@ -88,7 +89,17 @@ def _iou(a, b) -> float:
     return Box(*a).iou(Box(*b))
 
 
+def _scales(fmin: float | None) -> Callable[[dict], float]:
+    """The side factor of a row's heatmap box: ProCrop's free scale, never below ``fmin``
+    (None: the constant 0.9)."""
+    if fmin is None:
+        return lambda r: 0.9
+    return lambda r: max(fmin, min(1.0, math.sqrt(Box(*r["free"]).area / Box(*r["heatmap"]).area)))
+
+
 def _report(paths: list[Path]) -> None:
+    rules = {"ProCrop's scale, fmin 0.85": _scales(0.85), "ProCrop's scale, fmin 0.9": _scales(0.9),
+             "constant 0.9": _scales(None)}  # fmt: skip
     for path in paths:
         rows = json.loads(path.read_text(encoding="utf-8"))
         d = np.array([ratio_distance(r["ratio"], *r["size"]) for r in rows])
@@ -96,21 +107,15 @@ def _report(paths: list[Path]) -> None:
         cen = np.mean([_iou(r["centred"], r["gt"]) for r in rows])
         print(f"{path}: {len(rows)} items, centred {cen:.4f}, heatmap {heat.mean():.4f}")
         for t in (0.02, 0.03, 0.05):
-            near = d < t
+            near = np.flatnonzero(d < t)
             cells = []
-            for fmin in (0.85, 0.9):
+            for label, scale in rules.items():
                 out = heat.copy()
-                for i in np.flatnonzero(near):
+                for i in near:
                     r = rows[i]
-                    hb, fb = Box(*r["heatmap"]), Box(*r["free"])
-                    f = max(fmin, min(1.0, math.sqrt(fb.area / hb.area)))
-                    out[i] = shrink(hb, Box(*r["layout"]), f, 1.0, 1.0).iou(Box(*r["gt"]))
-                cells.append(f"ProCrop's scale, fmin {fmin}: {out.mean():.4f}")
-            const = heat.copy()
-            for i in np.flatnonzero(near):
-                r = rows[i]
-                const[i] = shrink(Box(*r["heatmap"]), Box(*r["layout"]), 0.9, 1.0, 1.0).iou(Box(*r["gt"]))
-            print(f"  d < {t} ({near.sum()} items): " + "; ".join(cells) + f"; constant 0.9: {const.mean():.4f}")
+                    out[i] = shrink(Box(*r["heatmap"]), Box(*r["layout"]), scale(r), 1.0, 1.0).iou(Box(*r["gt"]))
+                cells.append(f"{label}: {out.mean():.4f}")
+            print(f"  d < {t} ({len(near)} items): " + "; ".join(cells))
 
 
 def _geometry(folder: Path) -> None:
