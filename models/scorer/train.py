@@ -15,7 +15,9 @@ All pairs come from training images only (the hold-out fifth of
 * ``w_near`` - fine placement: each expert crop and each trimmed frame against ``near``
   views of the same ratio a few percent off (:func:`~models.scorer.views.near_views`:
   shifted 3-15 %, shrunk to 85-97 %, grown to 103-118 %), the choices a ratio-and-layout
-  search makes (issue 18 item 4).
+  search makes (issue 18 item 4);
+* ``w_full`` - each expert crop against the whole image, where the two differ (IoU below
+  :data:`FULL_GAP`): the amateur photo needed cropping, as the professional frame did not.
 
 Features of the frozen backbone are computed once per folder (FCDB with mirror images for
 augmentation) and cached with ``cache``; so are the trimmed frames.
@@ -66,6 +68,7 @@ class ScorerTraining:
     pro_views: int = 8
     w_near: float = 0.0
     near: int = 4
+    w_full: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,6 +170,8 @@ def _mirror(b: Box) -> Box:
 
 
 FULL = Box(0.0, 0.0, 1.0, 1.0)
+FULL_GAP = 0.9
+"""``w_full`` pits an expert crop against the whole image only below this IoU with it."""
 
 
 def _pairs(s: Sample, settings: ScorerTraining, rng: random.Random) -> list[Pair]:
@@ -180,6 +185,8 @@ def _pairs(s: Sample, settings: ScorerTraining, rng: random.Random) -> list[Pair
         pairs += [(s.frame, v, settings.w_pro) for v in frame_views(s.frame, settings.pro_views, rng)]
         if s.frame.iou(FULL) < 0.97:  # a trimmed border: the picture beats picture + border
             pairs.append((s.frame, FULL, settings.w_pro))
+    if settings.w_full > 0:
+        pairs += [(crop, FULL, settings.w_full) for crop in s.expert if crop.iou(FULL) < FULL_GAP]
     if settings.w_near > 0:
         labels = (*s.expert, s.frame) if s.frame is not None else s.expert
         for crop in labels:

@@ -5,6 +5,7 @@
     python -m tests.bench.procrop_judge dump ../shared/data/flms --out .cache/pj/flms.npz
     python -m tests.bench.procrop_judge choose .cache/pj/fcdb.npz .cache/pj/pro.npz [--measure .cache/pj/flms.npz]
     python -m tests.bench.procrop_judge vote .cache/pj/fcdb.npz .cache/pj/pro.npz [--measure .cache/pj/flms.npz]
+    python -m tests.bench.procrop_judge gate .cache/pj/fcdb.npz .cache/pj/pro.npz --by .cache/pj/fcdb-g.npz .cache/pj/pro-g.npz
 
 ``dump`` runs the shipped ProCrop (no re-ranking) on every image of the set (``--holdout``:
 only the hold-out fifth, :func:`models.eval.split.is_holdout`) and stores, per image, the
@@ -16,7 +17,9 @@ hold-out figure). ``choose`` evaluates every ranking policy of :func:`policies`
 on the first sets (top-1 IoU, Disp, best of top 3) and prints the table; ``--measure`` adds
 the same rows on a set that decides nothing (FLMS). ``vote`` compares the predictor's box
 voting (:mod:`models.procrop.vote`) at several overlaps and temperatures on the shipped
-ranking, with a split-half check of the choice.
+ranking, with a split-half check of the choice. ``gate`` shows the whole image first where the
+judge of the ``--by`` dumps (the same sets dumped with another ``$CROPSTUDIO_JUDGE_WEIGHTS``)
+finds no grid box more than ``tau`` above the whole image, else the shipped top-1.
 """
 
 from __future__ import annotations
@@ -198,6 +201,38 @@ def _vote(sets: list[Path], measure: list[Path], splits: int) -> None:
             print(f"{p.stem}: {label}".ljust(34) + f"IoU {a[:, 0].mean():.4f}  Disp {a[:, 1].mean():.4f}  best3 {a[:, 2].mean():.4f}")
 
 
+GATE_TAUS = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+
+
+def _gate(sets: list[Path], by: list[Path]) -> None:
+    """The shipped top-1 (ranking and voting) replaced by the whole image where the ``by``
+    judge's margin ``max(grid) - whole`` is at most tau; per set top-1 IoU, Disp and the share
+    shown whole, for every tau of :data:`GATE_TAUS` (tau < 0: no gate)."""
+    from models.procrop.rerank import RERANK_HEATMAP, RERANK_WEIGHT
+    from models.procrop.vote import VOTE_IOU, VOTE_TEMPERATURE
+
+    if len(by) != len(sets):
+        raise SystemExit("--by needs one dump per set, in the same order")
+    whole = np.array([[0.0, 0.0, 1.0, 1.0]])
+    rows = []
+    for path, gate_path in zip(sets, by, strict=True):
+        d, g = _load(path), _load(gate_path)
+        top = _per_image(d, "judge", RERANK_WEIGHT, "none", RERANK_HEATMAP, (VOTE_IOU, VOTE_TEMPERATURE))[:, :2]
+        full = np.array([(best_ious(whole, t)[0], best_disps(whole[0], t)[0]) for t in d["gts"]])
+        at = [int(np.argmin(np.abs(grid - whole).sum(1))) for grid in g["grid"]]
+        margin = np.array([s.max() - s[i] for s, i in zip(g["judge_g"], at, strict=True)])
+        rows.append((path.stem, top, full, margin))
+    print("gate tau".ljust(12) + "".join(f"{n + ' IoU':>12}{'Disp':>8}{'whole':>7}" for n, *_ in rows) + f"{'mean IoU':>10}")
+    for tau in (-1.0, *GATE_TAUS):
+        cells, means = "", []
+        for _, top, full, margin in rows:
+            shut = margin <= tau
+            pick = np.where(shut[:, None], full, top)
+            cells += f"{pick[:, 0].mean():12.4f}{pick[:, 1].mean():8.4f}{shut.mean():7.2f}"
+            means.append(pick[:, 0].mean())
+        print(("none" if tau < 0 else f"{tau:g}").ljust(12) + cells + f"{np.mean(means):10.4f}")
+
+
 def _load(path: Path) -> dict:
     z = np.load(path, allow_pickle=True)
     return {k: (z[k] if k in ("files", "ratio") else [np.asarray(v, np.float64) for v in z[k]]) for k in z.files}
@@ -242,12 +277,17 @@ def main(argv: list[str] | None = None) -> None:
         c.add_argument("--measure", type=Path, action="append", default=[])
         if cmd == "vote":
             c.add_argument("--splits", type=int, default=20)
+    g = sub.add_parser("gate")
+    g.add_argument("sets", type=Path, nargs="+")
+    g.add_argument("--by", type=Path, nargs="+", required=True, help="the same sets dumped with the gating judge")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     if a.cmd == "dump":
         _dump(a.folder, a.holdout, a.frame, a.out, a.limit, a.weights, a.index, not a.no_retrieval)
     elif a.cmd == "vote":
         _vote(a.sets, a.measure, a.splits)
+    elif a.cmd == "gate":
+        _gate(a.sets, a.by)
     else:
         _choose(a.sets, a.measure)
 

@@ -4,6 +4,7 @@ trimming, view-finding pairs, training from weighted signals, hold-out figures."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import random
 
 import numpy as np
@@ -142,6 +143,19 @@ def test_scorer_data_trims_frames_and_weights_each_signal(data):
     assert len(fcdb_near) == 2 * len(fcdb.expert) and all(a in fcdb.expert for a, _, _ in fcdb_near)
 
 
+def test_the_whole_image_signal_pits_only_expert_crops_that_differ_from_it(data):
+    _, _, d = data
+    fcdb = next(s for s in d.samples(ScorerTraining(holdout=False)) if s.frame is None)
+    rng, full = random.Random(0), Box(0, 0, 1, 1)
+    cropped, whole = replace(fcdb, expert=(Box(0.1, 0.1, 0.8, 0.9),)), replace(fcdb, expert=(Box(0, 0, 0.99, 0.98),))
+    off = ScorerTraining(w_pairs=0, w_expert=0)
+    assert _pairs(cropped, off, rng) == []  # off by default
+    assert _pairs(cropped, replace(off, w_full=2.5), rng) == [(cropped.expert[0], full, 2.5)]
+    assert _pairs(whole, replace(off, w_full=2.5), rng) == []  # IoU 0.97 with the whole image: no pair
+    pro = next(s for s in d.samples(ScorerTraining(holdout=False)) if s.frame is not None)
+    assert _pairs(pro, replace(off, w_full=2.5), rng) == []  # a professional frame is never the crop that wins
+
+
 def test_a_training_run_lowers_the_loss_on_fixed_pairs(data):
     _, _, d = data
     settings = ScorerTraining(holdout=False, w_pro=1.0, w_near=1.0, near=2, epochs=8, negatives=2, pro_views=4)
@@ -224,3 +238,13 @@ def test_cli_trains_an_ensemble_whose_score_is_the_mean_of_its_seeded_members(da
     assert not np.allclose(sa, sb)  # the members differ: the seeds were used
     assert main(["train", "scorer", str(fcdb), "--out", str(ens), "--members", "0"]) == 2
     assert "--members" in capsys.readouterr().err
+
+
+def test_crop_or_not_bench_figures_match_hand_computed_values():
+    from tests.bench.judge_crop_or_not import auc, best_temperature, ece, sigmoid
+
+    assert auc(np.array([3.0, 2.0]), np.array([1.0, 2.0])) == pytest.approx(3.5 / 4)  # 3>1, 3>2, 2>1, 2=2 half
+    p, y = np.array([0.1, 0.1, 0.9]), np.array([0.0, 0.2, 1.0])
+    assert ece(p, y) == pytest.approx(0.1 / 3)  # the 0.1 bin is exact; the 0.9 bin is 0.1 off, a third of the pairs
+    d = np.linspace(-4, 4, 41)
+    assert best_temperature(d, sigmoid(d / 2.0)) == pytest.approx(2.0)  # vote shares made at temperature 2
