@@ -11,7 +11,7 @@ pairs, its expert crops) and the hold-out fifth of the professional photographs:
   (10 bins), at temperature 1 and at the best temperature T of a 0.25 grid (by cross-entropy
   with the vote share; a dev figure, chosen on the same pairs);
 * ``expert > whole``: the share of FCDB images, among those whose expert crop differs from the
-  whole image (IoU below 0.9), where the judge scores the expert crop above the whole image;
+  whole image (IoU below ``FULL_GAP``, 0.9, the ``--w-full`` signal's rule), where the judge scores the expert crop above the whole image;
 * ``crops FCDB / pro``: the share of images where the judge's best box of
   :func:`~models.scorer.grid.candidate_grid` (the whole image among it) is not the whole image;
 * ``should-crop AUC``: how well the margin ``max(grid) - whole`` separates FCDB's amateur
@@ -32,9 +32,9 @@ import numpy as np
 
 from models.box_arrays import best_ious
 from models.geometry import Box
+from models.scorer.train import FULL, FULL_GAP  # the trainer's whole image and its "differs" rule
 
-WHOLE = (0.0, 0.0, 1.0, 1.0)
-DIFFERS = 0.9  # an expert crop counts as a crop below this IoU with the whole image
+WHOLE = FULL.as_tuple()
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def figures(model, amateur: list[Photo], pro: list[Photo]) -> dict[str, float]:
             margins[name].append(float(g[top] - g[whole]))
             crops[name].append(top != whole)
             ious[name].append(float(best_ious(grid[[top]], [photo.label])[0]))
-            if name == "fcdb" and photo.label.iou(Box(*WHOLE)) < DIFFERS:
+            if name == "fcdb" and photo.label.iou(FULL) < FULL_GAP:
                 expert_wins.append(s[0] > s[1])
             for k, (_, _, v0, v1) in enumerate(photo.pairs):
                 if v0 != v1:
@@ -128,7 +128,7 @@ def trivial_rows(amateur: list[Photo], pro: list[Photo]) -> dict[str, tuple[floa
     from models.scorer.dev import CONSTANT_CROP
 
     rows = {}
-    for name, box in (("whole image (trivial)", Box(*WHOLE)), ("constant centred crop (trivial)", CONSTANT_CROP)):
+    for name, box in (("whole image (trivial)", FULL), ("constant centred crop (trivial)", CONSTANT_CROP)):
         rows[name] = tuple(float(np.mean([box.iou(p.label) for p in ps])) for ps in (amateur, pro))
     return rows  # type: ignore[return-value]
 
