@@ -16,6 +16,9 @@ pairs, its expert crops) and the hold-out fifth of the professional photographs:
   :func:`~models.scorer.grid.candidate_grid` (the whole image among it) is not the whole image;
 * ``should-crop AUC``: how well the margin ``max(grid) - whole`` separates FCDB's amateur
   photos (which the experts cropped) from the professional ones (0.5: it cannot tell);
+* ``cut SRCC``: within FCDB alone, the Spearman correlation of that margin with how much the
+  expert cut (1 - IoU of the expert crop with the whole image): whether the judge knows *how
+  much* a photo needs cropping, not only which set it comes from;
 * ``top-1 IoU``: that best box against FCDB's expert crop and the photographer's trimmed frame
   (:mod:`models.scorer.dev`'s figures). The trivial rows (whole image, constant centred crop)
   are measured on the same images. Never run on FLMS.
@@ -31,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from models.box_arrays import best_ious
+from models.eval.metrics import rank_correlations
 from models.geometry import Box
 from models.scorer.train import FULL, FULL_GAP  # the trainer's whole image and its "differs" rule
 
@@ -117,10 +121,11 @@ def figures(model, amateur: list[Photo], pro: list[Photo]) -> dict[str, float]:
     d, y = np.array(diffs), np.array(shares)
     t = best_temperature(d, y)
     fm, pm = np.array(margins["fcdb"]), np.array(margins["pro"])
+    cut = np.array([1.0 - p.label.iou(FULL) for p in amateur])
     return {"pair acc": float(np.mean((d > 0) == (y > 0.5))), "ECE T=1": ece(sigmoid(d), y), "best T": float(t),
             "ECE best T": ece(sigmoid(d / t), y), "expert > whole": float(np.mean(expert_wins)),
             "crops FCDB": float(np.mean(crops["fcdb"])), "crops pro": float(np.mean(crops["pro"])),
-            "should-crop AUC": auc(fm, pm), "FCDB top-1 IoU": float(np.mean(ious["fcdb"])),
+            "should-crop AUC": auc(fm, pm), "cut SRCC": rank_correlations(fm, cut)[0], "FCDB top-1 IoU": float(np.mean(ious["fcdb"])),
             "pro top-1 IoU": float(np.mean(ious["pro"]))}  # fmt: skip
 
 
@@ -134,7 +139,7 @@ def trivial_rows(amateur: list[Photo], pro: list[Photo]) -> dict[str, tuple[floa
 
 
 COLUMNS = ("pair acc", "ECE T=1", "best T", "ECE best T", "expert > whole", "crops FCDB", "crops pro",
-           "should-crop AUC", "FCDB top-1 IoU", "pro top-1 IoU")  # fmt: skip
+           "should-crop AUC", "cut SRCC", "FCDB top-1 IoU", "pro top-1 IoU")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -151,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| weights | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for name, (f_iou, p_iou) in trivial_rows(amateur, pro).items():
-        print(f"| {name} | " + " | ".join(["-"] * 7) + f" | 0.5 | {f_iou:.4f} | {p_iou:.4f} |")
+        print(f"| {name} | " + " | ".join(["-"] * 7) + f" | 0.5 | 0 | {f_iou:.4f} | {p_iou:.4f} |")
     for spec in args.weights:
         name, _, path = spec.partition("=")
         row = figures(load_scorer(path), amateur, pro)
