@@ -8,7 +8,7 @@ pairs, its expert crops) and the hold-out fifth of the professional photographs:
 
 * ``pair acc``: the share of FCDB's unseen pairs whose more-voted view scores higher;
 * ``ECE``: the expected calibration error of sigma(s_a - s_b) against the pair's vote share
-  (10 bins), at temperature 1 and at the best temperature T of a 0.25 grid (by cross-entropy
+  (10 bins; a and b in the file's order, which does not depend on the votes), at temperature 1 and at the best temperature T of a 0.25 grid (by cross-entropy
   with the vote share; a dev figure, chosen on the same pairs);
 * ``expert > whole``: the share of FCDB images, among those whose expert crop differs from the
   whole image (IoU below ``FULL_GAP``, 0.9, the ``--w-full`` signal's rule), where the judge scores the expert crop above the whole image;
@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit as sigmoid
+from scipy.stats import mannwhitneyu
 
 from models.box_arrays import best_ious
 from models.eval.metrics import rank_correlations
@@ -41,11 +43,16 @@ from models.scorer.train import FULL, FULL_GAP  # the trainer's whole image and 
 WHOLE = FULL.as_tuple()
 
 
+def whole_index(grid: np.ndarray) -> int:
+    """The row of :func:`~models.scorer.grid.candidate_grid` that is the whole image (always one)."""
+    return int(np.argmin(np.abs(np.asarray(grid) - WHOLE).sum(1)))
+
+
 @dataclass(frozen=True)
 class Photo:
     rgb: np.ndarray
     label: Box  # the expert crop (FCDB) or the trimmed frame (pro)
-    pairs: tuple  # FCDB's (crop_0, crop_1, votes_0, votes_1); () for pro
+    pairs: tuple  # FCDB's (crop_0, crop_1, votes_0, votes_1) in the file's order; () for pro
 
 
 def _photos(fcdb: Path, pro: Path, pro_limit: int | None) -> tuple[list[Photo], list[Photo]]:
@@ -54,6 +61,8 @@ def _photos(fcdb: Path, pro: Path, pro_limit: int | None) -> tuple[list[Photo], 
     from models.imaging import load_image
     from models.scorer.views import trim_plain_border
 
+    # read here, not through models.eval.pairs.ranking_pairs: that one orders each pair winner
+    # first, and calibration bins need an order that does not depend on the outcome
     raw = json.loads((fcdb / "ranking.json").read_text())["items"]
     votes = {Path(it["file"]).name: it["pairs"] for it in raw}
     _, held = split_images(load_annotations(fcdb).items)
@@ -66,10 +75,6 @@ def _photos(fcdb: Path, pro: Path, pro_limit: int | None) -> tuple[list[Photo], 
     return amateur, [Photo(rgb, trim_plain_border(rgb), ()) for rgb in rgbs]
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     """Expected calibration error of probabilities ``p`` against outcome rates ``y``."""
     b = np.minimum((p * bins).astype(int), bins - 1)
@@ -78,8 +83,7 @@ def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
 
 def auc(pos: np.ndarray, neg: np.ndarray) -> float:
     """P(a positive's value > a negative's), ties counted half (the Mann-Whitney AUC)."""
-    pos, neg = np.asarray(pos)[:, None], np.asarray(neg)[None]
-    return float(((pos > neg).sum() + 0.5 * (pos == neg).sum()) / (pos.size * neg.size))
+    return float(mannwhitneyu(pos, neg).statistic / (len(pos) * len(neg)))
 
 
 def best_temperature(diff: np.ndarray, share: np.ndarray) -> float:
@@ -107,7 +111,7 @@ def figures(model, amateur: list[Photo], pro: list[Photo]) -> dict[str, float]:
     for name, photos in (("fcdb", amateur), ("pro", pro)):
         for photo in photos:
             grid, g, s = _scored(model, photo)
-            whole = int(np.argmin(np.abs(grid - WHOLE).sum(1)))  # the grid's whole image: one batch, exact ties
+            whole = whole_index(grid)  # scored in the grid's batch: a tie with the top is exact
             top = int(np.argmax(g))
             margins[name].append(float(g[top] - g[whole]))
             crops[name].append(top != whole)

@@ -207,9 +207,10 @@ GATE_TAUS = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 def _gate(sets: list[Path], by: list[Path]) -> None:
     """The shipped top-1 (ranking and voting) replaced by the whole image where the ``by``
     judge's margin ``max(grid) - whole`` is at most tau; per set top-1 IoU, Disp and the share
-    shown whole, for every tau of :data:`GATE_TAUS` (tau < 0: no gate)."""
+    shown whole, for every tau of :data:`GATE_TAUS` (and without the gate)."""
     from models.procrop.rerank import RERANK_HEATMAP, RERANK_WEIGHT
     from models.procrop.vote import VOTE_IOU, VOTE_TEMPERATURE
+    from tests.bench.judge_crop_or_not import whole_index
 
     if len(by) != len(sets):
         raise SystemExit("--by needs one dump per set, in the same order")
@@ -219,18 +220,17 @@ def _gate(sets: list[Path], by: list[Path]) -> None:
         d, g = _load(path), _load(gate_path)
         top = _per_image(d, "judge", RERANK_WEIGHT, "none", RERANK_HEATMAP, (VOTE_IOU, VOTE_TEMPERATURE))[:, :2]
         full = np.array([(best_ious(whole, t)[0], best_disps(whole[0], t)[0]) for t in d["gts"]])
-        at = [int(np.argmin(np.abs(grid - whole).sum(1))) for grid in g["grid"]]
-        margin = np.array([s.max() - s[i] for s, i in zip(g["judge_g"], at, strict=True)])
+        margin = np.array([s.max() - s[whole_index(grid)] for s, grid in zip(g["judge_g"], g["grid"], strict=True)])
         rows.append((path.stem, top, full, margin))
     print("gate tau".ljust(12) + "".join(f"{n + ' IoU':>12}{'Disp':>8}{'whole':>7}" for n, *_ in rows) + f"{'mean IoU':>10}")
-    for tau in (-1.0, *GATE_TAUS):
+    for tau in (None, *GATE_TAUS):
         cells, means = "", []
         for _, top, full, margin in rows:
-            shut = margin <= tau
+            shut = margin <= (-np.inf if tau is None else tau)
             pick = np.where(shut[:, None], full, top)
             cells += f"{pick[:, 0].mean():12.4f}{pick[:, 1].mean():8.4f}{shut.mean():7.2f}"
             means.append(pick[:, 0].mean())
-        print(("none" if tau < 0 else f"{tau:g}").ljust(12) + cells + f"{np.mean(means):10.4f}")
+        print(("none" if tau is None else f"{tau:g}").ljust(12) + cells + f"{np.mean(means):10.4f}")
 
 
 def _load(path: Path) -> dict:

@@ -4,8 +4,8 @@ trimming, view-finding pairs, training from weighted signals, hold-out figures."
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
