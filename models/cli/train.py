@@ -52,6 +52,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                     help="weight of each expert crop / trimmed frame vs same-ratio views a few percent off (default 0)")
     sc.add_argument("--w-full", type=float, default=0.0,
                     help="weight of each expert crop vs the whole image, where they differ (default 0)")
+    sc.add_argument("--w-grid", type=float, default=0.0,
+                    help="weight of GAIC-grid candidate pairs, the one nearer the expert crop winning (default 0)")
     sc.add_argument("--rod", type=int, default=0, metavar="K", help="RoDAlign grid of what the crop discards (0: none)")
     sc.add_argument("--members", type=int, default=1, metavar="K",
                     help="train K scorers (seeds --seed, --seed + 1, ...) into one ensemble file; scores are averaged (default 1)")
@@ -96,7 +98,7 @@ def run_scorer(args: argparse.Namespace) -> int:
     from models.scorer.model import ScorerConfig
 
     w_pro = args.w_pro if args.w_pro is not None else (1.0 if args.pro is not None else 0.0)
-    weights = (args.w_pairs, args.w_expert, w_pro, args.w_near, args.w_full)
+    weights = (args.w_pairs, args.w_expert, w_pro, args.w_near, args.w_full, args.w_grid)
     if any(not w >= 0 for w in weights) or not any(weights):
         raise InvalidInputError(f"the signal weights must be >= 0 and not all 0, got {weights}")
     if args.rod < 0:
@@ -105,7 +107,7 @@ def run_scorer(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--members must be at least 1, got {args.members}")
     settings = ScorerTraining(epochs=args.epochs, seed=args.seed, holdout=not args.all_images,
                               w_pairs=args.w_pairs, w_expert=args.w_expert, w_pro=w_pro, w_near=args.w_near,
-                              w_full=args.w_full)  # fmt: skip
+                              w_full=args.w_full, w_grid=args.w_grid)  # fmt: skip
     train = partial(train_scorer, pro=args.pro, pro_limit=args.pro_limit, config=ScorerConfig(rod=args.rod, members=args.members))
     return _train(args, train, settings)
 

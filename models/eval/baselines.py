@@ -10,6 +10,9 @@
   saliency box itself. They ignore the layout.
 * ``full-image`` - the whole frame; with a ratio, the centred largest box of the ratio
   (no layout awareness).
+* ``constant-crop`` - one fixed crop for every photo: :data:`CONSTANT_SIDE` of the frame's
+  side, its centre :data:`CONSTANT_LIFT` of the height above the image's (issue 18's trivial
+  row); with a ratio, that share of the largest box of the ratio (no layout awareness).
 
 Importing this module registers them in :data:`models.eval.registry.METHODS`.
 """
@@ -30,12 +33,17 @@ from models.imaging import LoadedImage
 __all__ = [
     "ANNOTATION_BASELINES",
     "BASELINE_NAMES",
+    "CONSTANT_CROP",
+    "CONSTANT_LIFT",
+    "CONSTANT_SIDE",
     "CONSTRAINT_BASELINES",
     "CentredBaseline",
+    "ConstantCropBaseline",
     "FullImageBaseline",
     "SaliencyAnalysis",
     "SaliencyBaseline",
     "centred_crop",
+    "constant_crop",
     "fit_ratio_keeping_edge",
 ]
 
@@ -43,11 +51,16 @@ log = logging.getLogger(__name__)
 
 CONSTRAINT_BASELINES: tuple[str, ...] = ("centred", "saliency-long", "saliency-short")
 """Baselines run beside the chosen methods on design-constraint items."""
-ANNOTATION_BASELINES: tuple[str, ...] = ("full-image", "saliency-long")
+ANNOTATION_BASELINES: tuple[str, ...] = ("full-image", "constant-crop", "saliency-long")
 """Baselines run beside the chosen methods on annotated (unconstrained) images."""
 BASELINE_NAMES: frozenset[str] = frozenset(CONSTRAINT_BASELINES + ANNOTATION_BASELINES)
 
 Edge = Literal["long", "short"]
+
+CONSTANT_SIDE = 0.88
+CONSTANT_LIFT = 0.02
+CONSTANT_CROP = Box(0.06, 0.04, 0.94, 0.92)
+"""The constant crop of a free ratio, normalised: side 0.88, centre 2 % above the image's."""
 
 
 # -- geometry ----------------------------------------------------------------------------
@@ -80,6 +93,17 @@ def centred_crop(request: CropRequest) -> Box:
     x0 = _slide(box.x0, box.width, width, union.x0, union.x1)
     y0 = _slide(box.y0, box.height, height, union.y0, union.y1)
     return Box(x0, y0, x0 + box.width, y0 + box.height)
+
+
+def constant_crop(request: CropRequest) -> Box:
+    """:data:`CONSTANT_SIDE` of the frame (or of the largest box of ``request.aspect``), centred
+    :data:`CONSTANT_LIFT` of the height above the image's centre, moved inside the image."""
+    width, height = request.image_size
+    base = request.frame if request.aspect is None else largest_box_with_ratio(width, height, request.aspect)
+    w, h = base.width * CONSTANT_SIDE, base.height * CONSTANT_SIDE
+    x0 = min(max(width / 2 - w / 2, 0.0), width - w)
+    y0 = min(max(height * (0.5 - CONSTANT_LIFT) - h / 2, 0.0), height - h)
+    return Box(x0, y0, x0 + w, y0 + h)
 
 
 def fit_ratio_keeping_edge(box: Box, ratio: float, width: float, height: float, *, edge: Edge) -> Box:
@@ -134,6 +158,19 @@ class FullImageBaseline:
 
 
 @dataclass(frozen=True, slots=True)
+class ConstantCropBaseline:
+    """``constant-crop``: see :func:`constant_crop`. Needs no analysis."""
+
+    name: str = "constant-crop"
+
+    def analyse(self, image: LoadedImage) -> None:
+        return None
+
+    def crop(self, analysis: object, request: CropRequest) -> Box:
+        return constant_crop(request)
+
+
+@dataclass(frozen=True, slots=True)
 class SaliencyAnalysis:
     """The saliency box of an image (full-resolution pixels) and the fraction of attention it keeps."""
 
@@ -183,3 +220,4 @@ register_method("centred", CentredBaseline, tasks=("constraints",))
 register_method("saliency-long", lambda: SaliencyBaseline(edge="long"))
 register_method("saliency-short", lambda: SaliencyBaseline(edge="short"), tasks=("constraints",))
 register_method("full-image", FullImageBaseline)
+register_method("constant-crop", ConstantCropBaseline, tasks=("annotations",))

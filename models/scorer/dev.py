@@ -21,15 +21,13 @@ import numpy as np
 import torch
 
 from models.box_arrays import best_ious
-from models.geometry import Box
+from models.eval.baselines import CONSTANT_CROP
 from models.scorer.grid import candidate_grid
 from models.scorer.model import CropScorer, ScorerEnsemble
 from models.scorer.train import Sample
 
 __all__ = ["CONSTANT_CROP", "DevFigures", "candidate_grid", "dev_figures", "trivial_figures"]
 
-CONSTANT_CROP = Box(0.06, 0.04, 0.94, 0.92)
-"""The constant centred crop: side 0.88, centre 2 % above the image's."""
 
 
 @dataclass(frozen=True, slots=True)

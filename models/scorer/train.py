@@ -17,7 +17,11 @@ All pairs come from training images only (the hold-out fifth of
   shifted 3-15 %, shrunk to 85-97 %, grown to 103-118 %), the choices a ratio-and-layout
   search makes (issue 18 item 4);
 * ``w_full`` - each expert crop against the whole image, where the two differ (IoU below
-  :data:`FULL_GAP`): the amateur photo needed cropping, as the professional frame did not.
+  :data:`FULL_GAP`): the amateur photo needed cropping, as the professional frame did not;
+* ``w_grid`` - a graded grid: ``grid`` pairs of GAIC's candidates
+  (:func:`~models.scorer.grid.gaic_anchors`) per FCDB image, the one nearer the expert crop
+  winning (:func:`~models.scorer.views.anchor_pairs`), so the judge learns to rank a whole
+  candidate grid as the graded sets do.
 
 Features of the frozen backbone are computed once per folder (FCDB with mirror images for
 augmentation) and cached with ``cache``; so are the trimmed frames.
@@ -44,7 +48,8 @@ from models.geometry import Box
 from models.nn.checkpoint import save_checkpoint, training_threads
 from models.nn.features import FolderFeatures, folder_features
 from models.scorer.model import KIND, CropScorer, ScorerConfig, ScorerEnsemble, build_scorer
-from models.scorer.views import frame_views, near_views, trimmed_frames
+from models.scorer.grid import gaic_anchors
+from models.scorer.views import anchor_pairs, frame_views, near_views, trimmed_frames
 
 __all__ = ["Sample", "ScorerData", "ScorerTraining", "fit_scorer", "load_scorer_data", "ranking_pairs", "train_scorer"]
 
@@ -69,6 +74,8 @@ class ScorerTraining:
     w_near: float = 0.0
     near: int = 4
     w_full: float = 0.0
+    w_grid: float = 0.0
+    grid: int = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,6 +194,9 @@ def _pairs(s: Sample, settings: ScorerTraining, rng: random.Random) -> list[Pair
             pairs.append((s.frame, FULL, settings.w_pro))
     if settings.w_full > 0:
         pairs += [(crop, FULL, settings.w_full) for crop in s.expert if crop.iou(FULL) < FULL_GAP]
+    if settings.w_grid > 0 and s.expert:
+        anchors = [Box(*a) for a in gaic_anchors(s.ratio)]
+        pairs += [(a, b, settings.w_grid) for a, b in anchor_pairs(s.expert, anchors, settings.grid, rng)]
     if settings.w_near > 0:
         labels = (*s.expert, s.frame) if s.frame is not None else s.expert
         for crop in labels:

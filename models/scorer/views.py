@@ -21,8 +21,11 @@ import numpy as np
 from models.file_stamps import files_digest
 from models.geometry import Box
 
-__all__ = ["MAX_BORDER", "frame_views", "near_views", "trim_plain_border", "trimmed_frames"]
+__all__ = ["ANCHOR_GAP", "MAX_BORDER", "anchor_pairs", "frame_views", "near_views", "trim_plain_border", "trimmed_frames"]
 
+ANCHOR_GAP = 0.1
+""":func:`anchor_pairs` pits two candidates against each other only where their IoUs with the
+label differ by at least this."""
 MAX_BORDER = 0.2
 """At most this fraction of a side is trimmed as border."""
 
@@ -132,6 +135,25 @@ def near_views(crop: Box, n: int, rng: random.Random) -> list[Box]:
             if len(views) == n:
                 break
     return views
+
+
+def anchor_pairs(labels: Sequence[Box], anchors: Sequence[Box], n: int, rng: random.Random,
+                 gap: float = ANCHOR_GAP) -> list[tuple[Box, Box]]:  # fmt: skip
+    """Up to ``n`` (better, worse) pairs of ``anchors`` (e.g. GAIC's grid,
+    :func:`models.scorer.grid.gaic_anchors`): the one nearer the labels (best IoU with any of
+    them) wins where the two differ by at least ``gap``. The graded-grid signal: a judge that
+    ranks a whole candidate grid, not only a crop against clearly worse views."""
+    if not labels or len(anchors) < 2:
+        return []
+    near = [max(a.iou(b) for b in labels) for a in anchors]
+    pairs: list[tuple[Box, Box]] = []
+    for _ in range(n * 4):
+        i, j = rng.sample(range(len(anchors)), 2)
+        if abs(near[i] - near[j]) >= gap:
+            pairs.append((anchors[i], anchors[j]) if near[i] > near[j] else (anchors[j], anchors[i]))
+            if len(pairs) == n:
+                break
+    return pairs
 
 
 def trimmed_frames(files: Sequence[Path], cache: str | os.PathLike | None = None,

@@ -24,12 +24,14 @@ from models.eval import registry
 from models.eval.baselines import (
     ANNOTATION_BASELINES,
     BASELINE_NAMES,
+    CONSTANT_CROP,
     CONSTRAINT_BASELINES,
     CentredBaseline,
     FullImageBaseline,
     SaliencyAnalysis,
     SaliencyBaseline,
     centred_crop,
+    constant_crop,
     fit_ratio_keeping_edge,
 )
 from models.eval.datasets import DatasetError, load_annotations, load_constraints
@@ -320,6 +322,17 @@ def test_baselines_follow_the_protocol():
 
 
 # -- the centred baseline ----------------------------------------------------------------
+def test_the_constant_crop_is_side_088_two_percent_up_and_keeps_a_ratio():
+    free = constant_crop(CropRequest(image_size=(1000, 500), aspect=None))
+    assert free.as_tuple() == pytest.approx((60, 20, 940, 460))
+    assert free.as_tuple() == pytest.approx(tuple(v * s for v, s in zip(CONSTANT_CROP.as_tuple(), (1000, 500, 1000, 500))))
+    tall = constant_crop(CropRequest(image_size=(1000, 500), aspect=0.5))  # largest box 250 x 500
+    assert (tall.width, tall.height) == pytest.approx((220, 440)) and tall.center == pytest.approx((500, 240))
+    wide = constant_crop(CropRequest(image_size=(400, 1000), aspect=4.0))  # largest box 400 x 100
+    assert (wide.width, wide.height) == pytest.approx((352, 88)) and wide.center == pytest.approx((200, 480))
+    assert make_method("constant-crop").crop(None, CropRequest(image_size=(1000, 500), aspect=None)) == free
+
+
 def test_centred_without_layout_is_the_centred_largest_box():
     assert centred_crop(CropRequest((300, 200), 1.0)) == Box(50, 0, 250, 200)
     assert centred_crop(CropRequest((300, 200), None, keep=(Box(0, 0, 10, 10),))) == Box(0, 0, 300, 200)
@@ -538,7 +551,7 @@ def test_runner_with_the_real_baselines(dataset):
 def isolated_registry(monkeypatch):
     """A registry holding only the baselines, with no plugin to import."""
     available_methods()  # baselines registered
-    keep = ("centred", "saliency-long", "saliency-short", "full-image")
+    keep = ("centred", "saliency-long", "saliency-short", "full-image", "constant-crop")
     monkeypatch.setattr(registry, "METHODS", {k: registry.METHODS[k] for k in keep})
     monkeypatch.setattr(registry, "_TASKS_OF", {k: registry._TASKS_OF[k] for k in keep})
     monkeypatch.setattr(registry, "PLUGINS", ())
@@ -634,7 +647,7 @@ def test_cli_text_table(dataset, capsys, isolated_registry):
 def test_cli_method_options(dataset, capsys, isolated_registry):
     code, out, _ = run_cli(capsys, dataset, "--method", "centred", "--method", "full-image,centred", "--json")
     assert code == 0
-    assert [r["method"] for r in json.loads(out)["results"]] == ["centred", "full-image", "saliency-long"]
+    assert [r["method"] for r in json.loads(out)["results"]] == ["centred", "full-image", "constant-crop", "saliency-long"]
 
 
 def test_cli_unknown_method_exits_2(dataset, capsys, isolated_registry):
