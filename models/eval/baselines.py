@@ -59,8 +59,9 @@ Edge = Literal["long", "short"]
 
 CONSTANT_SIDE = 0.88
 CONSTANT_LIFT = 0.02
-CONSTANT_CROP = Box(0.06, 0.04, 0.94, 0.92)
-"""The constant crop of a free ratio, normalised: side 0.88, centre 2 % above the image's."""
+CONSTANT_CROP = Box(0.5 - CONSTANT_SIDE / 2, 0.5 - CONSTANT_LIFT - CONSTANT_SIDE / 2,
+                    0.5 + CONSTANT_SIDE / 2, 0.5 - CONSTANT_LIFT + CONSTANT_SIDE / 2)  # fmt: skip
+"""The constant crop of a free ratio, normalised (0.06, 0.04, 0.94, 0.92): what :func:`constant_crop` returns."""
 
 
 # -- geometry ----------------------------------------------------------------------------

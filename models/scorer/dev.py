@@ -29,7 +29,6 @@ from models.scorer.train import Sample
 __all__ = ["CONSTANT_CROP", "DevFigures", "candidate_grid", "dev_figures", "trivial_figures"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class DevFigures:
     pair_accuracy: float
