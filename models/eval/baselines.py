@@ -20,6 +20,7 @@ Importing this module registers them in :data:`models.eval.registry.METHODS`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,11 +41,13 @@ __all__ = [
     "CentredBaseline",
     "ConstantCropBaseline",
     "FullImageBaseline",
+    "RuleBaseline",
     "SaliencyAnalysis",
     "SaliencyBaseline",
     "centred_crop",
     "constant_crop",
     "fit_ratio_keeping_edge",
+    "full_image_crop",
 ]
 
 log = logging.getLogger(__name__)
@@ -130,45 +133,40 @@ def fit_ratio_keeping_edge(box: Box, ratio: float, width: float, height: float, 
 
 
 # -- methods -----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class CentredBaseline:
-    """``centred``: see :func:`centred_crop`. Needs no analysis."""
+def full_image_crop(request: CropRequest) -> Box:
+    """The whole frame, or the centred largest box of ``request.aspect`` (layout ignored)."""
+    if request.aspect is None:
+        return request.frame
+    return largest_box_with_ratio(*request.image_size, request.aspect)
 
-    name: str = "centred"
+
+@dataclass(frozen=True, slots=True)
+class RuleBaseline:
+    """A baseline that needs no analysis: ``rule`` maps each request to its box."""
+
+    name: str
+    rule: Callable[[CropRequest], Box]
 
     def analyse(self, image: LoadedImage) -> None:
         return None
 
     def crop(self, analysis: object, request: CropRequest) -> Box:
-        return centred_crop(request)
+        return self.rule(request)
 
 
-@dataclass(frozen=True, slots=True)
-class FullImageBaseline:
-    """``full-image``: the whole frame, or the centred largest box of the ratio (layout ignored)."""
-
-    name: str = "full-image"
-
-    def analyse(self, image: LoadedImage) -> None:
-        return None
-
-    def crop(self, analysis: object, request: CropRequest) -> Box:
-        if request.aspect is None:
-            return request.frame
-        return largest_box_with_ratio(*request.image_size, request.aspect)
+def CentredBaseline() -> RuleBaseline:
+    """``centred``: see :func:`centred_crop`."""
+    return RuleBaseline("centred", centred_crop)
 
 
-@dataclass(frozen=True, slots=True)
-class ConstantCropBaseline:
-    """``constant-crop``: see :func:`constant_crop`. Needs no analysis."""
+def FullImageBaseline() -> RuleBaseline:
+    """``full-image``: see :func:`full_image_crop`."""
+    return RuleBaseline("full-image", full_image_crop)
 
-    name: str = "constant-crop"
 
-    def analyse(self, image: LoadedImage) -> None:
-        return None
-
-    def crop(self, analysis: object, request: CropRequest) -> Box:
-        return constant_crop(request)
+def ConstantCropBaseline() -> RuleBaseline:
+    """``constant-crop``: see :func:`constant_crop`."""
+    return RuleBaseline("constant-crop", constant_crop)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.box_arrays import best_ious
 from models.file_stamps import files_digest
 from models.geometry import Box
 
@@ -145,7 +146,7 @@ def anchor_pairs(labels: Sequence[Box], anchors: Sequence[Box], n: int, rng: ran
     ranks a whole candidate grid, not only a crop against clearly worse views."""
     if not labels or len(anchors) < 2:
         return []
-    near = [max(a.iou(b) for b in labels) for a in anchors]
+    near = best_ious(anchors, labels)
     pairs: list[tuple[Box, Box]] = []
     for _ in range(n * 4):
         i, j = rng.sample(range(len(anchors)), 2)

@@ -5,7 +5,7 @@ for issue 18's graded-set targets, which are measured on a set we cannot see.
     OMP_NUM_THREADS=1 .venv/bin/cropstudio eval .cache/graded/fcdb --rank-candidates --json
     OMP_NUM_THREADS=1 .venv/bin/cropstudio eval .cache/graded/fcdb --method procrop --json
 
-Each hold-out image (:func:`models.eval.split.is_holdout`, so no shipped model trained on it)
+Each hold-out image (:func:`models.eval.split.split_images`, so no shipped model trained on it)
 gets GAIC's candidate crops (:func:`models.scorer.grid.gaic_anchors`: corners on a 12 x 12 grid of bins, the
 top-left one in the first third of each axis and the bottom-right one in the last third, at
 least half the image's area, pixel ratio strictly between 1:2 and 2:1; about 90 per image,
@@ -30,21 +30,20 @@ import numpy as np
 
 from models.box_arrays import best_ious
 from models.eval.datasets import ANNOTATIONS_FILE, load_annotations
-from models.eval.split import is_holdout
+from models.eval.split import split_images
 from models.scorer.grid import gaic_anchors
 
 __all__ = ["graded_entries", "main"]
 
 log = logging.getLogger(__name__)
 
+
 def graded_entries(folder: Path, *, holdout: bool = True) -> list[dict]:
     """``annotations.json`` entries: each (hold-out) image's GAIC candidates, graded by their
     best IoU with the image's own crops (rounded to 4 decimals)."""
     aset = load_annotations(folder)
     entries = []
-    for im in aset.items:
-        if holdout and not is_holdout(im.file.name):
-            continue
+    for im in split_images(aset.items)[1] if holdout else aset.items:
         anchors = gaic_anchors(im.width / im.height)
         if len(anchors) < 2:
             continue
@@ -66,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     folder = args.folder.resolve()
     entries = graded_entries(folder, holdout=not args.all)
+    if not entries:
+        print(f"error: {folder} has no {'' if args.all else 'hold-out '}image with two or more GAIC candidates", file=sys.stderr)
+        return 2
     args.out.mkdir(parents=True)
     for sub in sorted({Path(e["file"]).parts[0] for e in entries if len(Path(e["file"]).parts) > 1}):
         os.symlink(folder / sub, args.out / sub, target_is_directory=True)

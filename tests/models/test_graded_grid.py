@@ -6,6 +6,7 @@ import itertools
 import json
 import random
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from models.scorer.grid import gaic_anchors
 from models.scorer.train import Sample, ScorerTraining, _pairs
 from models.scorer.views import anchor_pairs
 from tests.bench import graded_proxy
-from tests.tiny_data import tiny_folder
+from tests.tiny_data import NAMES, tiny_folder
 
 
 def test_a_square_image_has_gaics_90_candidates_and_never_the_whole_image():
@@ -84,3 +85,18 @@ def test_the_graded_proxy_grades_each_candidate_by_its_iou_with_the_expert_crop(
     assert graded_proxy.main([str(folder), "--out", str(tmp_path / "g")]) == 2  # never writes over a folder
     doc = json.loads((tmp_path / "g" / "annotations.json").read_text())
     assert "IoU" in doc["box_format"]
+
+
+def test_the_graded_proxy_takes_only_the_hold_out_fifth_and_refuses_a_folder_with_none(tmp_path, capsys):
+    from models.eval.split import is_holdout
+
+    folder = tiny_folder(tmp_path / "src")
+    held = sorted(n for n in NAMES if is_holdout(n))
+    assert held and len(held) < len(NAMES)
+    assert graded_proxy.main([str(folder), "--out", str(tmp_path / "g")]) == 0
+    assert sorted(im.file.name for im in load_annotations(tmp_path / "g").items) == held
+    doc = json.loads((folder / "annotations.json").read_text())
+    doc["images"] = [e for e in doc["images"] if not is_holdout(Path(e["file"]).name)]
+    (folder / "annotations.json").write_text(json.dumps(doc))
+    assert graded_proxy.main([str(folder), "--out", str(tmp_path / "none")]) == 2
+    assert "no hold-out image" in capsys.readouterr().err and not (tmp_path / "none").exists()
