@@ -10,8 +10,9 @@ the order within one image means anything.
 * ``random`` - seeded by the image's file name, so a run is reproducible;
 * ``largest`` - the box's area ("largest candidate first"): the no-crop prior.
 
-Plugins (:data:`PLUGINS`) add the learned ones: ``scorer`` (the crop scorer,
-:mod:`models.scorer.ranker`).
+Plugins (:data:`PLUGINS`) add the learned ones: ``judge`` and ``scorer`` (the crop scorers,
+:mod:`models.scorer.ranker`) and ``judge-heatmap`` (the judge with the learned heatmap's
+attention term and area and centre priors, :mod:`models.procrop.fused_ranker`).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 RANKER_BASELINES: tuple[str, ...] = ("random", "largest")
 """Run beside the chosen rankers in every ranking evaluation."""
 
-PLUGINS: tuple[str, ...] = ("models.scorer.ranker",)
+PLUGINS: tuple[str, ...] = ("models.scorer.ranker", "models.procrop.fused_ranker")
 
 RANKERS: dict[str, Callable[[], BoxRanker]] = {}
 _loaded: set[str] = set()
